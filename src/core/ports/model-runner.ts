@@ -1,0 +1,15 @@
+/**
+ * Batch inference over the feature matrix of a tick: `features` is row-major float32 [rows, cols]
+ * in feature-contract order; returns P(disruption) per row, in [0,1].
+ */
+export interface ModelRunner {
+  readonly modelId: string;
+  readonly name: string;
+  readonly contractVersion: string;
+  predict(features: Float32Array, rows: number, cols: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface ModelLoader {
+  load(input: { modelId: string; name: string; bytes: Uint8Array }): Promise<ModelRunner>;
+}
