@@ -1,0 +1,4 @@
+/** Every migration, in order. Listed explicitly so the same list runs from src (tsx) and dist (node). */
+import { Migration20261128000000_initial } from "./Migration20261128000000_initial.js";
+
+export const migrationsList = [{ name: "Migration20261128000000_initial", class: Migration20261128000000_initial }];

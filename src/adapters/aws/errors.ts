@@ -1,0 +1,76 @@
+/**
+ * Maps AWS SDK v3 errors to spotwise's CodedErrors, keeping the request id, so the core branches on codes
+ * (aws_throttled, aws_capacity, aws_access_denied, not_found, aws_error) and never sees an SDK type.
+ */
+import { CodedError } from "../../core/errors.js";
+
+const THROTTLING = new Set([
+  "RequestLimitExceeded",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+]);
+const CAPACITY = new Set([
+  "InsufficientInstanceCapacity",
+  "InsufficientCapacity",
+  "SpotMaxPriceTooLow",
+  "MaxSpotInstanceCountExceeded",
+  "InsufficientHostCapacity",
+]);
+const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"]);
+
+interface SdkErrorShape {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { requestId?: string; httpStatusCode?: number };
+}
+
+export function awsErrorName(e: unknown): string {
+  const s = (e ?? {}) as SdkErrorShape;
+  return s.Code ?? s.name ?? s.code ?? "UnknownError";
+}
+
+export function requestIdOf(e: unknown): string | undefined {
+  return ((e ?? {}) as SdkErrorShape).$metadata?.requestId;
+}
+
+/** `operation` names the call, e.g. "ec2:RunInstances in 123456789012/us-east-1". */
+export function mapAwsError(e: unknown, operation: string): CodedError {
+  if (e instanceof CodedError) return e;
+  const name = awsErrorName(e);
+  const message = (e as SdkErrorShape)?.message ?? String(e);
+  const detail = { awsError: name, requestId: requestIdOf(e), operation };
+  if (THROTTLING.has(name)) {
+    return new CodedError(
+      "aws_throttled",
+      `${operation}: throttled by AWS (${name}); will back off and retry`,
+      detail,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (CAPACITY.has(name)) {
+    return new CodedError("aws_capacity", `${operation}: ${name}: ${message}`, detail, { cause: e });
+  }
+  if (DENIED.has(name)) {
+    return new CodedError(
+      "aws_access_denied",
+      `${operation}: access denied (${name}): ${message}. Check that the role's policy allows this call (see deploy/iam-policy.json)`,
+      detail,
+      { cause: e },
+    );
+  }
+  if (/NotFound$/.test(name) || /\.NotFound$/.test(name) || name === "InvalidInstanceID.Malformed") {
+    return new CodedError("not_found", `${operation}: ${name}: ${message}`, detail, { cause: e });
+  }
+  if (name === "TimeoutError" || name === "RequestTimeout" || name === "AbortError") {
+    return new CodedError("deadline_exceeded", `${operation}: timed out (${name})`, detail, { cause: e });
+  }
+  return new CodedError("aws_error", `${operation}: ${name}: ${message}`, detail, { cause: e });
+}

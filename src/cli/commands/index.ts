@@ -1,0 +1,14 @@
+/**
+ * Every top-level command module. To add a command: create src/cli/commands/<name>.ts exporting
+ * `register(program, io)` and add ONE line here.
+ */
+import type { Command } from "commander";
+import type { CliIo } from "../io.js";
+import * as config from "./config.js";
+import * as migrate from "./migrate.js";
+
+export interface CommandModule {
+  register(program: Command, io: CliIo): void;
+}
+
+export const commandModules: CommandModule[] = [migrate, config];

@@ -1,0 +1,97 @@
+/**
+ * Loads and validates the configuration from an environment passed in (probot's readEnvOptions pattern):
+ * no module state. Every problem is collected, each naming the variable or key and what is expected.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { CodedError } from "../core/errors.js";
+import { type Config, EnvConfig, FileConfig } from "./schema.js";
+
+export interface ConfigProblem {
+  where: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+
+function issuesOf(error: z.ZodError, prefix: string): ConfigProblem[] {
+  return error.issues.map((i) => ({
+    where: prefix + (i.path.length ? i.path.join(".") : ""),
+    message: i.message,
+  }));
+}
+
+export function readConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => string = readText): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const envParsed = EnvConfig.safeParse(env);
+  if (!envParsed.success) problems.push(...issuesOf(envParsed.error, ""));
+
+  let fileData: unknown = {};
+  const path = env.SPOTWISE_CONFIG?.trim() || null;
+  if (path) {
+    try {
+      fileData = parseYaml(readFile(path)) ?? {};
+    } catch (e) {
+      problems.push({ where: `SPOTWISE_CONFIG (${path})`, message: `cannot read YAML: ${(e as Error).message}` });
+    }
+  }
+  const fileParsed = FileConfig.safeParse(fileData);
+  if (!fileParsed.success) problems.push(...issuesOf(fileParsed.error, `${path ?? "config"}: `));
+
+  if (envParsed.success) {
+    const e = envParsed.data;
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+      problems.push({
+        where: "SLACK_SIGNING_SECRET",
+        message: "required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set",
+      });
+    }
+    if (
+      e.SPOTWISE_MODE === "approve" &&
+      e.SLACK_BOT_TOKEN &&
+      e.SLACK_APPROVERS.length === 0 &&
+      !e.SLACK_APPROVER_GROUP
+    ) {
+      problems.push({
+        where: "SLACK_APPROVERS",
+        message: "approve mode with Slack needs approvers: set SLACK_APPROVERS (user ids) or SLACK_APPROVER_GROUP",
+      });
+    }
+  }
+  if (problems.length > 0 || !envParsed.success || !fileParsed.success) return { ok: false, problems };
+  return { ok: true, config: { env: envParsed.data, file: fileParsed.data, source: path } };
+}
+
+/** Like readConfig, but throws one CodedError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv, readFile?: (p: string) => string): Config {
+  const r = readConfig(env, readFile);
+  if (!r.ok) {
+    throw new CodedError(
+      "config_invalid",
+      `invalid configuration (${r.problems.length} problem${r.problems.length > 1 ? "s" : ""}); run 'spotwise config check':\n` +
+        r.problems.map((p) => `  - ${p.where}: ${p.message}`).join("\n"),
+    );
+  }
+  return r.config;
+}
+
+function readText(p: string): string {
+  return readFileSync(p, "utf8");
+}
+
+const SECRET_KEYS = /TOKEN|SECRET|PASSWORD|ACCESS_KEY|EXTERNAL_?ID|externalId/i;
+
+/** Masks secrets, and the password part of URLs, for printing. */
+export function maskSecrets(value: unknown, key = ""): unknown {
+  if (value === undefined || value === null) return value;
+  if (typeof value === "string") {
+    if (SECRET_KEYS.test(key)) return value.length <= 4 ? "****" : `${value.slice(0, 4)}****`;
+    return value.replace(/(\/\/[^:/@]+:)[^@]+@/, "$1****@");
+  }
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, key));
+  if (typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
+  }
+  return value;
+}

@@ -1,0 +1,150 @@
+/**
+ * The configuration: environment variables for the process and its secrets, an optional YAML file
+ * (SPOTWISE_CONFIG) for policy, schedules and accounts. Every field has a safe default.
+ */
+import { z } from "zod";
+
+const cron = z.string().min(9, "a cron expression such as '*/5 * * * *'");
+
+export const AccountConfig = z.object({
+  id: z.string().regex(/^(\d{12}|sim|local)$/, "a 12-digit AWS account id (or 'sim' for the simulated cloud)"),
+  name: z.string().min(1).optional(),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN like arn:aws:iam::123456789012:role/spotwise")
+    .optional(),
+  externalId: z.string().min(2).max(1224).optional(),
+  regions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1")).min(1),
+  /** Subnet per AZ for AZ moves: { "us-east-1b": "subnet-0abc" } */
+  subnets: z.record(z.string(), z.string()).default({}),
+  twoPersonRule: z.boolean().default(false),
+});
+export type AccountConfig = z.infer<typeof AccountConfig>;
+
+export const PolicyConfig = z.object({
+  /** Hours the saving is counted over when paying back a switch. */
+  horizonHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
+  /** A switch must pay back its cost this many times over the horizon (hysteresis). */
+  paybackMargin: z.number().min(1).default(1.5),
+  /** Interruption cost, in hours of the instance's on-demand price. */
+  interruptionCostOdHours: z.number().min(0).default(2),
+  /** Switch cost, in hours of the instance's on-demand price (image, double running, warm-up). */
+  switchCostOdHours: z.number().min(0).default(0.5),
+  /** Leave a pool whose disruption probability (per hour) is above this. */
+  riskCeiling: z.number().min(0).max(1).default(0.5),
+  minHoursInPool: z.number().min(0).default(24),
+  maxSwitchesPerWeek: z.number().int().min(0).default(2),
+  /** Share of the fleet allowed to be switching at once. */
+  fleetDisruptionBudget: z.number().min(0).max(1).default(0.1),
+  minSavingPct: z.number().min(0).default(5),
+  minSavingUsdMonth: z.number().min(0).default(5),
+  maxVcpuFactor: z.number().min(1).default(2),
+  allowFamilies: z.array(z.string()).default([]),
+  denyFamilies: z.array(z.string()).default([]),
+});
+export type PolicyConfig = z.infer<typeof PolicyConfig>;
+
+export const ScheduleConfig = z.object({
+  timezone: z.string().default("UTC"),
+  scrape: cron.default("*/5 * * * *"),
+  decide: cron.default("*/15 * * * *"),
+  label: cron.default("0 * * * *"),
+  digest: cron.default("0 9 * * *"),
+  cleanup: cron.default("30 * * * *"),
+});
+
+export const SwitchConfig = z.object({
+  noReboot: z.boolean().default(false),
+  imageRetentionHours: z.number().min(0).default(72),
+  imageDeadlineMinutes: z.number().positive().default(60),
+  launchDeadlineMinutes: z.number().positive().default(15),
+  healthDeadlineMinutes: z.number().positive().default(10),
+  healthCheckUrl: z.string().url().optional(),
+  dailyBudget: z.number().int().min(0).default(20),
+  breakerThreshold: z.number().int().min(1).default(3),
+  breakerCooldownMinutes: z.number().positive().default(60),
+  approvalTtlMinutes: z.number().positive().default(240),
+});
+
+export const FileConfig = z.object({
+  accounts: z.array(AccountConfig).default([]),
+  policy: PolicyConfig.default(PolicyConfig.parse({})),
+  schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
+  switch: SwitchConfig.default(SwitchConfig.parse({})),
+  market: z
+    .object({
+      retentionDays: z.number().positive().default(30),
+      advisorUrl: z.string().url().default("https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"),
+      interruptionQueueUrl: z.string().url().optional(),
+    })
+    .default({ retentionDays: 30, advisorUrl: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json" }),
+  models: z
+    .object({
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(50 * 1024 * 1024),
+      dir: z.string().optional(),
+    })
+    .default({ maxBytes: 50 * 1024 * 1024 }),
+});
+export type FileConfig = z.infer<typeof FileConfig>;
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const csv = optionalNonEmpty.transform((v) =>
+  v
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [],
+);
+
+export const EnvConfig = z.object({
+  DATABASE_URL: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|pglite:\/\/)/, "postgres://user@host:5432/db, pglite://memory or pglite:///path")
+      .optional(),
+  ),
+  SPOTWISE_DATA_DIR: z.string().default(".spotwise"),
+  REDIS_URL: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "redis://host:6379/0")
+      .optional(),
+  ),
+  SPOTWISE_MODE: z.enum(["shadow", "approve"]).default("shadow"),
+  SPOTWISE_CONFIG: optionalNonEmpty,
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_BOT_TOKEN: optionalNonEmpty.pipe(z.string().startsWith("xoxb-", "a bot token starting with xoxb-").optional()),
+  SLACK_SIGNING_SECRET: optionalNonEmpty,
+  SLACK_APP_TOKEN: optionalNonEmpty.pipe(z.string().startsWith("xapp-", "an app token starting with xapp-").optional()),
+  SLACK_API_URL: optionalNonEmpty.pipe(z.string().url().optional()),
+  SLACK_CHANNEL: optionalNonEmpty,
+  SLACK_APPROVERS: csv,
+  SLACK_APPROVER_GROUP: optionalNonEmpty,
+  AWS_REGION: optionalNonEmpty,
+  AWS_ENDPOINT_URL_EC2: optionalNonEmpty.pipe(z.string().url().optional()),
+  AWS_ENDPOINT_URL_STS: optionalNonEmpty.pipe(z.string().url().optional()),
+  AWS_ACCESS_KEY_ID: optionalNonEmpty,
+  AWS_SECRET_ACCESS_KEY: optionalNonEmpty,
+  AWS_SESSION_TOKEN: optionalNonEmpty,
+});
+export type EnvConfig = z.infer<typeof EnvConfig>;
+
+export interface Config {
+  env: EnvConfig;
+  file: FileConfig;
+  /** Where the config file was read from, if any. */
+  source: string | null;
+}
