@@ -39,25 +39,24 @@ export function readConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => stri
   const fileParsed = FileConfig.safeParse(fileData);
   if (!fileParsed.success) problems.push(...issuesOf(fileParsed.error, `${path ?? "config"}: `));
 
-  if (envParsed.success) {
-    const e = envParsed.data;
-    if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-      problems.push({
-        where: "SLACK_SIGNING_SECRET",
-        message: "required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set",
-      });
-    }
-    if (
-      e.SPOTWISE_MODE === "approve" &&
-      e.SLACK_BOT_TOKEN &&
-      e.SLACK_APPROVERS.length === 0 &&
-      !e.SLACK_APPROVER_GROUP
-    ) {
-      problems.push({
-        where: "SLACK_APPROVERS",
-        message: "approve mode with Slack needs approvers: set SLACK_APPROVERS (user ids) or SLACK_APPROVER_GROUP",
-      });
-    }
+  // cross-field rules read the raw environment, so they are reported even when other variables are invalid
+  const has = (k: string) => (env[k] ?? "").trim() !== "";
+  if (has("SLACK_BOT_TOKEN") && !has("SLACK_APP_TOKEN") && !has("SLACK_SIGNING_SECRET")) {
+    problems.push({
+      where: "SLACK_SIGNING_SECRET",
+      message: "required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set",
+    });
+  }
+  if (
+    env.SPOTWISE_MODE === "approve" &&
+    has("SLACK_BOT_TOKEN") &&
+    !has("SLACK_APPROVERS") &&
+    !has("SLACK_APPROVER_GROUP")
+  ) {
+    problems.push({
+      where: "SLACK_APPROVERS",
+      message: "approve mode with Slack needs approvers: set SLACK_APPROVERS (user ids) or SLACK_APPROVER_GROUP",
+    });
   }
   if (problems.length > 0 || !envParsed.success || !fileParsed.success) return { ok: false, problems };
   return { ok: true, config: { env: envParsed.data, file: fileParsed.data, source: path } };

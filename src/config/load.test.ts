@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig, maskSecrets, readConfig } from "./load.js";
+
+describe("config", () => {
+  it("defaults to shadow mode, embedded stores and the default schedule", () => {
+    const r = readConfig({});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.env.SPOTWISE_MODE).toBe("shadow");
+    expect(r.config.env.DATABASE_URL).toBeUndefined();
+    expect(r.config.env.REDIS_URL).toBeUndefined();
+    expect(r.config.env.PORT).toBe(3000);
+    expect(r.config.file.schedule.scrape).toBe("*/5 * * * *");
+    expect(r.config.file.policy.switchCostOdHours).toBe(0.5);
+  });
+
+  it("lists every problem at once, each naming the variable and what is expected", () => {
+    const yaml = "accounts:\n  - id: '12'\n    regions: [nowhere]\npolicy:\n  riskCeiling: 7\n";
+    const r = readConfig(
+      {
+        SPOTWISE_MODE: "yolo",
+        PORT: "http",
+        DATABASE_URL: "mysql://x",
+        SLACK_BOT_TOKEN: "xoxb-1",
+        SPOTWISE_CONFIG: "/etc/spotwise.yaml",
+      },
+      () => yaml,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const where = r.problems.map((p) => p.where);
+    expect(where).toEqual(
+      expect.arrayContaining([
+        "SPOTWISE_MODE",
+        "PORT",
+        "DATABASE_URL",
+        "SLACK_SIGNING_SECRET",
+        "/etc/spotwise.yaml: accounts.0.id",
+        "/etc/spotwise.yaml: accounts.0.regions.0",
+        "/etc/spotwise.yaml: policy.riskCeiling",
+      ]),
+    );
+    expect(r.problems.find((p) => p.where === "accounts.0.id" || p.where.endsWith("accounts.0.id"))?.message).toMatch(
+      /12-digit/,
+    );
+  });
+
+  it("reports an unreadable config file by path", () => {
+    const r = readConfig({ SPOTWISE_CONFIG: "/nope.yaml" }, () => {
+      throw new Error("ENOENT: no such file");
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatchObject({ where: "SPOTWISE_CONFIG (/nope.yaml)" });
+  });
+
+  it("throws one coded error listing the problems", () => {
+    expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrowError(/LOG_LEVEL/);
+  });
+
+  it("masks secrets and URL passwords for printing", () => {
+    const masked = maskSecrets({
+      SLACK_BOT_TOKEN: "xoxb-123456",
+      DATABASE_URL: "postgres://app:hunter2@db:5432/spotwise",
+      accounts: [{ externalId: "ext-abcdef", id: "123456789012" }],
+    }) as Record<string, unknown>;
+    const text = JSON.stringify(masked);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("xoxb-123456");
+    expect(text).not.toContain("ext-abcdef");
+    expect(text).toContain("123456789012");
+    expect(masked.DATABASE_URL).toBe("postgres://app:****@db:5432/spotwise");
+  });
+});
