@@ -1,0 +1,110 @@
+"""
+Trains the default spotwise capacity-risk model: P(capacity lost at any tick within the next hour) from the
+capacity features of the contract, on the 1-node traces of spot-traces.csv, split in time per trace.
+
+  /usr/bin/python3 training/train.py --traces ../shared/data/aux/spot-traces.csv --out models
+
+Writes <out>/default.onnx, <out>/default.card.md and <out>/default.holdout.json (held-out feature rows with the
+trainer's probabilities, used by the onnxruntime reproduction test). Deterministic (fixed seed).
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_onnx import build_classifier_model, contract_metadata, tree_ensemble_attrs  # noqa: E402
+from features import FEATURE_NAMES, HOUR_MS  # noqa: E402
+from metrics import all_metrics  # noqa: E402
+from traces import load_traces, trace_rows  # noqa: E402
+
+TRAIN_FRACTION = 0.7
+PARAMS = dict(max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=200, l2_regularization=1.0,
+              early_stopping=False, random_state=7)
+
+
+def split_rows(traces):
+    parts = {"train": [], "valid": []}
+    summary = []
+    for key, (ts, av) in traces.items():
+        x, y, b, t = trace_rows(ts, av)
+        cut = ts[0] + TRAIN_FRACTION * (ts[-1] - ts[0])
+        # purge: a training row's label window must end before the validation period starts
+        tr = t + HOUR_MS <= cut
+        va = t >= cut
+        parts["train"].append((x[tr], y[tr], {k: v[tr] for k, v in b.items()}))
+        parts["valid"].append((x[va], y[va], {k: v[va] for k, v in b.items()}))
+        summary.append({"trace": key, "ticks": int(len(ts)), "gap_s": float((ts[1] - ts[0]) / 1000),
+                        "train_rows": int(tr.sum()), "valid_rows": int(va.sum())})
+    out = {}
+    for name, rows in parts.items():
+        out[name] = (
+            np.concatenate([r[0] for r in rows]).astype(np.float32),
+            np.concatenate([r[1] for r in rows]),
+            {k: np.concatenate([r[2][k] for r in rows]) for k in rows[0][2]},
+        )
+    return out, summary
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--traces", required=True)
+    ap.add_argument("--out", default="models")
+    args = ap.parse_args()
+
+    traces = load_traces(args.traces)
+    data, summary = split_rows(traces)
+    xtr, ytr, _ = data["train"]
+    xva, yva, bva = data["valid"]
+    model = HistGradientBoostingClassifier(**PARAMS)
+    model.fit(xtr.astype(np.float64), ytr)
+    pva = model.predict_proba(xva.astype(np.float64))[:, 1]
+    ptr = model.predict_proba(xtr.astype(np.float64))[:, 1]
+
+    metrics = {"model": all_metrics(yva, pva)}
+    for name, p in bva.items():
+        metrics[name] = all_metrics(yva, p)
+    train_metrics = all_metrics(ytr, ptr)
+    for m in ("auc", "brier"):
+        better = metrics["model"][m] > metrics["capacity_lost_last_hour"][m] if m == "auc" else metrics["model"][m] < metrics["capacity_lost_last_hour"][m]
+        better2 = metrics["model"][m] > metrics["frac_capacity_lost_6h"][m] if m == "auc" else metrics["model"][m] < metrics["frac_capacity_lost_6h"][m]
+        if not (better and better2):
+            print(f"WARNING: model does not beat both baselines on {m}", file=sys.stderr)
+
+    trained_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    md = contract_metadata(FEATURE_NAMES, {
+        "spotwise.model_name": "default",
+        "spotwise.label": "capacity lost (value 0) at any tick within the next hour",
+        "spotwise.horizon_ms": str(int(HOUR_MS)),
+        "spotwise.trained_at": trained_at,
+        "spotwise.validation_metrics": json.dumps({k: {kk: round(vv, 6) for kk, vv in v.items()} for k, v in metrics.items()}),
+    })
+    onnx_model = build_classifier_model(tree_ensemble_attrs(model), len(FEATURE_NAMES), md)
+    os.makedirs(args.out, exist_ok=True)
+    onnx.save(onnx_model, os.path.join(args.out, "default.onnx"))
+
+    # held-out rows for the onnxruntime reproduction test: a deterministic sample of validation rows
+    rng = np.random.default_rng(11)
+    pick = np.sort(rng.choice(len(yva), size=min(400, len(yva)), replace=False))
+    holdout = {
+        "feature_names": FEATURE_NAMES,
+        "rows": [[None if np.isnan(v) else float(v) for v in row] for row in xva[pick]],
+        "probabilities": [float(p) for p in pva[pick]],
+    }
+    with open(os.path.join(args.out, "default.holdout.json"), "w") as f:
+        json.dump(holdout, f)
+
+    from card import write_card
+
+    write_card(os.path.join(args.out, "default.card.md"), PARAMS, summary, metrics, train_metrics, trained_at,
+               len(ytr), len(yva), float(ytr.mean()), float(yva.mean()), model.n_iter_)
+    print(json.dumps(metrics, indent=1))
+
+
+if __name__ == "__main__":
+    main()
