@@ -1,0 +1,232 @@
+/**
+ * Recommendations and their verdicts on the recommendation, approval and decision tables.
+ * State changes are single conditional UPDATEs (compare-and-set on the status), verdicts rely on the
+ * unique (recommendation_id, user_id, verdict) index: safe under concurrent clicks and replicas.
+ */
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type {
+  ApprovalRecord,
+  NewRecommendation,
+  RecommendationRecord,
+  RecommendationRepo,
+  RecommendationStatus,
+  TransitionPatch,
+  Verdict,
+} from "../../core/recommendations/types.js";
+import { type Decision, type DecisionAction, type Mode, parsePoolId, poolId } from "../../core/types.js";
+import {
+  AccountEntity,
+  ApprovalEntity,
+  type ApprovalRow,
+  DecisionEntity,
+  type DecisionRow,
+  RecommendationEntity,
+  type RecommendationRow,
+} from "./entities.js";
+import type { Database } from "./orm.js";
+
+export class DbRecommendationRepo implements RecommendationRepo {
+  constructor(private readonly db: Database) {}
+
+  async insert(input: NewRecommendation): Promise<RecommendationRecord> {
+    const em = this.db.em();
+    await em.transactional(async (tx) => {
+      const decisionId = input.decisionId ?? input.id;
+      const stored = input.decisionId ? await tx.findOne(DecisionEntity, { id: decisionId }) : null;
+      if (!stored) tx.create(DecisionEntity, decisionRow(decisionId, input.decision, input.mode, input.tickAt));
+      tx.create(RecommendationEntity, {
+        id: input.id,
+        decisionId,
+        instanceId: input.decision.instanceId,
+        accountId: input.decision.accountId,
+        status: "pending",
+        expiresAt: new Date(input.expiresAt),
+        createdAt: new Date(input.createdAt),
+      });
+    });
+    const rec = await this.get(input.id);
+    if (!rec) throw new Error(`recommendation ${input.id} vanished after insert`);
+    return rec;
+  }
+
+  async get(id: string): Promise<RecommendationRecord | null> {
+    const row = await this.db.em().findOne(RecommendationEntity, { id });
+    if (!row) return null;
+    const [rec] = await this.hydrate([row]);
+    return rec ?? null;
+  }
+
+  async list(
+    filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {},
+  ): Promise<RecommendationRecord[]> {
+    const where: Record<string, unknown> = {};
+    if (filter.statuses) where.status = { $in: filter.statuses };
+    if (filter.instanceId) where.instanceId = filter.instanceId;
+    const rows = await this.db
+      .em()
+      .find(RecommendationEntity, where, { orderBy: { createdAt: "desc" }, limit: filter.limit ?? 100 });
+    return this.hydrate(rows);
+  }
+
+  async transition(
+    id: string,
+    from: readonly RecommendationStatus[],
+    to: RecommendationStatus,
+    patch: TransitionPatch,
+    guard: { notExpiredAt?: number } = {},
+  ): Promise<boolean> {
+    const where: Record<string, unknown> = { id, status: { $in: [...from] } };
+    if (guard.notExpiredAt !== undefined) where.expiresAt = { $gt: new Date(guard.notExpiredAt) };
+    const set: Partial<RecommendationRow> = { status: to };
+    if (patch.resolvedAt !== undefined) set.resolvedAt = patch.resolvedAt === null ? null : new Date(patch.resolvedAt);
+    if (patch.resolvedBy !== undefined) set.resolvedBy = patch.resolvedBy;
+    if (patch.snoozedUntil !== undefined) {
+      set.snoozedUntil = patch.snoozedUntil === null ? null : new Date(patch.snoozedUntil);
+    }
+    const n = await this.db.em().nativeUpdate(RecommendationEntity, where, set);
+    return n === 1;
+  }
+
+  async addApproval(id: string, userId: string, verdict: Verdict, at: number): Promise<boolean> {
+    try {
+      await this.db.em().insert(ApprovalEntity, { recommendationId: id, userId, verdict, createdAt: new Date(at) });
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  }
+
+  async setMessage(id: string, channel: string, ts: string): Promise<void> {
+    await this.db.em().nativeUpdate(RecommendationEntity, { id }, { channel, messageTs: ts });
+  }
+
+  async duePending(now: number): Promise<RecommendationRecord[]> {
+    const rows = await this.db
+      .em()
+      .find(
+        RecommendationEntity,
+        { status: "pending", expiresAt: { $lte: new Date(now) } },
+        { orderBy: { expiresAt: "asc" }, limit: 500 },
+      );
+    return this.hydrate(rows);
+  }
+
+  async activeSnooze(instanceId: string, now: number): Promise<RecommendationRecord | null> {
+    const row = await this.db
+      .em()
+      .findOne(
+        RecommendationEntity,
+        { instanceId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
+        { orderBy: { snoozedUntil: "desc" } },
+      );
+    if (!row) return null;
+    const [rec] = await this.hydrate([row]);
+    return rec ?? null;
+  }
+
+  private async hydrate(rows: RecommendationRow[]): Promise<RecommendationRecord[]> {
+    if (rows.length === 0) return [];
+    const em = this.db.em();
+    const ids = rows.map((r) => r.id);
+    const [decisions, approvals, accounts] = await Promise.all([
+      em.find(DecisionEntity, { id: { $in: [...new Set(rows.map((r) => r.decisionId))] } }),
+      em.find(ApprovalEntity, { recommendationId: { $in: ids } }, { orderBy: { id: "asc" } }),
+      em.find(AccountEntity, { id: { $in: [...new Set(rows.map((r) => r.accountId))] } }),
+    ]);
+    const decisionById = new Map(decisions.map((d) => [d.id, d]));
+    const nameById = new Map(accounts.map((a) => [a.id, a.name]));
+    const out: RecommendationRecord[] = [];
+    for (const r of rows) {
+      const d = decisionById.get(r.decisionId);
+      if (!d) continue;
+      out.push(
+        toRecord(
+          r,
+          d,
+          approvals.filter((a) => a.recommendationId === r.id),
+          nameById.get(r.accountId),
+        ),
+      );
+    }
+    return out;
+  }
+}
+
+function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[], accountName?: string) {
+  const decision = toDecision(d);
+  const rec: RecommendationRecord = {
+    id: r.id,
+    decisionId: r.decisionId,
+    instanceId: r.instanceId,
+    accountId: r.accountId,
+    accountName: accountName ?? r.accountId,
+    region: decision.from.region,
+    mode: (d.mode === "approve" ? "approve" : "shadow") satisfies Mode,
+    status: r.status,
+    decision,
+    channel: r.channel ?? null,
+    messageTs: r.messageTs ?? null,
+    expiresAt: r.expiresAt.getTime(),
+    snoozedUntil: r.snoozedUntil ? r.snoozedUntil.getTime() : null,
+    createdAt: r.createdAt.getTime(),
+    resolvedAt: r.resolvedAt ? r.resolvedAt.getTime() : null,
+    resolvedBy: r.resolvedBy ?? null,
+    approvals: approvals.map(
+      (a): ApprovalRecord => ({ userId: a.userId, verdict: a.verdict, at: a.createdAt.getTime() }),
+    ),
+  };
+  return rec;
+}
+
+function toDecision(d: DecisionRow): Decision {
+  return {
+    action: d.action as DecisionAction,
+    instanceId: d.instanceId,
+    accountId: d.accountId,
+    from: parsePoolId(d.fromPool),
+    to: d.toPool ? parsePoolId(d.toPool) : null,
+    savingPerHour: d.savingPerHour,
+    savingPerMonth: d.savingPerMonth,
+    riskFrom: d.riskFrom,
+    riskTo: d.riskTo ?? null,
+    modelName: d.modelName ?? null,
+    modelId: d.modelId ?? null,
+    confidence: d.confidence ?? null,
+    fallback: d.fallback,
+    strategy: d.strategy,
+    reasons: d.reasons,
+    alternatives: d.alternatives.map(parsePoolId),
+  };
+}
+
+function decisionRow(id: string, d: Decision, mode: Mode, tickAt: number): DecisionRow {
+  return {
+    id,
+    tickAt: new Date(tickAt),
+    instanceId: d.instanceId,
+    accountId: d.accountId,
+    action: d.action,
+    fromPool: poolId(d.from),
+    toPool: d.to ? poolId(d.to) : null,
+    savingPerHour: d.savingPerHour,
+    savingPerMonth: d.savingPerMonth,
+    riskFrom: d.riskFrom,
+    riskTo: d.riskTo,
+    modelId: d.modelId,
+    modelName: d.modelName,
+    confidence: d.confidence,
+    fallback: d.fallback,
+    strategy: d.strategy,
+    reasons: d.reasons,
+    alternatives: d.alternatives.map(poolId),
+    mode,
+    createdAt: new Date(tickAt),
+  };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  if (e instanceof UniqueConstraintViolationException) return true;
+  const code = (e as { code?: unknown })?.code;
+  return code === "23505";
+}

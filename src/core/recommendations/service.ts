@@ -1,0 +1,263 @@
+/**
+ * Recommendation lifecycle service: the single place that decides what a click means.
+ * Idempotent under double clicks, Slack retries and several replicas: every change is a
+ * compare-and-set in the repository, verdicts are unique per user, and only the caller whose
+ * compare-and-set won is told to act (`first: true`).
+ */
+import { randomUUID } from "node:crypto";
+import type { AuditLog } from "../ports/audit.js";
+import type { Clock } from "../ports/clock.js";
+import type { MessageRef, RecommendationMessage } from "../ports/notifier.js";
+import type { Decision, Mode } from "../types.js";
+import type { RecommendationRecord, RecommendationRepo, RecommendationStatus } from "./types.js";
+
+export const SNOOZE_MS = 24 * 60 * 60 * 1000;
+
+export interface RecommendationServiceDeps {
+  repo: RecommendationRepo;
+  audit: AuditLog;
+  clock: Clock;
+  /** How long the buttons stay valid (config switch.approvalTtlMinutes). */
+  ttlMs: number;
+  snoozeMs?: number;
+  newId?: () => string;
+}
+
+export type CreateResult =
+  | { kind: "created"; rec: RecommendationRecord; superseded: RecommendationRecord[] }
+  | { kind: "snoozed"; until: number }
+  | { kind: "not_a_switch" };
+
+export type ApproveResult =
+  /** This call approved it: the caller runs the switch. */
+  | { kind: "approved"; rec: RecommendationRecord; approvers: string[] }
+  /** Two-person rule: recorded, one more approver needed. */
+  | { kind: "needs_second"; rec: RecommendationRecord; approvers: string[] }
+  /** Two-person rule: this user already gave the first approval. */
+  | { kind: "same_approver"; rec: RecommendationRecord }
+  /** Someone (or this same click, earlier) already approved it. */
+  | { kind: "already_approved"; rec: RecommendationRecord }
+  | { kind: "expired"; rec: RecommendationRecord; first: boolean }
+  | { kind: "closed"; rec: RecommendationRecord }
+  | { kind: "not_found" };
+
+export type VerdictResult =
+  | { kind: "done"; rec: RecommendationRecord; first: boolean }
+  | { kind: "closed"; rec: RecommendationRecord }
+  | { kind: "expired"; rec: RecommendationRecord; first: boolean }
+  | { kind: "not_found" };
+
+export type Outcome = "done" | "rolled_back" | "failed";
+
+export class RecommendationService {
+  private readonly snoozeMs: number;
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: RecommendationServiceDeps) {
+    this.snoozeMs = deps.snoozeMs ?? SNOOZE_MS;
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  /**
+   * Offers a SWITCH decision. Refused while the instance is snoozed; supersedes every older open
+   * recommendation of the same instance (their messages should be resolved with the returned records).
+   */
+  async create(input: { decision: Decision; decisionId?: string; mode: Mode; ttlMs?: number }): Promise<CreateResult> {
+    const { decision } = input;
+    if (decision.action !== "SWITCH" || !decision.to) return { kind: "not_a_switch" };
+    const now = this.deps.clock.now();
+    const snooze = await this.deps.repo.activeSnooze(decision.instanceId, now);
+    if (snooze?.snoozedUntil) return { kind: "snoozed", until: snooze.snoozedUntil };
+    const id = this.newId();
+    const superseded = await this.supersede(decision.instanceId, id);
+    const rec = await this.deps.repo.insert({
+      id,
+      decisionId: input.decisionId,
+      decision,
+      mode: input.mode,
+      tickAt: now,
+      createdAt: now,
+      expiresAt: now + (input.ttlMs ?? this.deps.ttlMs),
+    });
+    await this.deps.audit.record({
+      at: now,
+      actor: "daemon",
+      action: "recommendation.created",
+      subject: decision.instanceId,
+      detail: { recommendationId: id, to: decision.to, savingPerMonth: decision.savingPerMonth, mode: input.mode },
+    });
+    return { kind: "created", rec, superseded };
+  }
+
+  async attachMessage(id: string, ref: MessageRef): Promise<void> {
+    await this.deps.repo.setMessage(id, ref.channel, ref.ts);
+  }
+
+  get(id: string): Promise<RecommendationRecord | null> {
+    return this.deps.repo.get(id);
+  }
+
+  list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {}) {
+    return this.deps.repo.list(filter);
+  }
+
+  /** Approve by `userId` (the caller has checked that this user is an approver). */
+  async approve(id: string, userId: string, opts: { requiredApprovals?: 1 | 2 } = {}): Promise<ApproveResult> {
+    const required = opts.requiredApprovals ?? 1;
+    const now = this.deps.clock.now();
+    const rec = await this.deps.repo.get(id);
+    if (!rec) return { kind: "not_found" };
+    if (rec.status !== "pending") return this.closedForApproval(rec);
+    if (rec.expiresAt <= now) return this.expire(rec, now);
+
+    await this.deps.repo.addApproval(id, userId, "approve", now);
+    const fresh = (await this.deps.repo.get(id)) ?? rec;
+    const approvers = approversOf(fresh);
+    if (approvers.length < required) {
+      if (rec.approvals.some((a) => a.verdict === "approve" && a.userId === userId)) {
+        return { kind: "same_approver", rec: fresh };
+      }
+      await this.audit(userId, "recommendation.approval_recorded", fresh, { approvers, required });
+      return { kind: "needs_second", rec: fresh, approvers };
+    }
+    const won = await this.deps.repo.transition(
+      id,
+      ["pending"],
+      "approved",
+      { resolvedAt: now, resolvedBy: approvers.join(",") },
+      { notExpiredAt: now },
+    );
+    const after = (await this.deps.repo.get(id)) ?? fresh;
+    if (won) {
+      await this.audit(userId, "recommendation.approved", after, { approvers, required });
+      return { kind: "approved", rec: after, approvers };
+    }
+    if (after.status === "pending" && after.expiresAt <= now) return this.expire(after, now);
+    return this.closedForApproval(after);
+  }
+
+  reject(id: string, userId: string): Promise<VerdictResult> {
+    return this.verdict(id, userId, "reject", "rejected", {});
+  }
+
+  /** Hides the recommendation, and every new one for the same instance, for 24 h. */
+  snooze(id: string, userId: string): Promise<VerdictResult> {
+    return this.verdict(id, userId, "snooze", "snoozed", { snoozedUntil: this.deps.clock.now() + this.snoozeMs });
+  }
+
+  /** Marks every pending recommendation past its expiry as expired; returns those this call expired. */
+  async expireDue(): Promise<RecommendationRecord[]> {
+    const now = this.deps.clock.now();
+    const out: RecommendationRecord[] = [];
+    for (const rec of await this.deps.repo.duePending(now)) {
+      const r = await this.expire(rec, now);
+      if (r.kind === "expired" && r.first) out.push(r.rec);
+    }
+    return out;
+  }
+
+  /** Supersedes every open (pending or snoozed) recommendation of the instance except `exceptId`. */
+  async supersede(instanceId: string, exceptId?: string): Promise<RecommendationRecord[]> {
+    const now = this.deps.clock.now();
+    const open = await this.deps.repo.list({ instanceId, statuses: ["pending"] });
+    const out: RecommendationRecord[] = [];
+    for (const rec of open) {
+      if (rec.id === exceptId) continue;
+      if (
+        await this.deps.repo.transition(rec.id, ["pending"], "superseded", { resolvedAt: now, resolvedBy: "daemon" })
+      ) {
+        const after = (await this.deps.repo.get(rec.id)) ?? rec;
+        await this.audit("daemon", "recommendation.superseded", after, { by: exceptId ?? null });
+        out.push(after);
+      }
+    }
+    return out;
+  }
+
+  /** approved → executing, when the switch starts. False when it was not approved (or already executing). */
+  async markExecuting(id: string): Promise<boolean> {
+    return this.deps.repo.transition(id, ["approved"], "executing", {});
+  }
+
+  /** approved/executing → done, rolled_back or failed. Idempotent: false when already final. */
+  async finish(id: string, outcome: Outcome, detail: Record<string, unknown> = {}): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const moved = await this.deps.repo.transition(id, ["approved", "executing"], outcome, { resolvedAt: now });
+    if (moved) {
+      const rec = await this.deps.repo.get(id);
+      if (rec) await this.audit("daemon", `recommendation.${outcome}`, rec, detail);
+    }
+    return moved;
+  }
+
+  /** The notifier's view of a recommendation. */
+  toMessage(rec: RecommendationRecord): RecommendationMessage {
+    return {
+      recommendationId: rec.id,
+      decision: rec.decision,
+      region: rec.region,
+      accountName: rec.accountName,
+      expiresAt: rec.expiresAt,
+      mode: rec.mode,
+    };
+  }
+
+  private async verdict(
+    id: string,
+    userId: string,
+    verdict: "reject" | "snooze",
+    to: RecommendationStatus,
+    patch: { snoozedUntil?: number },
+  ): Promise<VerdictResult> {
+    const now = this.deps.clock.now();
+    const rec = await this.deps.repo.get(id);
+    if (!rec) return { kind: "not_found" };
+    if (rec.status === "pending" && rec.expiresAt <= now) return this.expire(rec, now);
+    if (rec.status !== "pending") return { kind: rec.status === to ? "done" : "closed", rec, first: false };
+    await this.deps.repo.addApproval(id, userId, verdict, now);
+    const won = await this.deps.repo.transition(id, ["pending"], to, { resolvedAt: now, resolvedBy: userId, ...patch });
+    const after = (await this.deps.repo.get(id)) ?? rec;
+    if (won) {
+      await this.audit(userId, verdict === "reject" ? "recommendation.rejected" : "recommendation.snoozed", after, {
+        snoozedUntil: after.snoozedUntil,
+      });
+      return { kind: "done", rec: after, first: true };
+    }
+    return { kind: after.status === to ? "done" : "closed", rec: after, first: false };
+  }
+
+  private closedForApproval(rec: RecommendationRecord): ApproveResult {
+    if (rec.status === "approved" || rec.status === "executing" || rec.status === "done") {
+      return { kind: "already_approved", rec };
+    }
+    if (rec.status === "expired") return { kind: "expired", rec, first: false };
+    return { kind: "closed", rec };
+  }
+
+  private async expire(
+    rec: RecommendationRecord,
+    now: number,
+  ): Promise<{ kind: "expired"; rec: RecommendationRecord; first: boolean }> {
+    const first = await this.deps.repo.transition(rec.id, ["pending"], "expired", {
+      resolvedAt: now,
+      resolvedBy: "expiry",
+    });
+    const after = (await this.deps.repo.get(rec.id)) ?? rec;
+    if (first) await this.audit("daemon", "recommendation.expired", after, {});
+    return { kind: "expired", rec: after, first };
+  }
+
+  private audit(actor: string, action: string, rec: RecommendationRecord, detail: Record<string, unknown>) {
+    return this.deps.audit.record({
+      at: this.deps.clock.now(),
+      actor: actor === "daemon" ? "daemon" : `slack:${actor}`,
+      action,
+      subject: rec.instanceId,
+      detail: { recommendationId: rec.id, accountId: rec.accountId, ...detail },
+    });
+  }
+}
+
+function approversOf(rec: RecommendationRecord): string[] {
+  return [...new Set(rec.approvals.filter((a) => a.verdict === "approve").map((a) => a.userId))];
+}

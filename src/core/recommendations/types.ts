@@ -1,0 +1,101 @@
+/**
+ * The recommendation lifecycle: a SWITCH decision offered to people, approved (by one or two approvers),
+ * rejected, snoozed, expired or superseded, then executed. Plain data, no SDK types.
+ */
+import type { Decision, EpochMs, Mode } from "../types.js";
+
+export type RecommendationStatus =
+  | "pending"
+  | "approved"
+  | "rejected"
+  | "snoozed"
+  | "expired"
+  | "superseded"
+  | "executing"
+  | "done"
+  | "rolled_back"
+  | "failed";
+
+/** Statuses in which nothing can happen to a recommendation any more. */
+export const FINAL_STATUSES: readonly RecommendationStatus[] = [
+  "rejected",
+  "expired",
+  "superseded",
+  "done",
+  "rolled_back",
+  "failed",
+];
+
+export type Verdict = "approve" | "reject" | "snooze";
+
+export interface ApprovalRecord {
+  userId: string;
+  verdict: Verdict;
+  at: EpochMs;
+}
+
+export interface RecommendationRecord {
+  id: string;
+  decisionId: string;
+  instanceId: string;
+  accountId: string;
+  accountName: string;
+  region: string;
+  mode: Mode;
+  status: RecommendationStatus;
+  decision: Decision;
+  channel: string | null;
+  messageTs: string | null;
+  expiresAt: EpochMs;
+  snoozedUntil: EpochMs | null;
+  createdAt: EpochMs;
+  resolvedAt: EpochMs | null;
+  resolvedBy: string | null;
+  approvals: ApprovalRecord[];
+}
+
+export interface NewRecommendation {
+  id: string;
+  /** The decision row this comes from; when absent the repository stores the decision itself. */
+  decisionId?: string;
+  decision: Decision;
+  mode: Mode;
+  tickAt: EpochMs;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+}
+
+export interface TransitionPatch {
+  resolvedAt?: EpochMs | null;
+  resolvedBy?: string | null;
+  snoozedUntil?: EpochMs | null;
+}
+
+/**
+ * Persistence of recommendations. Every state change is a compare-and-set on the status, so that
+ * double clicks, retries and several replicas race safely: exactly one caller sees `true`.
+ */
+export interface RecommendationRepo {
+  insert(input: NewRecommendation): Promise<RecommendationRecord>;
+  get(id: string): Promise<RecommendationRecord | null>;
+  list(filter: {
+    statuses?: RecommendationStatus[];
+    instanceId?: string;
+    limit?: number;
+  }): Promise<RecommendationRecord[]>;
+  /** Moves `id` from one of `from` to `to`; with `notExpiredAt`, only while expires_at is after it. True when this call moved it. */
+  transition(
+    id: string,
+    from: readonly RecommendationStatus[],
+    to: RecommendationStatus,
+    patch: TransitionPatch,
+    guard?: { notExpiredAt?: EpochMs },
+  ): Promise<boolean>;
+  /** Records a verdict once per (recommendation, user, verdict); false when it was already there. */
+  addApproval(id: string, userId: string, verdict: Verdict, at: EpochMs): Promise<boolean>;
+  setMessage(id: string, channel: string, ts: string): Promise<void>;
+  /** Pending recommendations whose expires_at is at or before `now`. */
+  duePending(now: EpochMs): Promise<RecommendationRecord[]>;
+  /** The latest snooze of an instance still running at `now`, if any. */
+  activeSnooze(instanceId: string, now: EpochMs): Promise<RecommendationRecord | null>;
+}
