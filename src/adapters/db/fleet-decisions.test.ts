@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendLabel, testDatabase } from "../../../test/support/services.js";
+import { CodedError } from "../../core/errors.js";
+import { discoverFleet } from "../../core/fleet/discovery.js";
+import type { Ec2Factory, Ec2Instance, Ec2Port } from "../../core/ports/ec2.js";
+import type { Decision } from "../../core/types.js";
+import { DbDecisionStore } from "./decision-repo.js";
+import { DbFleetStore } from "./fleet-repo.js";
+
+const inst = (id: string, tags: Record<string, string>, extra: Partial<Ec2Instance> = {}): Ec2Instance => ({
+  instanceId: id,
+  instanceType: "m5.large",
+  az: "us-east-1a",
+  state: "running",
+  lifecycle: "spot",
+  securityGroupIds: [],
+  tags,
+  ...extra,
+});
+
+/** A factory whose ports only answer describeInstances; one account's role is broken. */
+function factory(byAccount: Record<string, Ec2Instance[]>): Ec2Factory & { calls: unknown[] } {
+  const calls: unknown[] = [];
+  return {
+    calls,
+    async forAccount(accountId, region) {
+      if (accountId === "222222222222") {
+        throw new CodedError("aws_access_denied", "sts:AssumeRole denied for arn:aws:iam::222222222222:role/spotwise");
+      }
+      const port: Pick<Ec2Port, "accountId" | "region" | "describeInstances"> = {
+        accountId,
+        region,
+        async describeInstances(input) {
+          calls.push(input);
+          return (byAccount[accountId] ?? []).filter((i) =>
+            Object.entries(input.tagFilters ?? {}).every(([k, v]) => i.tags[k] === v),
+          );
+        },
+      };
+      // the discovery only calls describeInstances; the rest of the port is not needed here
+      return port as unknown as Ec2Port;
+    },
+  };
+}
+
+describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  beforeAll(async () => {
+    db = await testDatabase();
+  });
+  afterAll(async () => db?.dispose());
+
+  it("finds tagged instances per account, reads lab-subject and AZ tags, and isolates a failing account", async () => {
+    const store = new DbFleetStore(db);
+    const f = factory({
+      "111111111111": [
+        inst("i-a", { "spotwise:managed": "true", "spotwise:model": "lab-v2", "spotwise:az-flexible": "true" }),
+        inst("i-b", { "spotwise:managed": "true" }, { state: "stopped" }),
+        inst("i-c", { owner: "someone" }),
+      ],
+    });
+    const accounts = [
+      { accountId: "111111111111", name: "prod", regions: ["us-east-1"] },
+      { accountId: "222222222222", name: "broken", regions: ["us-east-1"] },
+    ];
+    const r = await discoverFleet(accounts, f, store, 1_000);
+    expect(r.instances.map((i) => i.instanceId)).toEqual(["i-a"]);
+    expect(r.instances[0]).toMatchObject({ modelOverride: "lab-v2", azFlexible: true, accountId: "111111111111" });
+    expect(r.failures).toEqual([
+      { accountId: "222222222222", region: "us-east-1", error: expect.stringMatching(/AssumeRole denied/) },
+    ]);
+    expect((await store.list()).map((i) => i.instanceId)).toEqual(["i-a"]);
+
+    // the instance disappears: it leaves the managed fleet
+    await discoverFleet(accounts.slice(0, 1), factory({}), store, 2_000);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it("saves a tick's decisions and reads them back with their reasons", async () => {
+    const decisions = new DbDecisionStore(db);
+    const d: Decision = {
+      action: "SWITCH",
+      instanceId: "i-a",
+      accountId: "111111111111",
+      from: { region: "us-east-1", az: "us-east-1a", instanceType: "m5.large" },
+      to: { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.large" },
+      savingPerHour: 0.01,
+      savingPerMonth: 7.3,
+      riskFrom: 0.02,
+      riskTo: 0.01,
+      modelName: "default",
+      modelId: null,
+      confidence: 0.8,
+      fallback: false,
+      strategy: "payback",
+      reasons: ["saves 7.30 USD/month, pays back the switch in 40 h"],
+      alternatives: [{ region: "us-east-1", az: "us-east-1a", instanceType: "m4.large" }],
+    };
+    const [id] = await decisions.saveTick(5_000, "shadow", [d, { ...d, action: "STAY", to: null, instanceId: "i-z" }]);
+    const back = await decisions.get(id);
+    expect(back).toMatchObject({ ...d, id, tickAt: 5_000, mode: "shadow", realizedSavingUsd: null });
+    await decisions.setRealized(id, 1.25, 9_000);
+    expect((await decisions.get(id))?.realizedSavingUsd).toBe(1.25);
+    expect((await decisions.list({ action: "STAY" })).map((x) => x.instanceId)).toEqual(["i-z"]);
+    const h = await decisions.history(["i-a", "i-unknown"], 10_000);
+    expect(h.get("i-a")).toMatchObject({ poolSince: 1_000, switchesLastWeek: 0 });
+    expect(h.get("i-unknown")).toEqual({ poolSince: null, lastSwitchAt: null, switchesLastWeek: 0 });
+  });
+});

@@ -1,0 +1,31 @@
+/** Where decisions are kept, and the per-instance history the policy's churn guards need. */
+import type { Decision, Mode } from "../types.js";
+
+export interface StoredDecision extends Decision {
+  id: string;
+  tickAt: number;
+  mode: Mode;
+  realizedSavingUsd: number | null;
+}
+
+export interface InstanceHistory {
+  /** When the instance entered its current pool (launch or last switch). */
+  poolSince: number | null;
+  lastSwitchAt: number | null;
+  switchesLastWeek: number;
+}
+
+export interface DecisionStore {
+  /** Persists one tick's decisions in one transaction; returns their ids in order. */
+  saveTick(tickAt: number, mode: Mode, decisions: Decision[]): Promise<string[]>;
+  history(instanceIds: string[], now: number): Promise<Map<string, InstanceHistory>>;
+  list(filter: {
+    since?: number;
+    until?: number;
+    action?: string;
+    instanceId?: string;
+    limit?: number;
+  }): Promise<StoredDecision[]>;
+  setRealized(id: string, savingUsd: number, at: number): Promise<void>;
+  get(id: string): Promise<StoredDecision | null>;
+}
