@@ -53,6 +53,12 @@ describe("config", () => {
     if (!r.ok) expect(r.problems[0]).toMatchObject({ where: "SPOTWISE_CONFIG (/nope.yaml)" });
   });
 
+  it("accepts the documented example file", () => {
+    const r = readConfig({ SPOTWISE_CONFIG: "docs/config.example.yaml" });
+    expect(r.ok ? [] : r.problems).toEqual([]);
+    if (r.ok) expect(r.config.file.accounts[0]).toMatchObject({ id: "123456789012", regions: ["us-east-1"] });
+  });
+
   it("throws one coded error listing the problems", () => {
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrowError(/LOG_LEVEL/);
   });
