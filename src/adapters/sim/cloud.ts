@@ -1,0 +1,250 @@
+/**
+ * A stateful simulated cloud (karpenter's pkg/fake/ec2api.go is the model): instances, images, spot launches,
+ * Elastic IPs, target groups, application health, per-step latencies on the injected Clock, capacity shortages
+ * per pool, injectable faults (nextError per operation, a crash hook after an operation), a call log and reset().
+ * Time-dependent state (pending → running → status ok, image pending → available) is derived from the clock.
+ */
+import type { Clock } from "../../core/ports/clock.js";
+import type { Ec2Address, Ec2Image, Ec2Instance } from "../../core/ports/ec2.js";
+import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
+
+export interface SimLatencies {
+  imageMs: number;
+  bootMs: number;
+  statusChecksMs: number;
+  healthyMs: number;
+  terminateMs: number;
+}
+
+export const DEFAULT_LATENCIES: SimLatencies = {
+  imageMs: 4 * 60_000,
+  bootMs: 45_000,
+  statusChecksMs: 2 * 60_000,
+  healthyMs: 30_000,
+  terminateMs: 30_000,
+};
+
+export type SimOperation =
+  | "describeSpotPriceHistory"
+  | "describeInstanceTypes"
+  | "getSpotPlacementScores"
+  | "describeInstances"
+  | "describeInstanceStatus"
+  | "createImage"
+  | "describeImages"
+  | "deregisterImage"
+  | "deleteSnapshot"
+  | "runInstances"
+  | "terminateInstances"
+  | "describeAddresses"
+  | "associateAddress"
+  | "createTags"
+  | "targetGroupsOf"
+  | "registerTarget"
+  | "deregisterTarget"
+  | "healthCheck";
+
+export type SimFault = "throttling" | "capacity" | "timeout" | "denied";
+
+export interface SimInstance extends Ec2Instance {
+  accountId: string;
+  region: string;
+  userData?: string;
+  clientToken?: string;
+  launchedAt: EpochMs;
+  terminatedAt?: EpochMs;
+  /** Application health: false makes the health check fail forever. */
+  appHealthy: boolean;
+}
+
+export interface SimImage extends Ec2Image {
+  accountId: string;
+  region: string;
+  sourceInstanceId: string;
+  clientToken?: string;
+  availableAt: EpochMs;
+}
+
+export interface SimAddress extends Ec2Address {
+  accountId: string;
+  region: string;
+}
+
+export interface SimCall {
+  op: SimOperation;
+  at: EpochMs;
+  accountId: string;
+  input: unknown;
+}
+
+export interface SimCloudOptions {
+  clock: Clock;
+  latencies?: Partial<SimLatencies>;
+  /** Recorded market data replayed by describeSpotPriceHistory (only points up to the clock's now). */
+  prices?: PriceRecord[];
+  instanceTypes?: InstanceTypeInfo[];
+}
+
+export class SimCloud {
+  readonly clock: Clock;
+  readonly latencies: SimLatencies;
+  readonly instances = new Map<string, SimInstance>();
+  readonly images = new Map<string, SimImage>();
+  readonly addresses = new Map<string, SimAddress>();
+  /** target group arn → registered instance ids */
+  readonly targetGroups = new Map<string, Set<string>>();
+  readonly calls: SimCall[] = [];
+  prices: PriceRecord[];
+  instanceTypes: InstanceTypeInfo[];
+
+  /** Pools (region/az/type) without spot capacity: RunInstances fails with InsufficientInstanceCapacity. */
+  readonly noCapacity = new Set<string>();
+  /** Operation → faults to throw on its next calls, in order. */
+  readonly nextErrors = new Map<SimOperation, SimFault[]>();
+  /** Things that never finish, so deadlines are reached. */
+  readonly stalls = { images: false, statusChecks: false, health: false };
+  /** New (launched) instances start unhealthy for the application health check. */
+  newInstancesUnhealthy = false;
+  private crashAfterOp: SimOperation | null = null;
+  private crashResolve: ((op: SimOperation) => void) | null = null;
+  private seq = 0;
+
+  constructor(opts: SimCloudOptions) {
+    this.clock = opts.clock;
+    this.latencies = { ...DEFAULT_LATENCIES, ...(opts.latencies ?? {}) };
+    this.prices = [...(opts.prices ?? [])].sort((a, b) => a.ts - b.ts);
+    this.instanceTypes = opts.instanceTypes ?? [];
+  }
+
+  /** Forgets every resource, fault and call. */
+  reset(): void {
+    this.instances.clear();
+    this.images.clear();
+    this.addresses.clear();
+    this.targetGroups.clear();
+    this.calls.length = 0;
+    this.noCapacity.clear();
+    this.nextErrors.clear();
+    this.stalls.images = this.stalls.statusChecks = this.stalls.health = false;
+    this.newInstancesUnhealthy = false;
+    this.crashAfterOp = null;
+    this.crashResolve = null;
+  }
+
+  id(prefix: string): string {
+    this.seq++;
+    return `${prefix}-${this.seq.toString(16).padStart(17, "0")}`;
+  }
+
+  failNext(op: SimOperation, fault: SimFault, times = 1): void {
+    const list = this.nextErrors.get(op) ?? [];
+    for (let i = 0; i < times; i++) list.push(fault);
+    this.nextErrors.set(op, list);
+  }
+
+  /**
+   * Simulates the process dying right after `op` took effect in the cloud: the call never returns.
+   * The promise resolves when the crash happened; the test then starts a new runner and resumes.
+   */
+  crashAfter(op: SimOperation): Promise<SimOperation> {
+    this.crashAfterOp = op;
+    return new Promise((resolve) => {
+      this.crashResolve = resolve;
+    });
+  }
+
+  /** Called by the port before an operation: records it and returns the fault to throw, if any. */
+  enter(op: SimOperation, accountId: string, input: unknown): SimFault | undefined {
+    this.calls.push({ op, at: this.clock.now(), accountId, input });
+    const list = this.nextErrors.get(op);
+    return list?.shift();
+  }
+
+  /** Called by the port after an operation took effect: hangs forever when a crash is armed for it. */
+  async leave<T>(op: SimOperation, value: T): Promise<T> {
+    if (this.crashAfterOp === op) {
+      this.crashAfterOp = null;
+      const resolve = this.crashResolve;
+      this.crashResolve = null;
+      resolve?.(op);
+      return new Promise<T>(() => {});
+    }
+    return value;
+  }
+
+  callsOf(op: SimOperation): SimCall[] {
+    return this.calls.filter((c) => c.op === op);
+  }
+
+  /** Adds a running instance (a fleet member), with an optional Elastic IP and target group. */
+  seedInstance(
+    i: Partial<SimInstance> & Pick<SimInstance, "accountId" | "region" | "az" | "instanceType">,
+    extras: { elasticIp?: string; targetGroupArn?: string } = {},
+  ): SimInstance {
+    const now = this.clock.now();
+    const inst: SimInstance = {
+      instanceId: i.instanceId ?? this.id("i"),
+      state: "running",
+      lifecycle: "on-demand",
+      securityGroupIds: ["sg-sim"],
+      subnetId: `subnet-${i.az}`,
+      tags: { "spotwise:managed": "true" },
+      launchedAt: now - this.latencies.bootMs - this.latencies.statusChecksMs - 3600_000,
+      appHealthy: true,
+      privateIp: `10.0.${this.seq % 250}.${(this.seq * 7) % 250}`,
+      ...i,
+    };
+    inst.launchTime = inst.launchedAt;
+    this.instances.set(inst.instanceId, inst);
+    if (extras.elasticIp) {
+      const allocationId = this.id("eipalloc");
+      this.addresses.set(allocationId, {
+        allocationId,
+        publicIp: extras.elasticIp,
+        instanceId: inst.instanceId,
+        associationId: this.id("eipassoc"),
+        accountId: inst.accountId,
+        region: inst.region,
+      });
+    }
+    if (extras.targetGroupArn) {
+      const set = this.targetGroups.get(extras.targetGroupArn) ?? new Set<string>();
+      set.add(inst.instanceId);
+      this.targetGroups.set(extras.targetGroupArn, set);
+    }
+    return inst;
+  }
+
+  /** The instance's state now, derived from its launch and termination times. */
+  stateOf(i: SimInstance): SimInstance["state"] {
+    const now = this.clock.now();
+    if (i.terminatedAt !== undefined) {
+      return now >= i.terminatedAt + this.latencies.terminateMs ? "terminated" : "shutting-down";
+    }
+    if (i.state === "stopped" || i.state === "stopping") return i.state;
+    return now >= i.launchedAt + this.latencies.bootMs ? "running" : "pending";
+  }
+
+  statusOk(i: SimInstance): boolean {
+    if (this.stateOf(i) !== "running") return false;
+    if (this.stalls.statusChecks && i.tags["spotwise:saga-id"]) return false;
+    return this.clock.now() >= i.launchedAt + this.latencies.bootMs + this.latencies.statusChecksMs;
+  }
+
+  /** Application health as the health check sees it. */
+  healthy(instanceId: string): boolean {
+    const i = this.instances.get(instanceId);
+    if (!i || !this.statusOk(i) || !i.appHealthy) return false;
+    if (this.stalls.health && i.tags["spotwise:saga-id"]) return false;
+    return (
+      this.clock.now() >=
+      i.launchedAt + this.latencies.bootMs + this.latencies.statusChecksMs + this.latencies.healthyMs
+    );
+  }
+
+  imageState(img: SimImage): SimImage["state"] {
+    if (img.state === "deregistered" || img.state === "failed") return img.state;
+    if (this.stalls.images) return "pending";
+    return this.clock.now() >= img.availableAt ? "available" : "pending";
+  }
+}

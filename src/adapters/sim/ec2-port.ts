@@ -1,0 +1,292 @@
+/** The simulated cloud behind the Ec2Port: one port per account and region, errors shaped like the SDK's. */
+import type {
+  Ec2Address,
+  Ec2Image,
+  Ec2Instance,
+  Ec2InstanceState,
+  Ec2Port,
+  RunInstancesInput,
+} from "../../core/ports/ec2.js";
+import { type PriceRecord, poolId } from "../../core/types.js";
+import { mapAwsError } from "../aws/errors.js";
+import type { SimCloud, SimFault, SimInstance, SimOperation } from "./cloud.js";
+
+const FAULT_ERRORS: Record<SimFault, { name: string; message: string }> = {
+  throttling: { name: "RequestLimitExceeded", message: "Request limit exceeded." },
+  capacity: {
+    name: "InsufficientInstanceCapacity",
+    message: "There is no Spot capacity available that matches your request.",
+  },
+  timeout: { name: "TimeoutError", message: "socket timed out" },
+  denied: { name: "UnauthorizedOperation", message: "You are not authorized to perform this operation." },
+};
+
+export class SimEc2Port implements Ec2Port {
+  constructor(
+    readonly cloud: SimCloud,
+    readonly accountId: string,
+    readonly region: string,
+  ) {}
+
+  private requestId(): string {
+    return this.cloud.id("req");
+  }
+
+  /** Records the call, throws an injected fault, runs `fn`, then honours an armed crash. */
+  private async op<T>(op: SimOperation, input: unknown, fn: () => T): Promise<T> {
+    const fault = this.cloud.enter(op, this.accountId, input);
+    await Promise.resolve();
+    if (fault) {
+      const f = FAULT_ERRORS[fault];
+      const err = Object.assign(new Error(f.message), { name: f.name, $metadata: { requestId: this.requestId() } });
+      throw mapAwsError(err, `ec2:${op} in ${this.accountId}/${this.region}`);
+    }
+    return this.cloud.leave(op, fn());
+  }
+
+  private notFound(code: string, what: string): never {
+    const err = Object.assign(new Error(`${what} does not exist`), { name: code });
+    throw mapAwsError(err, `ec2 in ${this.accountId}/${this.region}`);
+  }
+
+  private mine<T extends { accountId: string; region: string }>(x: T | undefined): x is T {
+    return !!x && x.accountId === this.accountId && x.region === this.region;
+  }
+
+  private view(i: SimInstance): Ec2Instance & { userData?: string } {
+    const { accountId: _a, region: _r, clientToken: _c, launchedAt: _l, terminatedAt: _t, appHealthy: _h, ...rest } = i;
+    return { ...structuredClone(rest), state: this.cloud.stateOf(i) };
+  }
+
+  async describeSpotPriceHistory(input: {
+    startTime: number;
+    endTime?: number;
+    instanceTypes?: string[];
+    nextToken?: string;
+    maxResults?: number;
+  }): Promise<{ records: PriceRecord[]; nextToken?: string; requestId?: string }> {
+    return this.op("describeSpotPriceHistory", input, () => {
+      const end = Math.min(input.endTime ?? this.cloud.clock.now(), this.cloud.clock.now());
+      const types = input.instanceTypes?.length ? new Set(input.instanceTypes) : null;
+      const all = this.cloud.prices.filter(
+        (p) =>
+          p.region === this.region && p.ts >= input.startTime && p.ts <= end && (!types || types.has(p.instanceType)),
+      );
+      const offset = Number(input.nextToken ?? 0);
+      const max = input.maxResults ?? 1000;
+      const records = all.slice(offset, offset + max);
+      const next = offset + max < all.length ? String(offset + max) : undefined;
+      return { records, nextToken: next, requestId: this.requestId() };
+    });
+  }
+
+  async describeInstanceTypes(input: { instanceTypes?: string[]; nextToken?: string }) {
+    return this.op("describeInstanceTypes", input, () => {
+      const want = input.instanceTypes?.length ? new Set(input.instanceTypes) : null;
+      return { types: this.cloud.instanceTypes.filter((t) => !want || want.has(t.instanceType)) };
+    });
+  }
+
+  async getSpotPlacementScores(input: {
+    instanceTypes: string[];
+    targetCapacity: number;
+    singleAvailabilityZone: boolean;
+  }) {
+    return this.op("getSpotPlacementScores", input, () => {
+      const azs = new Set(this.cloud.prices.filter((p) => p.region === this.region).map((p) => p.az));
+      return [...azs].sort().map((az) => {
+        const short = input.instanceTypes.filter((t) =>
+          this.cloud.noCapacity.has(poolId({ region: this.region, az, instanceType: t })),
+        );
+        return { region: this.region, az, score: short.length === 0 ? 9 : Math.max(1, 9 - 4 * short.length) };
+      });
+    });
+  }
+
+  async describeInstances(input: { tagFilters?: Record<string, string>; instanceIds?: string[] }) {
+    return this.op("describeInstances", input, () => {
+      if (input.instanceIds) {
+        for (const id of input.instanceIds) {
+          if (!this.mine(this.cloud.instances.get(id))) this.notFound("InvalidInstanceID.NotFound", `instance ${id}`);
+        }
+      }
+      return [...this.cloud.instances.values()]
+        .filter((i) => this.mine(i))
+        .filter((i) => !input.instanceIds || input.instanceIds.includes(i.instanceId))
+        .filter((i) => Object.entries(input.tagFilters ?? {}).every(([k, v]) => i.tags[k] === v))
+        .map((i) => this.view(i))
+        .filter((i) => i.state !== "terminated" || !!input.instanceIds);
+    });
+  }
+
+  async describeInstanceStatus(input: { instanceIds: string[] }) {
+    return this.op("describeInstanceStatus", input, () =>
+      input.instanceIds.flatMap((id) => {
+        const i = this.cloud.instances.get(id);
+        if (!this.mine(i)) return [];
+        const state: Ec2InstanceState = this.cloud.stateOf(i);
+        const ok = this.cloud.statusOk(i);
+        return [{ instanceId: id, state, systemOk: ok, instanceOk: ok }];
+      }),
+    );
+  }
+
+  async createImage(input: {
+    instanceId: string;
+    name: string;
+    noReboot: boolean;
+    tags: Record<string, string>;
+    clientToken?: string;
+  }) {
+    return this.op("createImage", input, () => {
+      const src = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(src) || this.cloud.stateOf(src) === "terminated") {
+        this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      }
+      const same = [...this.cloud.images.values()].find(
+        (i) => input.clientToken && i.clientToken === input.clientToken,
+      );
+      if (same) return { imageId: same.imageId, requestId: this.requestId() };
+      const imageId = this.cloud.id("ami");
+      this.cloud.images.set(imageId, {
+        imageId,
+        state: "pending",
+        snapshotIds: [this.cloud.id("snap")],
+        createdAt: this.cloud.clock.now(),
+        tags: { ...input.tags },
+        accountId: this.accountId,
+        region: this.region,
+        sourceInstanceId: input.instanceId,
+        clientToken: input.clientToken,
+        availableAt: this.cloud.clock.now() + this.cloud.latencies.imageMs,
+      });
+      return { imageId, requestId: this.requestId() };
+    });
+  }
+
+  async describeImages(input: { imageIds?: string[]; tagFilters?: Record<string, string> }): Promise<Ec2Image[]> {
+    return this.op("describeImages", input, () =>
+      [...this.cloud.images.values()]
+        .filter((i) => this.mine(i))
+        .filter((i) => !input.imageIds || input.imageIds.includes(i.imageId))
+        .filter((i) => Object.entries(input.tagFilters ?? {}).every(([k, v]) => i.tags[k] === v))
+        .map((i) => ({
+          imageId: i.imageId,
+          state: this.cloud.imageState(i),
+          snapshotIds: [...i.snapshotIds],
+          createdAt: i.createdAt,
+          tags: { ...i.tags },
+        })),
+    );
+  }
+
+  async deregisterImage(input: { imageId: string }) {
+    return this.op("deregisterImage", input, () => {
+      const img = this.cloud.images.get(input.imageId);
+      if (!this.mine(img)) this.notFound("InvalidAMIID.NotFound", `image ${input.imageId}`);
+      img.state = "deregistered";
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async deleteSnapshot(input: { snapshotId: string }) {
+    return this.op("deleteSnapshot", input, () => {
+      for (const img of this.cloud.images.values()) {
+        img.snapshotIds = img.snapshotIds.filter((s) => s !== input.snapshotId);
+      }
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async runInstances(input: RunInstancesInput) {
+    return this.op("runInstances", input, () => {
+      const same = [...this.cloud.instances.values()].find((i) => this.mine(i) && i.clientToken === input.clientToken);
+      if (same) return { instanceId: same.instanceId, requestId: this.requestId() };
+      const img = this.cloud.images.get(input.imageId);
+      if (!this.mine(img) || this.cloud.imageState(img) !== "available") {
+        this.notFound("InvalidAMIID.NotFound", `available image ${input.imageId}`);
+      }
+      if (
+        input.spot &&
+        this.cloud.noCapacity.has(poolId({ region: this.region, az: input.az, instanceType: input.instanceType }))
+      ) {
+        const err = Object.assign(new Error(FAULT_ERRORS.capacity.message), { name: FAULT_ERRORS.capacity.name });
+        throw mapAwsError(err, `ec2:RunInstances in ${this.accountId}/${this.region}`);
+      }
+      const inst = this.cloud.seedInstance({
+        accountId: this.accountId,
+        region: this.region,
+        az: input.az,
+        instanceType: input.instanceType,
+        lifecycle: input.spot ? "spot" : "on-demand",
+        subnetId: input.subnetId,
+        securityGroupIds: [...input.securityGroupIds],
+        iamInstanceProfileArn: input.iamInstanceProfileArn,
+        keyName: input.keyName,
+        userData: input.userData,
+        imageId: input.imageId,
+        tags: { ...input.tags },
+        clientToken: input.clientToken,
+        launchedAt: this.cloud.clock.now(),
+        appHealthy: !this.cloud.newInstancesUnhealthy,
+      });
+      return { instanceId: inst.instanceId, requestId: this.requestId() };
+    });
+  }
+
+  async terminateInstances(input: { instanceIds: string[] }) {
+    return this.op("terminateInstances", input, () => {
+      for (const id of input.instanceIds) {
+        const i = this.cloud.instances.get(id);
+        if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${id}`);
+        if (i.terminatedAt === undefined) i.terminatedAt = this.cloud.clock.now();
+        for (const a of this.cloud.addresses.values()) {
+          if (a.instanceId === id) {
+            a.instanceId = undefined;
+            a.associationId = undefined;
+          }
+        }
+        for (const set of this.cloud.targetGroups.values()) set.delete(id);
+      }
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async describeAddresses(input: { instanceId?: string; allocationIds?: string[] }): Promise<Ec2Address[]> {
+    return this.op("describeAddresses", input, () =>
+      [...this.cloud.addresses.values()]
+        .filter((a) => this.mine(a))
+        .filter((a) => !input.instanceId || a.instanceId === input.instanceId)
+        .filter((a) => !input.allocationIds || input.allocationIds.includes(a.allocationId))
+        .map(({ accountId: _a, region: _r, ...rest }) => ({ ...rest })),
+    );
+  }
+
+  async associateAddress(input: { allocationId: string; instanceId: string; allowReassociation: boolean }) {
+    return this.op("associateAddress", input, () => {
+      const a = this.cloud.addresses.get(input.allocationId);
+      if (!this.mine(a)) this.notFound("InvalidAllocationID.NotFound", `address ${input.allocationId}`);
+      const target = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(target) || this.cloud.stateOf(target) !== "running") {
+        this.notFound("InvalidInstanceID.NotFound", `running instance ${input.instanceId}`);
+      }
+      if (a.instanceId && a.instanceId !== input.instanceId && !input.allowReassociation) {
+        const err = Object.assign(new Error("address is already associated"), { name: "Resource.AlreadyAssociated" });
+        throw mapAwsError(err, "ec2:AssociateAddress");
+      }
+      a.instanceId = input.instanceId;
+      a.associationId = this.cloud.id("eipassoc");
+      return { associationId: a.associationId, requestId: this.requestId() };
+    });
+  }
+
+  async createTags(input: { resourceIds: string[]; tags: Record<string, string> }) {
+    return this.op("createTags", input, () => {
+      for (const id of input.resourceIds) {
+        const target = this.cloud.instances.get(id) ?? this.cloud.images.get(id);
+        if (target) Object.assign(target.tags, input.tags);
+      }
+      return { requestId: this.requestId() };
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Wires a SwitchSagaRunner over a SimCloud: used by the demo, `SPOTWISE_CLOUD=sim` and the tests.
+ * Stores are passed in (memory or database), so a "restarted process" is a second harness over the same stores.
+ */
+import { randomUUID } from "node:crypto";
+import { ControlService } from "../../core/control/service.js";
+import { type ControlStore, MemoryControlStore } from "../../core/control/store.js";
+import { type AuditLog, MemoryAuditLog } from "../../core/ports/audit.js";
+import type { LeaseStore } from "../../core/ports/kv.js";
+import { MemorySagaStore } from "../../core/switch/memory-store.js";
+import { SwitchSagaRunner } from "../../core/switch/saga.js";
+import { DEFAULT_SWITCH_SETTINGS, type SagaStore, type SwitchSettings } from "../../core/switch/types.js";
+import type { Mode } from "../../core/types.js";
+import { MemoryLeaseStore } from "../kv/memory.js";
+import type { SimCloud } from "./cloud.js";
+import { SimEc2Factory, SimHealthChecker, SimTargetGroupFactory } from "./factory.js";
+
+export interface SimRunnerOptions {
+  cloud: SimCloud;
+  store?: SagaStore;
+  controlStore?: ControlStore;
+  leases?: LeaseStore;
+  audit?: AuditLog;
+  mode?: Mode;
+  settings?: Partial<SwitchSettings>;
+  breakerThreshold?: number;
+  dailyBudget?: number;
+  newId?: () => string;
+}
+
+export interface SimRunner {
+  runner: SwitchSagaRunner;
+  control: ControlService;
+  store: SagaStore;
+  leases: LeaseStore;
+  audit: AuditLog;
+  ec2: SimEc2Factory;
+}
+
+export function simRunner(o: SimRunnerOptions): SimRunner {
+  const clock = o.cloud.clock;
+  const store = o.store ?? new MemorySagaStore(() => clock.now());
+  const leases = o.leases ?? new MemoryLeaseStore(() => clock.now());
+  const audit = o.audit ?? new MemoryAuditLog();
+  const control = new ControlService(o.controlStore ?? new MemoryControlStore(), audit, clock, {
+    defaultMode: o.mode ?? "approve",
+    breakerThreshold: o.breakerThreshold ?? 3,
+    breakerCooldownMs: 3600_000,
+    dailyBudget: o.dailyBudget ?? 20,
+  });
+  const ec2 = new SimEc2Factory(o.cloud);
+  const runner = new SwitchSagaRunner({
+    store,
+    control,
+    leases,
+    ec2,
+    audit,
+    clock,
+    settings: { ...DEFAULT_SWITCH_SETTINGS, ...(o.settings ?? {}) },
+    newId: o.newId ?? randomUUID,
+    targetGroups: new SimTargetGroupFactory(o.cloud),
+    health: new SimHealthChecker(o.cloud),
+  });
+  return { runner, control, store, leases, audit, ec2 };
+}

@@ -1,0 +1,194 @@
+/**
+ * One saga being driven by this process: the current record, persistence with optimistic versions,
+ * step recording (database row + audit event + progress callback) and retries of transient AWS errors.
+ */
+import { asCodedError, CodedError, isCodedError } from "../errors.js";
+import type { AuditLog } from "../ports/audit.js";
+import type { Clock } from "../ports/clock.js";
+import type { Ec2Port } from "../ports/ec2.js";
+import type { LeaseStore } from "../ports/kv.js";
+import type {
+  HealthChecker,
+  Phase,
+  ProgressFn,
+  SagaPatch,
+  SagaRecord,
+  SagaState,
+  SagaStore,
+  StepName,
+  SwitchSettings,
+  TargetGroupPort,
+} from "./types.js";
+
+export interface RunDeps {
+  store: SagaStore;
+  audit: AuditLog;
+  clock: Clock;
+  leases: LeaseStore;
+  settings: SwitchSettings;
+  health?: HealthChecker;
+}
+
+export function leaseKey(accountId: string, instanceId: string): string {
+  return `switch:${accountId}:${instanceId}`;
+}
+
+/** Thrown when another process took the saga over (version conflict, lease lost): stop driving it, touch nothing. */
+export class SagaLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SagaLost";
+  }
+}
+
+/** Transient call errors worth retrying: the calls spotwise makes are idempotent (client tokens, reassociation). */
+function transient(e: unknown): boolean {
+  return isCodedError(e, "aws_throttled") || isCodedError(e, "deadline_exceeded") || isCodedError(e, "unavailable");
+}
+
+export class SagaRun {
+  constructor(
+    public saga: SagaRecord,
+    readonly ec2: Ec2Port,
+    readonly tg: TargetGroupPort | undefined,
+    readonly deps: RunDeps,
+    private readonly progress: ProgressFn,
+  ) {}
+
+  get healthChecker(): HealthChecker | undefined {
+    return this.deps.health;
+  }
+
+  get id(): string {
+    return this.saga.id;
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** Persists a change; renews the lease so a long saga keeps it. */
+  async save(patch: SagaPatch): Promise<void> {
+    try {
+      this.saga = await this.deps.store.update(this.saga.id, this.saga.version, patch);
+    } catch (e) {
+      if (isCodedError(e, "conflict")) throw new SagaLost(e.message);
+      throw e;
+    }
+    if (this.saga.active) {
+      const key = leaseKey(this.saga.accountId, this.saga.instanceId);
+      const ok = await this.deps.leases.renew(key, this.saga.id, this.deps.settings.leaseTtlMs);
+      if (!ok && !(await this.deps.leases.acquire(key, this.saga.id, this.deps.settings.leaseTtlMs))) {
+        throw new SagaLost(`lease ${key} is held by ${await this.deps.leases.holder(key)}`);
+      }
+    }
+  }
+
+  async enter(state: SagaState): Promise<void> {
+    await this.startClock(state, { state });
+  }
+
+  /** Starts the deadline clock of `phase` once (a resumed saga keeps its original deadline). */
+  async startClock(phase: Phase, patch: SagaPatch = {}): Promise<void> {
+    const phaseStartedAt = { ...this.saga.context.phaseStartedAt };
+    if (phaseStartedAt[phase] !== undefined && patch.state === undefined) return;
+    if (phaseStartedAt[phase] === undefined) phaseStartedAt[phase] = this.now();
+    await this.save({ ...patch, context: { ...this.saga.context, phaseStartedAt } });
+  }
+
+  /** Milliseconds left before the deadline of the current phase. */
+  remaining(state: Phase, deadlineMs: number): number {
+    const started = this.saga.context.phaseStartedAt[state] ?? this.now();
+    return started + deadlineMs - this.now();
+  }
+
+  async notify(step: StepName, status: "started" | "ok" | "failed" | "skipped" | "info", text: string) {
+    try {
+      await this.progress(step, status, text);
+    } catch {
+      // a failing progress sink (Slack down) must never break a switch; the audit trail has it all
+    }
+  }
+
+  async audit(action: string, detail: Record<string, unknown> = {}, actor = `saga:${this.saga.id}`) {
+    await this.deps.audit.record({
+      at: this.now(),
+      actor,
+      action,
+      subject: this.saga.instanceId,
+      detail: { sagaId: this.saga.id, accountId: this.saga.accountId, region: this.saga.region, ...detail },
+    });
+  }
+
+  /**
+   * Runs one step: a switch_step row (started → ok/failed/skipped with the AWS request id), an audit event
+   * and progress messages. `fn` returns what to record.
+   */
+  async step<T>(
+    name: StepName,
+    text: string,
+    fn: () => Promise<{ value: T; requestId?: string; detail?: Record<string, unknown>; skipped?: boolean }>,
+  ): Promise<T> {
+    const startedAt = this.now();
+    const rowId = await this.deps.store.addStep({
+      executionId: this.saga.id,
+      step: name,
+      status: "started",
+      startedAt,
+      detail: {},
+    });
+    await this.notify(name, "started", text);
+    try {
+      const r = await fn();
+      const status = r.skipped ? "skipped" : "ok";
+      await this.deps.store.finishStep(rowId, status, this.now(), r.requestId, r.detail);
+      await this.audit("switch.step", { step: name, status, requestId: r.requestId, ...(r.detail ?? {}) });
+      await this.notify(name, status, `${text}: ${status}${r.detail?.summary ? ` (${r.detail.summary})` : ""}`);
+      return r.value;
+    } catch (e) {
+      if (e instanceof SagaLost) throw e;
+      const err = asCodedError(e);
+      const requestId = typeof err.detail?.requestId === "string" ? err.detail.requestId : undefined;
+      await this.deps.store.finishStep(rowId, "failed", this.now(), requestId, { error: err.message, code: err.code });
+      await this.audit("switch.step", { step: name, status: "failed", code: err.code, error: err.message, requestId });
+      await this.notify(name, "failed", `${text}: failed: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Calls AWS, retrying throttling and call timeouts with exponential backoff on the injected clock. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    const max = this.deps.settings.maxCallRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!transient(e) || attempt >= max) throw e;
+        await this.deps.clock.sleep(Math.min(1000 * 2 ** attempt, 30_000));
+      }
+    }
+  }
+
+  /** Polls `probe` until it returns a value, or throws deadline_exceeded when the phase's deadline passes. */
+  async waitFor<T>(phase: Phase, deadlineMs: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    for (;;) {
+      const v = await this.call(probe);
+      if (v !== undefined) return v;
+      if (this.remaining(phase, deadlineMs) <= 0) {
+        throw new CodedError(
+          "deadline_exceeded",
+          `${what} did not happen within ${Math.round(deadlineMs / 60_000)} min; raise switch.${phaseDeadlineKey(phase)} if this instance needs longer`,
+        );
+      }
+      await this.deps.clock.sleep(
+        Math.min(this.deps.settings.pollIntervalMs, Math.max(1, this.remaining(phase, deadlineMs))),
+      );
+    }
+  }
+}
+
+function phaseDeadlineKey(phase: Phase): string {
+  if (phase === "imaging") return "imageDeadlineMinutes";
+  if (phase === "launching") return "launchDeadlineMinutes";
+  return "healthDeadlineMinutes";
+}

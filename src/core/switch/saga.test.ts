@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { SimCloud } from "../../adapters/sim/cloud.js";
+import { simRunner } from "../../adapters/sim/harness.js";
+import { seedSimFleet } from "../../adapters/sim/seed.js";
+import type { MemoryAuditLog } from "../ports/audit.js";
+import { ManualClock } from "../ports/clock.js";
+import type { SwitchRequest } from "./types.js";
+
+function setup(mode: "shadow" | "approve" = "approve") {
+  const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
+  const cloud = new SimCloud({ clock });
+  const fleet = seedSimFleet(cloud);
+  const h = simRunner({ cloud, mode, settings: { healthCheckUrl: "http://{privateIp}/health" } });
+  const old = fleet[0]!;
+  const req: SwitchRequest = {
+    instanceId: old.instanceId,
+    accountId: "sim",
+    region: "us-east-1",
+    targets: [
+      { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.xlarge" },
+      { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
+    ],
+    requestedBy: "slack:U1",
+    approval: {
+      recommendationId: "0d6f3c1e-9c55-4a43-9d57-7a2c1b3f0001",
+      approvedBy: "slack:U1",
+      approvedAt: clock.now(),
+      expiresAt: clock.now() + 3600_000,
+    },
+  };
+  return { clock, cloud, fleet, h, old, req };
+}
+
+describe("switch saga on the simulated cloud", () => {
+  it("switches make-before-break: replacement healthy, identity carried, old terminated, every step recorded", async () => {
+    const { cloud, h, old, req } = setup();
+    const progress: string[] = [];
+    const out = await h.runner.start(req, (step, status) => {
+      progress.push(`${step}:${status}`);
+    });
+    expect(out.state).toBe("done");
+    const fresh = cloud.instances.get(out.newInstanceId!)!;
+    expect(cloud.stateOf(fresh)).toBe("running");
+    expect(fresh.instanceType).toBe("m5a.xlarge");
+    expect(fresh.lifecycle).toBe("spot");
+    expect(fresh.tags["spotwise:saga-id"]).toBe(out.sagaId);
+    expect(fresh.tags.Name).toBe(old.tags.Name);
+    expect(fresh.userData).toBe(old.userData);
+    expect(fresh.keyName).toBe("ops");
+    expect(cloud.stateOf(cloud.instances.get(old.instanceId)!)).not.toBe("running");
+    const eip = [...cloud.addresses.values()][0]!;
+    expect(eip.instanceId).toBe(fresh.instanceId);
+    const tg = [...cloud.targetGroups.values()][0]!;
+    expect([...tg]).toEqual([fresh.instanceId]);
+    const runs = cloud.callsOf("runInstances");
+    expect(runs).toHaveLength(1);
+    expect((runs[0]!.input as { clientToken: string }).clientToken).toBe(`${out.sagaId}-0`);
+    expect(h.ec2.sessions).toContain(`spotwise-${out.sagaId}`);
+    const steps = await h.store.steps(out.sagaId!);
+    expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+      "create_image:ok",
+      "wait_image:ok",
+      "run_instances:ok",
+      "wait_running:ok",
+      "health_check:ok",
+      "carry_eip:ok",
+      "carry_target_groups:ok",
+      "terminate_old:ok",
+    ]);
+    expect(steps.find((s) => s.step === "run_instances")!.awsRequestId).toMatch(/^req-/);
+    expect(progress).toContain("terminate_old:ok");
+    const actions = (h.audit as MemoryAuditLog).events.map((e) => e.action);
+    expect(actions[0]).toBe("switch.started");
+    expect(actions.at(-1)).toBe("switch.done");
+    expect((await h.control.budget()).used).toBe(1);
+  });
+
+  it("shadow mode never executes", async () => {
+    const { cloud, h, req } = setup("shadow");
+    const out = await h.runner.start(req);
+    expect(out).toMatchObject({ state: "refused", code: "shadow_mode" });
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+  });
+
+  it("refuses an instance that is not opted in, an expired approval, a paused fleet", async () => {
+    const { cloud, h, fleet, req, clock } = setup();
+    const notManaged = fleet.at(-1)!;
+    expect(
+      await h.runner.start({
+        ...req,
+        instanceId: notManaged.instanceId,
+        approval: { ...req.approval!, recommendationId: undefined },
+      }),
+    ).toMatchObject({
+      state: "refused",
+      code: "forbidden",
+    });
+    expect(await h.runner.start({ ...req, approval: { ...req.approval!, expiresAt: clock.now() - 1 } })).toMatchObject({
+      state: "refused",
+      code: "approval_expired",
+    });
+    await h.control.pause("slack:U2", "incident");
+    const paused = await h.runner.start(req);
+    expect(paused).toMatchObject({ state: "refused", code: "paused" });
+    expect(paused.reason).toContain("incident");
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+  });
+
+  it("moves to the next candidate pool on InsufficientInstanceCapacity", async () => {
+    const { cloud, h, req } = setup();
+    cloud.noCapacity.add("us-east-1/us-east-1a/m5a.xlarge");
+    const out = await h.runner.start(req);
+    expect(out.state).toBe("done");
+    expect(cloud.instances.get(out.newInstanceId!)!.instanceType).toBe("m6i.xlarge");
+    const tokens = cloud.callsOf("runInstances").map((c) => (c.input as { clientToken: string }).clientToken);
+    expect(tokens).toEqual([`${out.sagaId}-0`, `${out.sagaId}-1`]);
+  });
+
+  it("rolls back when the replacement never gets healthy, keeping the old instance and its identity", async () => {
+    const { cloud, h, old, req } = setup();
+    cloud.newInstancesUnhealthy = true;
+    const out = await h.runner.start(req);
+    expect(out.state).toBe("rolled_back");
+    expect(out.code).toBe("deadline_exceeded");
+    expect(cloud.stateOf(cloud.instances.get(old.instanceId)!)).toBe("running");
+    const launched = [...cloud.instances.values()].filter((i) => i.tags["spotwise:saga-id"]);
+    expect(launched).toHaveLength(1);
+    expect(launched[0]!.terminatedAt).toBeDefined();
+    expect([...cloud.addresses.values()][0]!.instanceId).toBe(old.instanceId);
+    expect((await h.control.breaker("sim")).consecutiveFailures).toBe(1);
+  });
+
+  it("opens the breaker after N consecutive failures and cleans images after retention", async () => {
+    const { cloud, h, req, clock } = setup();
+    cloud.newInstancesUnhealthy = true;
+    for (let n = 0; n < 3; n++) {
+      const out = await h.runner.start({
+        ...req,
+        approval: { ...req.approval!, recommendationId: undefined, expiresAt: clock.now() + 3600_000 },
+      });
+      expect(out.state).toBe("rolled_back");
+    }
+    const blocked = await h.runner.start({
+      ...req,
+      approval: { ...req.approval!, recommendationId: undefined, expiresAt: clock.now() + 3600_000 },
+    });
+    expect(blocked).toMatchObject({ state: "refused", code: "circuit_open" });
+    expect((await h.control.status()).breakers[0]).toMatchObject({ accountId: "sim", state: "open" });
+    clock.advance(73 * 3600_000);
+    expect((await h.control.breaker("sim")).state).toBe("half-open");
+    const cleaned = await h.runner.cleanupImages();
+    expect(cleaned.images).toBe(3);
+    expect(cleaned.snapshots).toBe(3);
+    expect([...cloud.images.values()].every((i) => i.state === "deregistered")).toBe(true);
+    expect((await h.runner.cleanupImages()).images).toBe(0);
+  });
+});
