@@ -1,0 +1,80 @@
+/**
+ * The hourly price grid of a backtest: for every pool and every hour of the replay, the price in effect
+ * (the last record at or before the hour), NaN while the pool has no price yet (unavailable).
+ */
+import { CodedError } from "../errors.js";
+import type { EpochMs, PoolKey, PriceRecord } from "../types.js";
+import { poolId } from "../types.js";
+
+export const HOUR_MS = 3_600_000;
+/** Without --initial the replay starts this long after the first record (prices re-emit about daily). */
+export const WARMUP_HOURS = 48;
+
+export interface PriceGrid {
+  /** Time of hour 0 (a whole UTC hour). */
+  start: EpochMs;
+  hours: number;
+  pools: PoolKey[];
+  ids: string[];
+  index: Map<string, number>;
+  /** price[pool * hours + hour], NaN = no price yet. */
+  price: Float64Array;
+}
+
+const ceilHour = (t: EpochMs): EpochMs => Math.ceil(t / HOUR_MS) * HOUR_MS;
+
+export interface GridOptions {
+  /** Records in effect before the window; the replay then starts at the first hour of `records`. */
+  initial?: readonly PriceRecord[];
+}
+
+export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOptions = {}): PriceGrid {
+  if (records.length === 0) {
+    throw new CodedError("invalid_input", "no Linux/UNIX spot price records in the --prices files");
+  }
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.ts < first) first = r.ts;
+    if (r.ts > last) last = r.ts;
+  }
+  const hasInitial = (opts.initial?.length ?? 0) > 0;
+  const start = ceilHour(hasInitial ? first : first + WARMUP_HOURS * HOUR_MS);
+  if (start > last) {
+    throw new CodedError(
+      "invalid_input",
+      `the price series spans less than the ${WARMUP_HOURS} h warm-up: give a longer series or --initial`,
+    );
+  }
+  const hours = Math.floor((last - start) / HOUR_MS) + 1;
+  const byPool = new Map<string, { key: PoolKey; points: { ts: number; price: number }[] }>();
+  const add = (r: PriceRecord): void => {
+    const id = poolId(r);
+    let e = byPool.get(id);
+    if (!e) {
+      e = { key: { region: r.region, az: r.az, instanceType: r.instanceType }, points: [] };
+      byPool.set(id, e);
+    }
+    e.points.push({ ts: r.ts, price: r.price });
+  };
+  for (const r of opts.initial ?? []) add(r);
+  for (const r of records) add(r);
+  const ids = [...byPool.keys()].sort();
+  const price = new Float64Array(ids.length * hours).fill(Number.NaN);
+  const pools: PoolKey[] = [];
+  const index = new Map<string, number>();
+  ids.forEach((id, p) => {
+    const e = byPool.get(id)!;
+    pools.push(e.key);
+    index.set(id, p);
+    const pts = e.points.sort((a, b) => a.ts - b.ts);
+    let k = -1;
+    const base = p * hours;
+    for (let h = 0; h < hours; h++) {
+      const t = start + h * HOUR_MS;
+      while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
+      if (k >= 0) price[base + h] = pts[k].price;
+    }
+  });
+  return { start, hours, pools, ids, index, price };
+}

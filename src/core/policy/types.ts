@@ -1,0 +1,51 @@
+/** Inputs of the SWITCH/STAY policy. Plain data; the daemon and the backtester build them. */
+import type { EpochMs, ManagedInstance, PoolKey } from "../types.js";
+import type { PolicySettings } from "./settings.js";
+
+/** What is known of a pool now: spot price (USD/h), P(disruption within the hour), model confidence. */
+export interface PoolQuote {
+  price: number;
+  risk: number;
+  /** In [0,1]; null for the advisor-bucket heuristic. */
+  confidence: number | null;
+}
+
+export interface CandidateQuote extends PoolQuote {
+  pool: PoolKey;
+  /** poolId(pool), precomputed. */
+  id: string;
+}
+
+export interface InstanceHistory {
+  /** When the instance last switched (or was launched by a switch); null when unknown or never. */
+  lastSwitchAt: EpochMs | null;
+  /** Switches of this instance in the 7 days before `now`. */
+  switchesPastWeek: number;
+}
+
+export interface FleetState {
+  /** Instances of the fleet being switched right now (approved and in flight), this one excluded. */
+  switchingNow: number;
+  fleetSize: number;
+}
+
+export interface ModelRef {
+  name: string;
+  id: string | null;
+}
+
+export interface PolicyInput {
+  instance: ManagedInstance;
+  now: EpochMs;
+  history: InstanceHistory;
+  /** Quote of the pool the instance runs in now; null when unknown (or the instance runs on-demand). */
+  current: PoolQuote | null;
+  /** Candidate pools with quotes, sorted by id (candidatePools() order); may include the current pool. */
+  candidates: readonly CandidateQuote[];
+  /** On-demand price (USD/h) of the instance's base type: prices interruptions, switches and the fallback. */
+  onDemandPrice: number;
+  fleet: FleetState;
+  config: PolicySettings;
+  /** The model whose risks are in the quotes; null when the advisor-bucket heuristic produced them. */
+  model: ModelRef | null;
+}
