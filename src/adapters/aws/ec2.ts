@@ -1,0 +1,421 @@
+/**
+ * The Ec2Port on @aws-sdk/client-ec2: one instance per (account, region). Maps SDK shapes to port shapes,
+ * SDK errors to CodedErrors (mapAwsError) and returns AWS request ids of mutating calls for the audit trail.
+ * Spot prices are requested for the Linux/UNIX product only.
+ */
+import {
+  type _InstanceType,
+  AssociateAddressCommand,
+  CreateImageCommand,
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeAddressesCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeSpotPriceHistoryCommand,
+  EC2Client,
+  type EC2ClientConfig,
+  type Filter,
+  GetSpotPlacementScoresCommand,
+  type Instance,
+  type ResourceType,
+  RunInstancesCommand,
+  type InstanceTypeInfo as SdkInstanceTypeInfo,
+  type Tag,
+  type TagSpecification,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { CodedError } from "../../core/errors.js";
+import type {
+  Ec2Address,
+  Ec2Image,
+  Ec2Instance,
+  Ec2InstanceState,
+  Ec2Port,
+  RunInstancesInput,
+} from "../../core/ports/ec2.js";
+import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
+import { mapAwsError } from "./errors.js";
+
+export const LINUX_PRODUCT = "Linux/UNIX";
+
+export interface Ec2ClientOptions {
+  region: string;
+  /** Default: the SDK's default credential chain. */
+  credentials?: EC2ClientConfig["credentials"];
+  /** Default: none, so the SDK applies AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL itself. */
+  endpoint?: string;
+  maxAttempts?: number;
+}
+
+/** An EC2Client with adaptive retries (client-side rate limiting on throttles). */
+export function createEc2Client(options: Ec2ClientOptions): EC2Client {
+  const config: EC2ClientConfig = {
+    region: options.region,
+    retryMode: "adaptive",
+    maxAttempts: options.maxAttempts ?? 5,
+  };
+  if (options.credentials) config.credentials = options.credentials;
+  if (options.endpoint) config.endpoint = options.endpoint;
+  return new EC2Client(config);
+}
+
+function tagsOf(tags: Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+function tagList(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function tagSpecs(tags: Record<string, string>, ...types: ResourceType[]): TagSpecification[] | undefined {
+  if (Object.keys(tags).length === 0) return undefined;
+  return types.map((ResourceType) => ({ ResourceType, Tags: tagList(tags) }));
+}
+
+function tagFilters(tags: Record<string, string> | undefined): Filter[] {
+  return Object.entries(tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+}
+
+const time = (d: Date | undefined): EpochMs | undefined => (d ? d.getTime() : undefined);
+
+const LIVE_STATES: Ec2InstanceState[] = ["pending", "running", "stopping", "stopped", "shutting-down"];
+
+function imageState(s: string | undefined): Ec2Image["state"] {
+  switch (s) {
+    case "available":
+    case "deregistered":
+    case "pending":
+      return s;
+    case "transient":
+      return "pending";
+    default:
+      return "failed"; // invalid, failed, error, disabled
+  }
+}
+
+export function toInstanceTypeInfo(t: SdkInstanceTypeInfo): InstanceTypeInfo {
+  const gpus = t.GpuInfo?.Gpus ?? [];
+  const first = gpus[0];
+  return {
+    instanceType: t.InstanceType ?? "",
+    vcpus: t.VCpuInfo?.DefaultVCpus ?? 0,
+    memoryMib: t.MemoryInfo?.SizeInMiB ?? 0,
+    architectures: [...(t.ProcessorInfo?.SupportedArchitectures ?? [])],
+    gpuCount: gpus.reduce((s, g) => s + (g.Count ?? 0), 0),
+    gpuModel: first ? [first.Manufacturer, first.Name].filter(Boolean).join(" ") || null : null,
+    burstable: t.BurstablePerformanceSupported === true,
+    currentGeneration: t.CurrentGeneration === true,
+  };
+}
+
+export function toEc2Instance(i: Instance): Ec2Instance {
+  return {
+    instanceId: i.InstanceId ?? "",
+    instanceType: i.InstanceType ?? "",
+    az: i.Placement?.AvailabilityZone ?? "",
+    state: (i.State?.Name ?? "pending") as Ec2InstanceState,
+    lifecycle: i.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+    subnetId: i.SubnetId,
+    securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
+    iamInstanceProfileArn: i.IamInstanceProfile?.Arn,
+    keyName: i.KeyName,
+    imageId: i.ImageId,
+    launchTime: time(i.LaunchTime),
+    tags: tagsOf(i.Tags),
+    privateIp: i.PrivateIpAddress,
+  };
+}
+
+export class SdkEc2Port implements Ec2Port {
+  private azNames: Promise<Map<string, string>> | null = null;
+
+  constructor(
+    private readonly client: EC2Client,
+    readonly accountId: string,
+    readonly region: string,
+  ) {}
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw mapAwsError(e, `ec2:${operation} in ${this.accountId}/${this.region}`);
+    }
+  }
+
+  async describeSpotPriceHistory(input: {
+    startTime: EpochMs;
+    endTime?: EpochMs;
+    instanceTypes?: string[];
+    nextToken?: string;
+    maxResults?: number;
+  }): Promise<{ records: PriceRecord[]; nextToken?: string; requestId?: string }> {
+    const out = await this.call("DescribeSpotPriceHistory", () =>
+      this.client.send(
+        new DescribeSpotPriceHistoryCommand({
+          StartTime: new Date(input.startTime),
+          EndTime: input.endTime === undefined ? undefined : new Date(input.endTime),
+          InstanceTypes: input.instanceTypes as _InstanceType[] | undefined,
+          ProductDescriptions: [LINUX_PRODUCT],
+          NextToken: input.nextToken,
+          MaxResults: input.maxResults,
+        }),
+      ),
+    );
+    const records: PriceRecord[] = [];
+    for (const p of out.SpotPriceHistory ?? []) {
+      if (p.ProductDescription !== undefined && p.ProductDescription !== LINUX_PRODUCT) continue;
+      records.push({
+        region: this.region,
+        az: p.AvailabilityZone ?? "",
+        instanceType: p.InstanceType ?? "",
+        ts: p.Timestamp ? p.Timestamp.getTime() : Number.NaN,
+        price: p.SpotPrice === undefined ? Number.NaN : Number(p.SpotPrice),
+      });
+    }
+    return { records, nextToken: out.NextToken || undefined, requestId: out.$metadata.requestId };
+  }
+
+  async describeInstanceTypes(input: {
+    instanceTypes?: string[];
+    nextToken?: string;
+  }): Promise<{ types: InstanceTypeInfo[]; nextToken?: string }> {
+    const out = await this.call("DescribeInstanceTypes", () =>
+      this.client.send(
+        new DescribeInstanceTypesCommand({
+          InstanceTypes: input.instanceTypes as _InstanceType[] | undefined,
+          NextToken: input.nextToken,
+          MaxResults: input.instanceTypes ? undefined : 100,
+        }),
+      ),
+    );
+    return { types: (out.InstanceTypes ?? []).map(toInstanceTypeInfo), nextToken: out.NextToken || undefined };
+  }
+
+  /** AZ id → AZ name of this account (AZ names map to physical zones per account), fetched once. */
+  private azNameMap(): Promise<Map<string, string>> {
+    this.azNames ??= this.call("DescribeAvailabilityZones", async () => {
+      const out = await this.client.send(new DescribeAvailabilityZonesCommand({}));
+      const m = new Map<string, string>();
+      for (const z of out.AvailabilityZones ?? []) if (z.ZoneId && z.ZoneName) m.set(z.ZoneId, z.ZoneName);
+      return m;
+    }).catch((e) => {
+      this.azNames = null;
+      throw e;
+    });
+    return this.azNames;
+  }
+
+  async getSpotPlacementScores(input: {
+    instanceTypes: string[];
+    targetCapacity: number;
+    singleAvailabilityZone: boolean;
+  }): Promise<Array<{ region: string; azId?: string; az?: string; score: number }>> {
+    const scores: Array<{ region: string; azId?: string; az?: string; score: number }> = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.call("GetSpotPlacementScores", () =>
+        this.client.send(
+          new GetSpotPlacementScoresCommand({
+            InstanceTypes: input.instanceTypes,
+            TargetCapacity: input.targetCapacity,
+            SingleAvailabilityZone: input.singleAvailabilityZone,
+            RegionNames: [this.region],
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      for (const s of out.SpotPlacementScores ?? []) {
+        if (s.Score === undefined) continue;
+        scores.push({ region: s.Region ?? this.region, azId: s.AvailabilityZoneId, score: s.Score });
+      }
+      nextToken = out.NextToken || undefined;
+    } while (nextToken);
+    if (scores.some((s) => s.azId)) {
+      const names = await this.azNameMap();
+      for (const s of scores) if (s.azId) s.az = names.get(s.azId);
+    }
+    return scores;
+  }
+
+  async describeInstances(input: {
+    tagFilters?: Record<string, string>;
+    instanceIds?: string[];
+  }): Promise<Ec2Instance[]> {
+    const out: Ec2Instance[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call("DescribeInstances", () =>
+        this.client.send(
+          new DescribeInstancesCommand({
+            InstanceIds: input.instanceIds,
+            Filters: [...tagFilters(input.tagFilters), { Name: "instance-state-name", Values: LIVE_STATES }],
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toEc2Instance(i));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return out;
+  }
+
+  async describeInstanceStatus(input: {
+    instanceIds: string[];
+  }): Promise<Array<{ instanceId: string; state: Ec2InstanceState; systemOk: boolean; instanceOk: boolean }>> {
+    const out = await this.call("DescribeInstanceStatus", () =>
+      this.client.send(
+        new DescribeInstanceStatusCommand({ InstanceIds: input.instanceIds, IncludeAllInstances: true }),
+      ),
+    );
+    return (out.InstanceStatuses ?? []).map((s) => ({
+      instanceId: s.InstanceId ?? "",
+      state: (s.InstanceState?.Name ?? "pending") as Ec2InstanceState,
+      systemOk: s.SystemStatus?.Status === "ok",
+      instanceOk: s.InstanceStatus?.Status === "ok",
+    }));
+  }
+
+  /** CreateImage has no client token in the EC2 API: the image name (unique per account) is the guard. */
+  async createImage(input: {
+    instanceId: string;
+    name: string;
+    noReboot: boolean;
+    tags: Record<string, string>;
+    clientToken?: string;
+  }): Promise<{ imageId: string; requestId?: string }> {
+    const out = await this.call("CreateImage", () =>
+      this.client.send(
+        new CreateImageCommand({
+          InstanceId: input.instanceId,
+          Name: input.name,
+          NoReboot: input.noReboot,
+          TagSpecifications: tagSpecs(input.tags, "image", "snapshot"),
+        }),
+      ),
+    );
+    if (!out.ImageId)
+      throw new CodedError("aws_error", `ec2:CreateImage in ${this.accountId}/${this.region}: no ImageId`);
+    return { imageId: out.ImageId, requestId: out.$metadata.requestId };
+  }
+
+  async describeImages(input: { imageIds?: string[]; tagFilters?: Record<string, string> }): Promise<Ec2Image[]> {
+    const filters = tagFilters(input.tagFilters);
+    const out = await this.call("DescribeImages", () =>
+      this.client.send(
+        new DescribeImagesCommand({
+          ImageIds: input.imageIds,
+          Owners: input.imageIds ? undefined : ["self"],
+          Filters: filters.length ? filters : undefined,
+        }),
+      ),
+    );
+    return (out.Images ?? []).map((i) => ({
+      imageId: i.ImageId ?? "",
+      state: imageState(i.State),
+      snapshotIds: (i.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId ?? "").filter(Boolean),
+      createdAt: i.CreationDate ? Date.parse(i.CreationDate) : undefined,
+      tags: tagsOf(i.Tags),
+    }));
+  }
+
+  async deregisterImage(input: { imageId: string }): Promise<{ requestId?: string }> {
+    const out = await this.call("DeregisterImage", () =>
+      this.client.send(new DeregisterImageCommand({ ImageId: input.imageId })),
+    );
+    return { requestId: out.$metadata.requestId };
+  }
+
+  async deleteSnapshot(input: { snapshotId: string }): Promise<{ requestId?: string }> {
+    const out = await this.call("DeleteSnapshot", () =>
+      this.client.send(new DeleteSnapshotCommand({ SnapshotId: input.snapshotId })),
+    );
+    return { requestId: out.$metadata.requestId };
+  }
+
+  /** `userData` is plain text; it is base64-encoded here as RunInstances requires. */
+  async runInstances(input: RunInstancesInput): Promise<{ instanceId: string; requestId?: string }> {
+    const out = await this.call("RunInstances", () =>
+      this.client.send(
+        new RunInstancesCommand({
+          ImageId: input.imageId,
+          InstanceType: input.instanceType as _InstanceType,
+          MinCount: 1,
+          MaxCount: 1,
+          Placement: { AvailabilityZone: input.az },
+          SubnetId: input.subnetId,
+          SecurityGroupIds: input.securityGroupIds.length ? input.securityGroupIds : undefined,
+          IamInstanceProfile: input.iamInstanceProfileArn ? { Arn: input.iamInstanceProfileArn } : undefined,
+          KeyName: input.keyName,
+          UserData: input.userData === undefined ? undefined : Buffer.from(input.userData, "utf8").toString("base64"),
+          TagSpecifications: tagSpecs(input.tags, "instance", "volume"),
+          InstanceMarketOptions: input.spot
+            ? {
+                MarketType: "spot",
+                SpotOptions: { SpotInstanceType: "one-time", InstanceInterruptionBehavior: "terminate" },
+              }
+            : undefined,
+          ClientToken: input.clientToken,
+        }),
+      ),
+    );
+    const id = out.Instances?.[0]?.InstanceId;
+    if (!id) throw new CodedError("aws_error", `ec2:RunInstances in ${this.accountId}/${this.region}: no instance id`);
+    return { instanceId: id, requestId: out.$metadata.requestId };
+  }
+
+  async terminateInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }> {
+    const out = await this.call("TerminateInstances", () =>
+      this.client.send(new TerminateInstancesCommand({ InstanceIds: input.instanceIds })),
+    );
+    return { requestId: out.$metadata.requestId };
+  }
+
+  async describeAddresses(input: { instanceId?: string; allocationIds?: string[] }): Promise<Ec2Address[]> {
+    const out = await this.call("DescribeAddresses", () =>
+      this.client.send(
+        new DescribeAddressesCommand({
+          AllocationIds: input.allocationIds,
+          Filters: input.instanceId ? [{ Name: "instance-id", Values: [input.instanceId] }] : undefined,
+        }),
+      ),
+    );
+    return (out.Addresses ?? []).map((a) => ({
+      allocationId: a.AllocationId ?? "",
+      publicIp: a.PublicIp ?? "",
+      instanceId: a.InstanceId,
+      associationId: a.AssociationId,
+    }));
+  }
+
+  async associateAddress(input: {
+    allocationId: string;
+    instanceId: string;
+    allowReassociation: boolean;
+  }): Promise<{ associationId: string; requestId?: string }> {
+    const out = await this.call("AssociateAddress", () =>
+      this.client.send(
+        new AssociateAddressCommand({
+          AllocationId: input.allocationId,
+          InstanceId: input.instanceId,
+          AllowReassociation: input.allowReassociation,
+        }),
+      ),
+    );
+    return { associationId: out.AssociationId ?? "", requestId: out.$metadata.requestId };
+  }
+
+  async createTags(input: { resourceIds: string[]; tags: Record<string, string> }): Promise<{ requestId?: string }> {
+    const out = await this.call("CreateTags", () =>
+      this.client.send(new CreateTagsCommand({ Resources: input.resourceIds, Tags: tagList(input.tags) })),
+    );
+    return { requestId: out.$metadata.requestId };
+  }
+}
