@@ -6,9 +6,10 @@ import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import * as config from "./config.js";
 import * as migrate from "./migrate.js";
+import * as prices from "./prices.js";
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const commandModules: CommandModule[] = [migrate, config];
+export const commandModules: CommandModule[] = [migrate, config, prices];
