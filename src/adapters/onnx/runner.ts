@@ -28,7 +28,7 @@ function planRead(model: OnnxModel, bytes: Uint8Array): { bytes: Uint8Array; pla
   if (out.kind === "tensor2") return { bytes, plan: { fetch: out.name, classColumn: 1 } };
   if (out.kind === "tensor1") return { bytes, plan: { fetch: out.name, classColumn: 0 } };
   const zip = model.nodes.find((n) => n.opType === "ZipMap" && n.outputs.includes(out.name));
-  if (!zip || zip.inputs.length !== 1) {
+  if (zip?.inputs.length !== 1) {
     throw new CodedError("model_invalid", `model output "${out.name}" is a map sequence not produced by a ZipMap node`);
   }
   const labels = zip.ints.classlabels_int64s ?? zip.strings.classlabels_strings?.map((s) => Number(s)) ?? [];
@@ -67,7 +67,7 @@ export class OnnxModelRunner implements ModelRunner {
     const feeds = { [this.inputName]: new ort.Tensor("float32", features, [rows, cols]) };
     const result = await this.session.run(feeds, [this.plan.fetch]);
     const t = result[this.plan.fetch];
-    if (!t || t.type !== "float32") {
+    if (t?.type !== "float32") {
       throw new CodedError("model_invalid", `model ${this.name} output "${this.plan.fetch}" is not a float32 tensor`);
     }
     const data = t.data as Float32Array;

@@ -59,7 +59,7 @@ export function checkInput(desc: ModelDescription): { name: string; width: numbe
   if (t.kind !== "tensor" || t.elemType !== "float") {
     throw invalid(`model input "${input.name}" is ${describeType(t)}, expected tensor(float)[N,${FEATURE_COUNT}]`);
   }
-  if (!t.shape || t.shape.length !== 2) {
+  if (t.shape?.length !== 2) {
     throw invalid(
       `model input "${input.name}" has shape ${describeType(t)}, expected rank 2 [N,${FEATURE_COUNT}] (rows x features)`,
     );
