@@ -1,0 +1,202 @@
+/**
+ * What a click on Approve / Reject / Snooze does, after the ack. The recommendation service decides
+ * (compare-and-set in the database); this flow checks the approver, tells the user, updates the message
+ * and, for the one click that won, runs the switch in the background with its steps in the thread.
+ */
+import type { WebClient } from "@slack/web-api";
+import { asCodedError } from "../../core/errors.js";
+import type { MessageRef } from "../../core/ports/notifier.js";
+import type { RecommendationRecord } from "../../core/recommendations/types.js";
+import type { BotContext } from "../context.js";
+import type { SwitchOutcome, SwitchProgress } from "../services.js";
+import { isoMinute } from "../views/format.js";
+
+export interface Click {
+  userId: string;
+  recommendationId: string;
+  /** The message the button is on. */
+  ref: MessageRef;
+  client: WebClient;
+}
+
+const SWITCH_CLAIM_MS = 7 * 24 * 3600 * 1000;
+
+export class ApprovalFlow {
+  constructor(private readonly ctx: BotContext) {}
+
+  async approve(click: Click): Promise<void> {
+    const rec = await this.authorizedRecommendation(click, "approve");
+    if (!rec) return;
+    const required = this.ctx.config.twoPersonAccounts.includes(rec.accountId) ? 2 : 1;
+    const r = await this.ctx.services.recommendations.approve(rec.id, click.userId, { requiredApprovals: required });
+    switch (r.kind) {
+      case "approved": {
+        // The database made this click the winner; the idempotency key also covers a restored or replayed row.
+        const claim = await this.ctx.kv.idempotency.claim(`switch:recommendation:${rec.id}`, SWITCH_CLAIM_MS);
+        if (!claim.claimed) return;
+        const who = r.approvers.map((u) => `<@${u}>`).join(" and ");
+        await this.update(click.ref, r.rec, `:white_check_mark: Approved by ${who} · switching…`);
+        this.ctx.tasks.run(`switch ${rec.id}`, () => this.runSwitch(r.rec, click.userId, click.ref));
+        return;
+      }
+      case "needs_second":
+        await this.update(
+          click.ref,
+          r.rec,
+          `:hourglass_flowing_sand: Approved by <@${r.approvers[0]}>; the two-person rule of this account needs a second approver.`,
+          true,
+        );
+        return this.ephemeral(click, "Your approval is recorded. A second approver must also click Approve.");
+      case "same_approver":
+        return this.ephemeral(
+          click,
+          "You already approved this one: the two-person rule needs a *different* approver.",
+        );
+      case "already_approved":
+        return this.ephemeral(click, `Already approved by ${people(r.rec.resolvedBy)}; the switch runs once.`);
+      case "expired":
+        if (r.first)
+          await this.update(click.ref, r.rec, `:hourglass: Expired at ${isoMinute(r.rec.expiresAt)}: not approved.`);
+        return this.ephemeral(
+          click,
+          `This recommendation expired at ${isoMinute(r.rec.expiresAt)} and can no longer be approved. spotwise will post a fresh one if the switch still pays.`,
+        );
+      case "closed":
+        return this.ephemeral(click, closedText(r.rec));
+      case "not_found":
+        return this.ephemeral(click, "This recommendation no longer exists.");
+    }
+  }
+
+  async reject(click: Click): Promise<void> {
+    const rec = await this.authorizedRecommendation(click, "reject");
+    if (!rec) return;
+    const r = await this.ctx.services.recommendations.reject(rec.id, click.userId);
+    if (r.kind === "done" && r.first) return this.update(click.ref, r.rec, `:x: Rejected by <@${click.userId}>.`);
+    return this.answerVerdict(click, r);
+  }
+
+  async snooze(click: Click): Promise<void> {
+    const rec = await this.authorizedRecommendation(click, "snooze");
+    if (!rec) return;
+    const r = await this.ctx.services.recommendations.snooze(rec.id, click.userId);
+    if (r.kind === "done" && r.first) {
+      const until = r.rec.snoozedUntil ?? this.ctx.clock.now();
+      return this.update(
+        click.ref,
+        r.rec,
+        `:zzz: Snoozed by <@${click.userId}> until ${isoMinute(until)}: no new recommendation for this instance until then.`,
+      );
+    }
+    return this.answerVerdict(click, r);
+  }
+
+  /** The background part: runs the saga, reports each step in the thread, records the outcome. */
+  async runSwitch(rec: RecommendationRecord, approver: string, ref: MessageRef): Promise<void> {
+    const slack = this.ctx.slack(ref.channel);
+    const msg = this.ctx.services.recommendations.toMessage(rec);
+    const approvedBy = `:white_check_mark: Approved by ${people(rec.resolvedBy ?? approver)}`;
+    await this.ctx.services.recommendations.markExecuting(rec.id);
+    await slack.progress(ref, `Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
+    let outcome: SwitchOutcome;
+    try {
+      outcome = await this.ctx.services.startSwitch(rec.id, approver, async (p: SwitchProgress) => {
+        await slack.progress(ref, progressLine(p));
+        await slack.update(ref, msg, { status: `${approvedBy} · ${p.step}: ${p.status}` });
+      });
+    } catch (e) {
+      const err = asCodedError(e);
+      this.ctx.logger.warn({ err, recommendationId: rec.id }, "switch not started");
+      await this.ctx.services.recommendations.finish(rec.id, "failed", { error: err.message, code: err.code });
+      await slack.progress(ref, `:no_entry: Switch not run: ${err.message}`);
+      await slack.update(ref, msg, { status: `${approvedBy} · :no_entry: not run: ${err.message}` });
+      return;
+    }
+    await this.ctx.services.recommendations.finish(rec.id, outcome.status, { ...outcome });
+    const end =
+      outcome.status === "done"
+        ? `:tada: Done: \`${rec.instanceId}\` replaced by \`${outcome.newInstanceId ?? "?"}\`.`
+        : outcome.status === "rolled_back"
+          ? `:leftwards_arrow_with_hook: Rolled back: ${outcome.reason ?? "no reason given"}. The original instance keeps running.`
+          : `:x: Failed: ${outcome.reason ?? "no reason given"}.`;
+    await slack.progress(ref, end);
+    await slack.update(ref, msg, { status: `${approvedBy} · ${end}` });
+  }
+
+  /** Loads the recommendation and checks the clicking user; refuses (ephemeral + audit) otherwise. */
+  private async authorizedRecommendation(click: Click, verb: string): Promise<RecommendationRecord | null> {
+    const rec = await this.ctx.services.recommendations.get(click.recommendationId);
+    if (!rec) {
+      await this.ephemeral(click, "This recommendation no longer exists.");
+      return null;
+    }
+    const check = await this.ctx.approvers.check(click.userId);
+    if (!check.ok) {
+      await this.ctx.services.audit.record({
+        at: this.ctx.clock.now(),
+        actor: `slack:${click.userId}`,
+        action: "slack.unauthorized_click",
+        subject: rec.instanceId,
+        detail: { recommendationId: rec.id, verb, why: check.why },
+      });
+      await this.ephemeral(
+        click,
+        `Only approvers may ${verb} switches: ${check.why}. Ask an approver, or an admin to add you.`,
+      );
+      return null;
+    }
+    return rec;
+  }
+
+  private answerVerdict(
+    click: Click,
+    r: Awaited<ReturnType<BotContext["services"]["recommendations"]["reject"]>>,
+  ): Promise<void> {
+    if (r.kind === "not_found") return this.ephemeral(click, "This recommendation no longer exists.");
+    return this.ephemeral(click, closedText(r.rec));
+  }
+
+  private async update(ref: MessageRef, rec: RecommendationRecord, status: string, keepButtons = false) {
+    const msg = this.ctx.services.recommendations.toMessage(rec);
+    await this.ctx.slack(ref.channel).update(ref, msg, { status, keepButtons });
+  }
+
+  private async ephemeral(click: Click, text: string): Promise<void> {
+    await click.client.chat.postEphemeral({ channel: click.ref.channel, user: click.userId, text });
+  }
+}
+
+function people(csv: string | null): string {
+  if (!csv) return "someone";
+  return csv
+    .split(",")
+    .map((u) => (/^[UW][A-Z0-9]+$/.test(u) ? `<@${u}>` : u))
+    .join(" and ");
+}
+
+function closedText(rec: RecommendationRecord): string {
+  const by = rec.resolvedBy ? ` by ${people(rec.resolvedBy)}` : "";
+  switch (rec.status) {
+    case "superseded":
+      return "This recommendation was superseded by a newer one for the same instance: act on the latest message.";
+    case "rejected":
+      return `This recommendation was already rejected${by}.`;
+    case "snoozed":
+      return `This recommendation is snoozed${by} until ${isoMinute(rec.snoozedUntil ?? rec.expiresAt)}.`;
+    case "expired":
+      return `This recommendation expired at ${isoMinute(rec.expiresAt)}.`;
+    default:
+      return `This recommendation is already ${rec.status.replace("_", " ")}${by}.`;
+  }
+}
+
+const STEP_ICON: Record<SwitchProgress["status"], string> = {
+  started: ":arrows_counterclockwise:",
+  ok: ":white_check_mark:",
+  failed: ":x:",
+  skipped: ":fast_forward:",
+};
+
+export function progressLine(p: SwitchProgress): string {
+  return `${STEP_ICON[p.status]} ${p.step}: ${p.status}${p.detail ? ` · ${p.detail}` : ""}`;
+}

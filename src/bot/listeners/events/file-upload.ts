@@ -1,0 +1,58 @@
+/**
+ * A model upload: an .onnx file shared with the bot in a DM, with the comment `upload NAME`.
+ * Fetched from url_private with the bot token, validated by the registry, added as a candidate.
+ */
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
+import { z } from "zod";
+import { asCodedError } from "../../../core/errors.js";
+import { type BotContext, firstDelivery } from "../../context.js";
+import { uploadModel } from "../../spot/models.js";
+
+const FileShare = z.object({
+  subtype: z.literal("file_share"),
+  channel: z.string(),
+  channel_type: z.literal("im"),
+  user: z.string(),
+  text: z.string().default(""),
+  ts: z.string(),
+  files: z
+    .array(z.object({ id: z.string(), name: z.string().default("model.onnx"), url_private: z.string().url() }))
+    .min(1),
+});
+
+export const fileUpload =
+  (ctx: BotContext) =>
+  async ({ event, body, client }: SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs): Promise<void> => {
+    const parsed = FileShare.safeParse(event);
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    const eventId = (body as { event_id?: string }).event_id ?? `${msg.channel}:${msg.ts}`;
+    if (!(await firstDelivery(ctx, `slack:event:${eventId}`))) return;
+    const say = (text: string) => client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text });
+    const m = /^\s*upload\s+(\S+)\s*$/i.exec(msg.text);
+    if (!m) {
+      await say(
+        "To add this file as a model, share it again with the comment `upload NAME` (for example `upload gbt-v4`).",
+      );
+      return;
+    }
+    try {
+      const file = msg.files[0];
+      const answer = await uploadModel(ctx, {
+        userId: msg.user,
+        url: file.url_private,
+        name: m[1],
+        source: `slack file ${file.id} (${file.name})`,
+      });
+      await client.chat.postMessage({
+        channel: msg.channel,
+        thread_ts: msg.ts,
+        text: answer.text,
+        blocks: answer.blocks,
+      });
+    } catch (e) {
+      const err = asCodedError(e);
+      ctx.logger.warn({ err, user: msg.user }, "model upload refused");
+      await say(`:x: Model not added: ${err.message}`);
+    }
+  };

@@ -1,0 +1,87 @@
+/** `/spot models …`: the registry. Reading is open to everyone; changes need an approver. */
+import { CodedError } from "../../core/errors.js";
+import type { BotContext } from "../context.js";
+import { modelListMessage, modelMessage } from "../views/models.js";
+import { requireApprover } from "./guard.js";
+import type { SpotHandler } from "./types.js";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const models: SpotHandler = async (ctx, inv) => {
+  const [sub = "list", ref, ...more] = inv.args;
+  const actor = `slack:${inv.userId}`;
+  switch (sub) {
+    case "list":
+      return modelListMessage(await ctx.services.models.list());
+    case "show":
+      return modelMessage(await ctx.services.models.show(need(ref, "show NAME")));
+    case "promote":
+      await requireApprover(ctx, inv.userId, "promote models");
+      return modelMessage(
+        await ctx.services.models.promote(need(ref, "promote NAME"), actor),
+        `:trophy: Promoted to champion by <@${inv.userId}>.`,
+      );
+    case "reject":
+      await requireApprover(ctx, inv.userId, "reject models");
+      return modelMessage(
+        await ctx.services.models.reject(need(ref, "reject NAME [reason]"), actor, more.join(" ") || undefined),
+        `:no_entry_sign: Rejected by <@${inv.userId}>.`,
+      );
+    case "rollback":
+      await requireApprover(ctx, inv.userId, "roll back models");
+      return modelMessage(
+        await ctx.services.models.rollback(actor),
+        `:leftwards_arrow_with_hook: Rolled back by <@${inv.userId}>; champion is now:`,
+      );
+    case "upload": {
+      const url = need(ref, "upload URL [NAME]").replace(/^<(.+?)(\|.*)?>$/, "$1");
+      const name = more[0] ?? nameFromUrl(url);
+      return uploadModel(ctx, { userId: inv.userId, url, name, source: url });
+    }
+    default:
+      throw new CodedError(
+        "invalid_input",
+        `Unknown \`/spot models ${sub}\`: use list, show, promote, reject, rollback or upload.`,
+      );
+  }
+};
+
+/** Fetches a model file with the bot token, validates it through the registry and adds it as a candidate. */
+export async function uploadModel(
+  ctx: BotContext,
+  input: { userId: string; url: string; name: string; source: string },
+) {
+  await requireApprover(ctx, input.userId, "upload models");
+  if (!NAME.test(input.name)) {
+    throw new CodedError(
+      "invalid_input",
+      `Model name "${input.name}" is not valid: use letters, digits, . _ - (max 64).`,
+    );
+  }
+  const bytes = await ctx.services.fetchFile(input.url, ctx.config.maxModelBytes);
+  const m = await ctx.services.models.addFromBytes({
+    name: input.name,
+    bytes,
+    actor: `slack:${input.userId}`,
+    source: input.source,
+  });
+  return modelMessage(
+    m,
+    `:inbox_tray: Added as a *candidate* by <@${input.userId}>. Compare with \`/spot experiments\`, then \`/spot models promote ${m.name}\`.`,
+  );
+}
+
+function need(v: string | undefined, usage: string): string {
+  if (!v) throw new CodedError("invalid_input", `Usage: \`/spot models ${usage}\`.`);
+  return v;
+}
+
+function nameFromUrl(url: string): string {
+  const last = decodeURIComponent(url.split("?")[0].split("/").pop() ?? "model");
+  return (
+    last
+      .replace(/\.onnx$/i, "")
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .slice(0, 64) || "model"
+  );
+}

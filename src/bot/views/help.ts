@@ -1,0 +1,25 @@
+/** `/spot help`: every subcommand in one message. */
+import type { RenderedMessage } from "./recommendation.js";
+
+export const HELP_LINES: ReadonlyArray<[string, string]> = [
+  ["/spot help", "this list"],
+  ["/spot status", "health of the 8 components, each with its last good time"],
+  ["/spot recommendations", "open SWITCH recommendations"],
+  ["/spot models [list]", "the model registry"],
+  ["/spot models show NAME", "one model: status, contract, metrics"],
+  ["/spot models promote NAME", "make NAME the champion (approvers)"],
+  ["/spot models reject NAME [reason]", "reject a candidate (approvers)"],
+  ["/spot models rollback", "back to the previous champion (approvers)"],
+  ["/spot models upload URL", "add an ONNX model from a Slack file URL as a candidate (approvers)"],
+  ["DM a .onnx file with comment `upload NAME`", "the same, from a file shared with the bot"],
+  ["/spot experiments [report]", "champion vs candidates: AUC, Brier, n"],
+  ["/spot pause [reason]", "kill switch: stop every switch (approvers)"],
+  ["/spot resume", "lift the kill switch (approvers)"],
+  ["/spot mode shadow|approve", "recommend only, or act on approval (approvers)"],
+];
+
+export function helpMessage(prefix?: string): RenderedMessage {
+  const lines = HELP_LINES.map(([cmd, what]) => `\`${cmd}\`  ${what}`).join("\n");
+  const text = `${prefix ? `${prefix}\n\n` : ""}*spotwise* keeps long-running EC2 instances on the cheapest safe spot capacity.\n${lines}`;
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
+}

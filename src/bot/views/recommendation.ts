@@ -1,0 +1,122 @@
+/** The SWITCH recommendation message: what, why, how much, how risky, and the buttons. */
+import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
+import type { RecommendationMessage } from "../../core/ports/notifier.js";
+import { clip, esc, isoMinute, pct, pool, slackDate, usd } from "./format.js";
+import { LIMITS } from "./limits.js";
+
+export const ACTION_APPROVE = "spotwise_approve";
+export const ACTION_REJECT = "spotwise_reject";
+export const ACTION_SNOOZE = "spotwise_snooze";
+
+export interface RenderedMessage {
+  /** Notification / fallback text. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** The final or intermediate state shown instead of the buttons ("Approved by <@U1>", "Expired" …). */
+export interface RecommendationState {
+  /** Short mrkdwn line. Absent: the recommendation is open and shows its buttons. */
+  status?: string;
+  /** Keep the buttons even though a status is shown (two-person rule waiting for a second approver). */
+  keepButtons?: boolean;
+}
+
+export function modelLine(msg: RecommendationMessage): string {
+  const d = msg.decision;
+  if (d.fallback || !d.modelName) return "heuristic fallback: no model";
+  return `${d.modelName} (confidence ${pct(d.confidence, 0)})`;
+}
+
+export function recommendationMessage(msg: RecommendationMessage, state: RecommendationState = {}): RenderedMessage {
+  const d = msg.decision;
+  const to = d.to ?? d.from;
+  const title = `Switch ${d.instanceId}: ${d.from.instanceType} → ${to.instanceType}, save ${usd(d.savingPerMonth)}/month`;
+  const blocks: KnownBlock[] = [
+    { type: "header", text: { type: "plain_text", text: clip(title, LIMITS.headerText) } },
+    {
+      type: "section",
+      block_id: clip(`rec:${msg.recommendationId}`, LIMITS.blockId),
+      fields: [
+        field(`*Instance*\n\`${d.instanceId}\``),
+        field(`*Account*\n${esc(msg.accountName)} (${d.accountId})`),
+        field(`*Region*\n${msg.region}`),
+        field(`*Move*\n${pool(d.from)} → ${pool(to)}`),
+        field(`*Saving*\n${usd(d.savingPerHour, 4)}/h · ${usd(d.savingPerMonth)}/month`),
+        field(`*Risk (P disruption)*\n${pct(d.riskFrom)} → ${pct(d.riskTo)}`),
+        field(`*Model*\n${esc(modelLine(msg))}`),
+        field(`*Strategy*\n${esc(d.strategy)}`),
+      ],
+    },
+  ];
+  if (d.reasons.length > 0) {
+    const reasons = d.reasons.map((r) => `• ${esc(r)}`).join("\n");
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Why*\n${reasons}`, LIMITS.sectionText) } });
+  }
+  const context =
+    msg.mode === "shadow"
+      ? "Shadow mode: spotwise only recommends. An approver can enable switching with `/spot mode approve`."
+      : `Buttons expire ${slackDate(msg.expiresAt)}.`;
+  blocks.push({
+    type: "context",
+    elements: [{ type: "mrkdwn", text: clip(`${context} · id ${msg.recommendationId}`, LIMITS.sectionField) }],
+  });
+  if (state.status) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(state.status, LIMITS.sectionText) } });
+  }
+  if (!state.status || state.keepButtons) blocks.push(actions(msg));
+  return { text: state.status ? `${title} (${plain(state.status)})` : title, blocks };
+}
+
+function actions(msg: RecommendationMessage): ActionsBlock {
+  const id = msg.recommendationId;
+  const buttons: Button[] = [];
+  if (msg.mode === "approve") {
+    buttons.push({
+      type: "button",
+      action_id: ACTION_APPROVE,
+      text: { type: "plain_text", text: "Approve" },
+      style: "primary",
+      value: id,
+      confirm: {
+        title: { type: "plain_text", text: "Switch this instance?" },
+        text: {
+          type: "mrkdwn",
+          text: clip(
+            `spotwise will image \`${msg.decision.instanceId}\`, launch its replacement in ${msg.decision.to ? pool(msg.decision.to) : "the target pool"}, wait until it is healthy, then terminate the old one (rolled back on failure). Valid until ${isoMinute(msg.expiresAt)}.`,
+            LIMITS.confirmText,
+          ),
+        },
+        confirm: { type: "plain_text", text: "Approve switch" },
+        deny: { type: "plain_text", text: "Cancel" },
+      },
+    });
+  }
+  buttons.push(
+    {
+      type: "button",
+      action_id: ACTION_REJECT,
+      text: { type: "plain_text", text: "Reject" },
+      style: "danger",
+      value: id,
+    },
+    { type: "button", action_id: ACTION_SNOOZE, text: { type: "plain_text", text: "Snooze 24 h" }, value: id },
+  );
+  return { type: "actions", block_id: clip(`rec-actions:${id}`, LIMITS.blockId), elements: buttons };
+}
+
+function field(text: string) {
+  return { type: "mrkdwn" as const, text: clip(text, LIMITS.sectionField) };
+}
+
+/** mrkdwn → plain words for the notification text. */
+export function plain(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/<@([A-Z0-9]+)>/g, "@$1")
+    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, "$1")
+    .replace(/<([^|>]+)\|([^>]+)>/g, "$2")
+    .replace(/[*_`]/g, "")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}

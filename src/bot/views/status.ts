@@ -1,0 +1,39 @@
+/** `/spot status`: the 8 components with their last good time, and the control state. */
+import type { KnownBlock } from "@slack/types";
+import type { ComponentStatus, ControlState } from "../services.js";
+import { ago, clip, esc } from "./format.js";
+import { LIMITS } from "./limits.js";
+import type { RenderedMessage } from "./recommendation.js";
+
+const ICON: Record<ComponentStatus["status"], string> = {
+  ok: ":large_green_circle:",
+  degraded: ":large_yellow_circle:",
+  down: ":red_circle:",
+  unknown: ":white_circle:",
+};
+
+export function statusMessage(components: ComponentStatus[], control: ControlState, now: number): RenderedMessage {
+  const worst = components.some((c) => c.status === "down")
+    ? "down"
+    : components.some((c) => c.status !== "ok")
+      ? "degraded"
+      : "ok";
+  const head =
+    `*spotwise status: ${worst}* · mode *${control.mode}*` +
+    (control.paused
+      ? ` · :double_vertical_bar: *paused*${control.pausedReason ? `: ${esc(control.pausedReason)}` : ""}`
+      : "");
+  const lines = components.map(
+    (c) =>
+      `${ICON[c.status]} *${esc(c.label)}* ${c.status} · last ok ${ago(c.lastOkAt, now)}${c.detail ? ` · ${esc(c.detail)}` : ""}`,
+  );
+  const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: head } }];
+  // Several sections so that many AWS accounts stay within the per-section limit.
+  for (let i = 0; i < lines.length && blocks.length < LIMITS.blocksPerMessage; i += 10) {
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: clip(lines.slice(i, i + 10).join("\n"), LIMITS.sectionText) },
+    });
+  }
+  return { text: `spotwise status: ${worst}`, blocks };
+}
