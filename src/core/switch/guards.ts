@@ -10,6 +10,7 @@ import { asCodedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ec2Instance, Ec2Port } from "../ports/ec2.js";
 import { type PoolKey, poolId } from "../types.js";
+import { withRetries } from "./run.js";
 import { TAG_HEALTH_URL, TAG_MANAGED } from "./steps.js";
 import type { SagaContext, SagaStore, SwitchRequest, SwitchSettings, TargetGroupPort } from "./types.js";
 
@@ -45,6 +46,7 @@ export async function preflight(
   deps: GuardDeps,
 ): Promise<PreflightResult> {
   const checks: string[] = [];
+  const retry = <T>(fn: () => Promise<T>) => withRetries(deps.clock, deps.settings.maxCallRetries, fn);
   const no = (code: string, reason: string): PreflightResult => ({ ok: false, code, reason, checks });
 
   const gate = await deps.control.gate(req.accountId);
@@ -74,7 +76,7 @@ export async function preflight(
   if (req.targets.length === 0) return no("invalid_input", "no target pool given");
   let instance: SourceInstance | undefined;
   try {
-    [instance] = await ec2.describeInstances({ instanceIds: [req.instanceId] });
+    [instance] = await retry(() => ec2.describeInstances({ instanceIds: [req.instanceId] }));
   } catch (e) {
     const err = asCodedError(e);
     if (err.code !== "not_found") return no(err.code, err.message);
@@ -122,11 +124,11 @@ export async function preflight(
     `target pools: ${targets.map(poolId).join(", ")}${skipped.length ? ` (skipped ${skipped.join("; ")})` : ""}`,
   );
 
-  const addresses = (await ec2.describeAddresses({ instanceId: req.instanceId })).map((a) => ({
+  const addresses = (await retry(() => ec2.describeAddresses({ instanceId: req.instanceId }))).map((a) => ({
     allocationId: a.allocationId,
     publicIp: a.publicIp,
   }));
-  const targetGroups = tg ? await tg.targetGroupsOf(req.instanceId) : [];
+  const targetGroups = tg ? await retry(() => tg.targetGroupsOf(req.instanceId)) : [];
   const healthUrl = deps.settings.healthCheckUrl ?? instance.tags[TAG_HEALTH_URL];
   const context: SagaContext = {
     source: {

@@ -46,6 +46,18 @@ function transient(e: unknown): boolean {
   return isCodedError(e, "aws_throttled") || isCodedError(e, "deadline_exceeded") || isCodedError(e, "unavailable");
 }
 
+/** Retries transient errors (throttling, call timeouts) `max` times with exponential backoff on `clock`. */
+export async function withRetries<T>(clock: Clock, max: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!transient(e) || attempt >= max) throw e;
+      await clock.sleep(Math.min(1000 * 2 ** attempt, 30_000));
+    }
+  }
+}
+
 export class SagaRun {
   constructor(
     public saga: SagaRecord,
@@ -98,7 +110,8 @@ export class SagaRun {
 
   /** Milliseconds left before the deadline of the current phase. */
   remaining(state: Phase, deadlineMs: number): number {
-    const started = this.saga.context.phaseStartedAt[state] ?? this.now();
+    // a phase without a recorded start counts from the saga's start: a deadline is never endless
+    const started = this.saga.context.phaseStartedAt[state] ?? this.saga.startedAt;
     return started + deadlineMs - this.now();
   }
 
@@ -157,16 +170,8 @@ export class SagaRun {
   }
 
   /** Calls AWS, retrying throttling and call timeouts with exponential backoff on the injected clock. */
-  async call<T>(fn: () => Promise<T>): Promise<T> {
-    const max = this.deps.settings.maxCallRetries;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!transient(e) || attempt >= max) throw e;
-        await this.deps.clock.sleep(Math.min(1000 * 2 ** attempt, 30_000));
-      }
-    }
+  call<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetries(this.deps.clock, this.deps.settings.maxCallRetries, fn);
   }
 
   /** Polls `probe` until it returns a value, or throws deadline_exceeded when the phase's deadline passes. */
@@ -189,6 +194,6 @@ export class SagaRun {
 
 function phaseDeadlineKey(phase: Phase): string {
   if (phase === "imaging") return "imageDeadlineMinutes";
-  if (phase === "launching") return "launchDeadlineMinutes";
+  if (phase === "launching" || phase === "verifying") return "launchDeadlineMinutes";
   return "healthDeadlineMinutes";
 }

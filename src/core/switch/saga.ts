@@ -113,7 +113,7 @@ export class SwitchSagaRunner {
         fromPool: pre.fromPool,
         targets: pre.targets,
         targetIndex: 0,
-        context: pre.context,
+        context: { ...pre.context, phaseStartedAt: { imaging: this.deps.clock.now() } },
         requestedBy: req.requestedBy,
         startedAt: this.deps.clock.now(),
       });
@@ -168,6 +168,12 @@ export class SwitchSagaRunner {
     const tg = await this.targetGroupPort(saga.accountId, saga.region, sessionName);
     const run = new SagaRun(saga, ec2, tg, this.deps, onProgress);
     await run.audit("switch.resumed", { state: saga.state });
+    for (const step of await this.deps.store.steps(saga.id)) {
+      if (step.status !== "started" || step.id === undefined) continue;
+      const error = "interrupted: the process stopped during this step; resumed from real EC2 state";
+      await this.deps.store.finishStep(step.id, "failed", this.deps.clock.now(), undefined, { error });
+      await run.audit("switch.step", { step: step.step, status: "failed", error, interrupted: true });
+    }
     await run.notify("preflight", "info", `Resuming switch ${saga.id.slice(0, 8)} from ${saga.state}`);
     return this.drive(run);
   }
@@ -227,7 +233,11 @@ export class SwitchSagaRunner {
       } catch (e) {
         if (e instanceof SagaLost) throw e;
         const err = asCodedError(e);
-        const result = await rollback(run, err.message, err.code);
+        const reason =
+          err.code === "aws_throttled"
+            ? `${err.message.replace(/; will back off and retry$/, "")}; still throttled after ${this.deps.settings.maxCallRetries} retries`
+            : err.message;
+        const result = await rollback(run, reason, err.code);
         if (result === "rolled_forward") return await this.finish(run);
         return await this.finishRollback(run);
       }
