@@ -6,10 +6,16 @@ export class TaskTracker {
   constructor(private readonly log: Logger) {}
 
   run(name: string, fn: () => Promise<void>): void {
-    const p = fn()
+    void this.track(name, fn());
+  }
+
+  /** Tracks work already started; the returned promise never rejects (failures are logged). */
+  track(name: string, work: Promise<void>): Promise<void> {
+    const p = work
       .catch((e) => this.log.error({ task: name, err: e }, "background task failed"))
       .finally(() => this.running.delete(p));
     this.running.add(p);
+    return p;
   }
 
   /** Resolves when every task started so far (and any they start) has finished. */

@@ -46,7 +46,7 @@ export interface Harness {
     actionId: string,
     id: string,
     userId: string,
-    extra?: { actionTs?: string; retryNum?: number; ref?: MessageRef },
+    extra?: { actionTs?: string; retryNum?: number; ref?: MessageRef; timestampSec?: number },
   ): Promise<number>;
   command(text: string, userId: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -109,7 +109,13 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         messageTs: extra.ref?.ts,
         actionTs: extra.actionTs,
       });
-      const res = await postSigned(port, interactionBody(payload), { secret: SECRET, retryNum: extra.retryNum });
+      // Slack signs every delivery anew: a retry has a later timestamp, hence another signature.
+      const timestampSec = extra.timestampSec ?? Math.floor(Date.now() / 1000) + (extra.retryNum ?? 0);
+      const res = await postSigned(port, interactionBody(payload), {
+        secret: SECRET,
+        retryNum: extra.retryNum,
+        timestampSec,
+      });
       return res.status;
     },
     async command(text, userId) {

@@ -7,32 +7,40 @@ import type { Click } from "../../flows/approval.js";
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 export function buttonHandler(ctx: BotContext, run: (click: Click) => Promise<void>) {
-  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
-    await ack();
-    const channel = body.channel?.id ?? body.container?.channel_id;
-    const ts = body.message?.ts ?? body.container?.message_ts;
-    if (!channel || !ts || !action.value) {
-      ctx.logger.warn({ actionId: action.action_id }, "button click without channel, message or value");
-      return;
-    }
-    // The same click delivered again (X-Slack-Retry-Num, or to another replica) carries the same action_ts.
-    const key = `slack:action:${channel}:${ts}:${action.action_id}:${body.user.id}:${action.action_ts}`;
-    if (!(await firstDelivery(ctx, key))) {
-      ctx.logger.info({ key }, "duplicate delivery of a click ignored");
-      return;
-    }
-    const click: Click = { userId: body.user.id, recommendationId: action.value, ref: { channel, ts }, client };
-    try {
-      await run(click);
-    } catch (e) {
-      ctx.logger.error({ err: e, recommendationId: action.value }, "click failed");
-      await client.chat
-        .postEphemeral({
-          channel,
-          user: body.user.id,
-          text: `:warning: spotwise could not process your click: ${errorMessage(e)}. Nothing was switched; try again or check \`/spot status\`.`,
-        })
-        .catch((err) => ctx.logger.error({ err }, "could not tell the user"));
-    }
-  };
+  return ({ ack, body, action, client }: ButtonArgs): Promise<void> =>
+    // Tracked from the start, so shutdown (and tests) can wait for the whole click to be handled.
+    ctx.tasks.track(`click ${action.action_id}`, handle(ctx, run, { ack, body, action, client }));
+}
+
+async function handle(
+  ctx: BotContext,
+  run: (click: Click) => Promise<void>,
+  { ack, body, action, client }: Pick<ButtonArgs, "ack" | "body" | "action" | "client">,
+): Promise<void> {
+  await ack();
+  const channel = body.channel?.id ?? body.container?.channel_id;
+  const ts = body.message?.ts ?? body.container?.message_ts;
+  if (!channel || !ts || !action.value) {
+    ctx.logger.warn({ actionId: action.action_id }, "button click without channel, message or value");
+    return;
+  }
+  // The same click delivered again (X-Slack-Retry-Num, or to another replica) carries the same action_ts.
+  const key = `slack:action:${channel}:${ts}:${action.action_id}:${body.user.id}:${action.action_ts}`;
+  if (!(await firstDelivery(ctx, key))) {
+    ctx.logger.info({ key }, "duplicate delivery of a click ignored");
+    return;
+  }
+  const click: Click = { userId: body.user.id, recommendationId: action.value, ref: { channel, ts }, client };
+  try {
+    await run(click);
+  } catch (e) {
+    ctx.logger.error({ err: e, recommendationId: action.value }, "click failed");
+    await client.chat
+      .postEphemeral({
+        channel,
+        user: body.user.id,
+        text: `:warning: spotwise could not finish handling your click: ${errorMessage(e)}. Check \`/spot recommendations\` and \`/spot status\` before trying again.`,
+      })
+      .catch((err) => ctx.logger.error({ err }, "could not tell the user"));
+  }
 }
