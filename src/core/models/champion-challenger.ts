@@ -1,0 +1,165 @@
+/**
+ * Scores every pool of a tick with the champion and every shadow model (and the models of lab subjects),
+ * stores all their predictions (horizon 1 h), and falls back to the advisor-bucket heuristic when there is no
+ * usable champion. `forInstance` gives the risk a decision should use, with who produced it.
+ */
+import { errorMessage } from "../errors.js";
+import type { ModelRunner } from "../ports/model-runner.js";
+import type { EpochMs } from "../types.js";
+import type { ActiveModel, ActiveModels } from "./active-models.js";
+import { AdvisorBucketHeuristic, fallbackReason, HEURISTIC_MODEL_NAME } from "./heuristic.js";
+import type { NewPrediction, PredictionRepository } from "./prediction-repository.js";
+import { modelLabel } from "./registry.js";
+
+export const PREDICTION_HORIZON_MS = 3_600_000;
+
+export interface ModelScores {
+  modelId: string;
+  name: string;
+  version: number;
+  risk: Float32Array;
+}
+
+export interface InstanceRisk {
+  risk: number;
+  modelId: string | null;
+  modelName: string | null;
+  fallback: boolean;
+  /** Lines for the decision's reasons (fallback, lab subject). */
+  reasons: string[];
+}
+
+export interface TickScores {
+  tickAt: EpochMs;
+  poolIds: string[];
+  champion: ModelScores | null;
+  shadows: ModelScores[];
+  lab: Map<string, ModelScores>;
+  fallback: boolean;
+  /** Status line when the heuristic decides (null with a working champion). */
+  fallbackReason: string | null;
+  /** What decides: champion scores, or the heuristic's. */
+  risk: Float32Array;
+  problems: string[];
+  stored: number;
+  forInstance(poolIndex: number, modelOverride?: string): InstanceRisk;
+}
+
+export interface TickInput {
+  tickAt: EpochMs;
+  poolIds: string[];
+  /** Row-major float32 [poolIds.length, cols] in feature-contract order. */
+  features: Float32Array;
+  cols: number;
+  /** Names from the spotwise:model tags of this tick's instances. */
+  labModelNames?: string[];
+}
+
+export class ChampionChallenger {
+  private readonly heuristic: ModelRunner;
+  private readonly horizonMs: number;
+
+  constructor(
+    private readonly deps: {
+      models: ActiveModels;
+      predictions: PredictionRepository;
+      heuristic?: ModelRunner;
+      horizonMs?: number;
+    },
+  ) {
+    this.heuristic = deps.heuristic ?? new AdvisorBucketHeuristic();
+    this.horizonMs = deps.horizonMs ?? PREDICTION_HORIZON_MS;
+  }
+
+  async scoreTick(input: TickInput): Promise<TickScores> {
+    const rows = input.poolIds.length;
+    const snap = await this.deps.models.refresh(input.labModelNames ?? []);
+    const problems = [...snap.problems];
+    const run = async (m: ActiveModel): Promise<ModelScores | null> => {
+      try {
+        const risk = await m.runner.predict(input.features, rows, input.cols);
+        return { modelId: m.record.id, name: m.record.name, version: m.record.version, risk };
+      } catch (e) {
+        problems.push(`${modelLabel(m.record)} failed to score: ${errorMessage(e)}`);
+        return null;
+      }
+    };
+    const champion = snap.champion ? await run(snap.champion) : null;
+    let reason = snap.fallbackReason;
+    if (snap.champion && !champion) reason = `champion ${modelLabel(snap.champion.record)} failed to score`;
+    const shadows = (await Promise.all(snap.shadows.map(run))).filter((s): s is ModelScores => s !== null);
+    const lab = new Map<string, ModelScores>();
+    for (const [name, m] of snap.lab) {
+      const same = [champion, ...shadows].find((s) => s?.modelId === m.record.id);
+      const s = same ?? (await run(m));
+      if (s) lab.set(name, s);
+    }
+    const fallback = champion === null;
+    const risk = champion ? champion.risk : await this.heuristic.predict(input.features, rows, input.cols);
+
+    const byId = new Map<string, ModelScores>();
+    for (const s of [champion, ...shadows, ...lab.values()]) if (s) byId.set(s.modelId, s);
+    const toStore: NewPrediction[] = [];
+    for (const s of byId.values()) {
+      s.risk.forEach((p, i) => {
+        if (Number.isFinite(p)) {
+          toStore.push({
+            modelId: s.modelId,
+            tickAt: input.tickAt,
+            pool: input.poolIds[i],
+            probability: p,
+            horizonMs: this.horizonMs,
+          });
+        }
+      });
+    }
+    const { added } = await this.deps.predictions.insertMany(toStore);
+    const fallbackLine = fallback ? fallbackReason(reason ?? "unknown") : null;
+
+    return {
+      tickAt: input.tickAt,
+      poolIds: input.poolIds,
+      champion,
+      shadows,
+      lab,
+      fallback,
+      fallbackReason: fallbackLine,
+      risk,
+      problems,
+      stored: added,
+      forInstance(poolIndex: number, modelOverride?: string): InstanceRisk {
+        if (modelOverride) {
+          const m = lab.get(modelOverride);
+          if (m) {
+            return {
+              risk: m.risk[poolIndex],
+              modelId: m.modelId,
+              modelName: m.name,
+              fallback: false,
+              reasons: [`lab subject: decided by model ${m.name} v${m.version} (tag spotwise:model=${modelOverride})`],
+            };
+          }
+        }
+        const extra = modelOverride
+          ? [`lab model "${modelOverride}" is not available: decided by ${champion ? "the champion" : "the heuristic"}`]
+          : [];
+        if (champion) {
+          return {
+            risk: champion.risk[poolIndex],
+            modelId: champion.modelId,
+            modelName: champion.name,
+            fallback: false,
+            reasons: extra,
+          };
+        }
+        return {
+          risk: risk[poolIndex],
+          modelId: null,
+          modelName: null,
+          fallback: true,
+          reasons: [...extra, fallbackLine ?? `${HEURISTIC_MODEL_NAME} decided`],
+        };
+      },
+    };
+  }
+}
