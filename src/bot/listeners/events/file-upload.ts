@@ -20,39 +20,42 @@ const FileShare = z.object({
     .min(1),
 });
 
-export const fileUpload =
-  (ctx: BotContext) =>
-  async ({ event, body, client }: SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs): Promise<void> => {
-    const parsed = FileShare.safeParse(event);
-    if (!parsed.success) return;
-    const msg = parsed.data;
-    const eventId = (body as { event_id?: string }).event_id ?? `${msg.channel}:${msg.ts}`;
-    if (!(await firstDelivery(ctx, `slack:event:${eventId}`))) return;
-    const say = (text: string) => client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text });
-    const m = /^\s*upload\s+(\S+)\s*$/i.exec(msg.text);
-    if (!m) {
-      await say(
-        "To add this file as a model, share it again with the comment `upload NAME` (for example `upload gbt-v4`).",
-      );
-      return;
-    }
-    try {
-      const file = msg.files[0];
-      const answer = await uploadModel(ctx, {
-        userId: msg.user,
-        url: file.url_private,
-        name: m[1],
-        source: `slack file ${file.id} (${file.name})`,
-      });
-      await client.chat.postMessage({
-        channel: msg.channel,
-        thread_ts: msg.ts,
-        text: answer.text,
-        blocks: answer.blocks,
-      });
-    } catch (e) {
-      const err = asCodedError(e);
-      ctx.logger.warn({ err, user: msg.user }, "model upload refused");
-      await say(`:x: Model not added: ${err.message}`);
-    }
-  };
+type Args = SlackEventMiddlewareArgs<"message"> & AllMiddlewareArgs;
+
+/** Tracked so shutdown (and tests) can wait for a running upload. */
+export const fileUpload = (ctx: BotContext) => (args: Args) => ctx.tasks.track("model upload", handle(ctx, args));
+
+async function handle(ctx: BotContext, { event, body, client }: Args): Promise<void> {
+  const parsed = FileShare.safeParse(event);
+  if (!parsed.success) return;
+  const msg = parsed.data;
+  const eventId = (body as { event_id?: string }).event_id ?? `${msg.channel}:${msg.ts}`;
+  if (!(await firstDelivery(ctx, `slack:event:${eventId}`))) return;
+  const say = (text: string) => client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text });
+  const m = /^\s*upload\s+(\S+)\s*$/i.exec(msg.text);
+  if (!m) {
+    await say(
+      "To add this file as a model, share it again with the comment `upload NAME` (for example `upload gbt-v4`).",
+    );
+    return;
+  }
+  try {
+    const file = msg.files[0];
+    const answer = await uploadModel(ctx, {
+      userId: msg.user,
+      url: file.url_private,
+      name: m[1],
+      source: `slack file ${file.id} (${file.name})`,
+    });
+    await client.chat.postMessage({
+      channel: msg.channel,
+      thread_ts: msg.ts,
+      text: answer.text,
+      blocks: answer.blocks,
+    });
+  } catch (e) {
+    const err = asCodedError(e);
+    ctx.logger.warn({ err, user: msg.user }, "model upload refused");
+    await say(`:x: Model not added: ${err.message}`);
+  }
+}
