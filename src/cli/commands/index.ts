@@ -5,11 +5,14 @@
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import * as config from "./config.js";
+import * as experiments from "./experiments.js";
 import * as migrate from "./migrate.js";
+import * as models from "./models.js";
 import * as prices from "./prices.js";
+import * as riskEval from "./risk-eval.js";
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const commandModules: CommandModule[] = [migrate, config, prices];
+export const commandModules: CommandModule[] = [migrate, config, prices, models, experiments, riskEval];
