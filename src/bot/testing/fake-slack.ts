@@ -105,7 +105,7 @@ export class FakeSlack {
         : { status: 404, body: "no such file", type: "text/plain" };
     }
     if (url.pathname.startsWith("/upload/")) {
-      this.uploads.push({ fileId: url.pathname.slice("/upload/".length), bytes: raw });
+      this.uploads.push({ fileId: url.pathname.slice("/upload/".length), bytes: await uploadedBytes(req, raw) });
       this.notify();
       return { status: 200, body: "OK - uploaded", type: "text/plain" };
     }
@@ -160,6 +160,17 @@ function parseParams(req: IncomingMessage, raw: Buffer): Record<string, unknown>
   // WebClient form-encodes nested values (blocks, files) as JSON strings.
   for (const k of ["blocks", "attachments"]) if (typeof q[k] === "string") q[k] = JSON.parse(q[k] as string);
   return q;
+}
+
+/** The WebClient posts the file as multipart/form-data (one file part); anything else is taken raw. */
+async function uploadedBytes(req: IncomingMessage, raw: Buffer): Promise<Buffer> {
+  const type = req.headers["content-type"] ?? "";
+  if (!type.startsWith("multipart/form-data")) return raw;
+  const form = await new Response(raw, { headers: { "content-type": type } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== "string") return Buffer.from(await value.arrayBuffer());
+  }
+  return raw;
 }
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {

@@ -20,11 +20,15 @@ export function modelListMessage(models: ModelSummary[]): RenderedMessage {
       `*${esc(m.name)}* v${m.version} · ${m.status} · ${metrics(m)} · added ${isoMinute(m.createdAt)} by ${esc(m.addedBy)}`,
   );
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: `*Models* (${models.length})` } }];
-  for (let i = 0; i < lines.length && blocks.length < LIMITS.blocksPerMessage; i += 15) {
+  let i = 0;
+  for (; i < lines.length && blocks.length < LIMITS.blocksPerMessage - 1; i += 15) {
     blocks.push({
       type: "section",
       text: { type: "mrkdwn", text: clip(lines.slice(i, i + 15).join("\n"), LIMITS.sectionText) },
     });
+  }
+  if (i < lines.length) {
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${lines.length - i} more models` }] });
   }
   return { text: `${models.length} models`, blocks };
 }

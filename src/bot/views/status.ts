@@ -27,13 +27,17 @@ export function statusMessage(components: ComponentStatus[], control: ControlSta
     (c) =>
       `${ICON[c.status]} *${esc(c.label)}* ${c.status} · last ok ${ago(c.lastOkAt, now)}${c.detail ? ` · ${esc(c.detail)}` : ""}`,
   );
-  const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: head } }];
+  const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: clip(head, LIMITS.sectionText) } }];
   // Several sections so that many AWS accounts stay within the per-section limit.
-  for (let i = 0; i < lines.length && blocks.length < LIMITS.blocksPerMessage; i += 10) {
+  let i = 0;
+  for (; i < lines.length && blocks.length < LIMITS.blocksPerMessage - 1; i += 10) {
     blocks.push({
       type: "section",
       text: { type: "mrkdwn", text: clip(lines.slice(i, i + 10).join("\n"), LIMITS.sectionText) },
     });
+  }
+  if (i < lines.length) {
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${lines.length - i} more components` }] });
   }
   return { text: `spotwise status: ${worst}`, blocks };
 }

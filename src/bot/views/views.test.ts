@@ -1,0 +1,148 @@
+import type { KnownBlock } from "@slack/types";
+import { describe, expect, it } from "vitest";
+import type { RecommendationMessage } from "../../core/ports/notifier.js";
+import { switchDecision } from "../../core/recommendations/test-fixtures.js";
+import type { RecommendationRecord } from "../../core/recommendations/types.js";
+import type { ComponentStatus, ModelSummary } from "../services.js";
+import { digestMessage } from "./digest.js";
+import { helpMessage } from "./help.js";
+import { blockKitProblems } from "./limits.js";
+import { experimentsMessage, modelListMessage, modelMessage } from "./models.js";
+import { ACTION_APPROVE, modelLine, recommendationMessage } from "./recommendation.js";
+import { recommendationListMessage } from "./recommendation-list.js";
+import { statusMessage } from "./status.js";
+
+const long = (n: number) => "x".repeat(n);
+const rec = (over: Partial<RecommendationMessage> = {}): RecommendationMessage => ({
+  recommendationId: "7f0c2f0e-1111-4222-8333-444455556666",
+  decision: switchDecision("i-0abc"),
+  region: "us-east-1",
+  accountName: "prod",
+  expiresAt: Date.UTC(2026, 10, 28, 16),
+  mode: "approve",
+  ...over,
+});
+
+describe("Block Kit builders stay within Slack's limits", () => {
+  it("a recommendation with 200 long reasons and huge names", () => {
+    const m = rec({
+      accountName: long(5000),
+      decision: switchDecision(long(300), {
+        reasons: Array.from({ length: 200 }, () => long(200)),
+        strategy: long(4000),
+      }),
+    });
+    expect(blockKitProblems(m && recommendationMessage(m).blocks)).toEqual([]);
+    expect(blockKitProblems(recommendationMessage(m, { status: long(10_000), keepButtons: true }).blocks)).toEqual([]);
+  });
+
+  it("status with 300 components, model list with 600 models, 200 open recommendations, a big digest", () => {
+    const now = Date.UTC(2026, 10, 28);
+    const comps: ComponentStatus[] = Array.from({ length: 300 }, (_, i) => ({
+      component: "aws",
+      label: `aws ${String(i).padStart(12, "0")}`,
+      status: "ok",
+      lastOkAt: now,
+      detail: long(100),
+    }));
+    const models: ModelSummary[] = Array.from({ length: 600 }, (_, i) => ({
+      id: `m${i}`,
+      name: `model-${i}`,
+      version: 1,
+      status: "candidate",
+      contractVersion: "v1",
+      sizeBytes: 1000,
+      sha256: "a".repeat(64),
+      createdAt: now,
+      addedBy: "slack:U1",
+      metrics: { auc: 0.8, brier: 0.1, n: 10 },
+    }));
+    const recs = Array.from(
+      { length: 200 },
+      (_, i) =>
+        ({
+          id: `r${i}`,
+          decision: switchDecision(`i-${i}`),
+          accountName: "prod",
+          region: "us-east-1",
+          status: "pending",
+          approvals: [],
+          expiresAt: now,
+        }) as unknown as RecommendationRecord,
+    );
+    const messages = [
+      statusMessage(comps, { paused: true, pausedReason: long(5000), mode: "shadow" }, now),
+      modelListMessage(models),
+      modelMessage(models[0], long(5000)),
+      experimentsMessage({
+        generatedAt: now,
+        summary: long(4000),
+        rows: models.map((m) => ({ model: m.name, status: m.status, auc: 0.8, brier: 0.1, n: 5 })),
+      }),
+      recommendationListMessage(recs),
+      helpMessage(long(100)),
+      digestMessage({
+        day: "2026-11-28",
+        realizedSavingsUsd: 1,
+        counterfactualSavingsUsd: 2,
+        decisions: { SWITCH: 1 },
+        switches: { ok: 1, rolledBack: 0, failed: 0 },
+        breakers: Array.from({ length: 500 }, (_, i) => ({ accountId: String(i).padStart(12, "0"), state: "open" })),
+        experiments: models.map((m) => ({ model: m.name, auc: 0.8, brier: 0.1, n: 5 })),
+        series: [],
+      }),
+    ];
+    for (const m of messages) expect(blockKitProblems(m.blocks)).toEqual([]);
+  });
+
+  it("the checker itself catches each kind of violation", () => {
+    const bad: KnownBlock[] = [
+      { type: "section", text: { type: "mrkdwn", text: long(3001) } },
+      {
+        type: "actions",
+        elements: [
+          { type: "button", action_id: long(256), value: long(2001), text: { type: "plain_text", text: "ok" } },
+        ],
+      },
+      ...Array.from({ length: 49 }, (): KnownBlock => ({ type: "divider" })),
+    ];
+    expect(blockKitProblems(bad)).toEqual([
+      "51 blocks > 50",
+      "block 0 (section): text 3001 chars",
+      "block 1 (actions): action_id too long",
+      "block 1 (actions): button value too long",
+    ]);
+  });
+});
+
+describe("recommendation message content", () => {
+  it("shows instance, account, region, move, saving per hour and month, risk, model and confidence", () => {
+    const text = JSON.stringify(recommendationMessage(rec()).blocks);
+    for (const s of [
+      "`i-0abc`",
+      "prod (123456789012)",
+      "us-east-1",
+      "us-east-1a m5.large → us-east-1b m5a.large",
+      "$0.0310/h · $22.63/month",
+      "12.0% → 3.0%",
+      "gbt-v3 (confidence 91%)",
+      "price 38% lower",
+      ACTION_APPROVE,
+    ]) {
+      expect(text).toContain(s);
+    }
+  });
+
+  it("says heuristic fallback when no model decided", () => {
+    expect(
+      modelLine(rec({ decision: switchDecision("i-1", { fallback: true, modelName: null, confidence: null }) })),
+    ).toBe("heuristic fallback: no model");
+  });
+
+  it("in shadow mode there is no Approve button and the message says how to enable switching", () => {
+    const m = recommendationMessage(rec({ mode: "shadow" }));
+    const text = JSON.stringify(m.blocks);
+    expect(text).not.toContain(ACTION_APPROVE);
+    expect(text).toContain("/spot mode approve");
+  });
+});
