@@ -29,15 +29,17 @@ describe("capacityFeatures (features 14..22)", () => {
     ]);
   });
 
-  it("an empty history: unknown state, no loss seen, no events", () => {
-    const f = named([]);
-    expect(f.cap_available_now).toBeNaN();
-    expect(f.cap_unavail_frac_1h).toBeNaN();
-    expect(f.cap_unavail_frac_7d).toBeNaN();
+  it("nothing observed at or before now: every capacity feature is NaN", () => {
+    for (const f of [named([]), named(pts([-1, 0], [-2, 1]))]) {
+      for (const [name, v] of Object.entries(f)) expect(v, name).toBeNaN();
+    }
+  });
+
+  it("an observed history without a loss: 720 hours since loss, no events", () => {
+    const f = named(pts([3, 1]));
     expect(f.hours_since_capacity_loss).toBe(720);
-    expect(f.cap_available_run_hours).toBeNaN();
-    expect(f.cap_unavailable_run_hours).toBeNaN();
     expect(f.cap_loss_events_24h).toBe(0);
+    expect(f.cap_available_run_hours).toBe(3);
   });
 
   it("available since 30 h, lost 50 h ago for 2 h", () => {

@@ -2,7 +2,8 @@
  * Capacity-signal features 14..22 of the feature contract (cap_available_now .. cap_loss_events_24h),
  * computed from one pool's capacity series. Exported on its own so the Python twin (training/features.py)
  * can be checked for parity. Definitions follow the comments of contract.ts literally; docs/features.md
- * spells out the readings chosen where the comments leave room.
+ * spells out the readings chosen where the comments leave room. With no observation at or before `now`
+ * every capacity feature is NaN (the contract's "before the first point the value is unknown").
  */
 import type { CapacityPoint, EpochMs } from "../types.js";
 import { HOURS_CAP } from "./contract.js";
@@ -45,28 +46,27 @@ export function writeCapacityFeatures(
   offset: number,
 ): void {
   const j = lastIndexAtOrBefore(points, now);
+  if (j < 0) {
+    // nothing observed at or before now: every capacity feature is unknown
+    out.fill(Number.NaN, offset, offset + CAPACITY_FEATURE_COUNT);
+    return;
+  }
   out[offset] = valueAt(points, now, avail);
   out[offset + 1] = timeWeightedFraction(points, now, HOUR_MS, avail, isZero);
   out[offset + 2] = timeWeightedFraction(points, now, 6 * HOUR_MS, avail, isZero);
   out[offset + 3] = timeWeightedFraction(points, now, 24 * HOUR_MS, avail, isZero);
   out[offset + 4] = timeWeightedFraction(points, now, 7 * 24 * HOUR_MS, avail, isZero);
   out[offset + 5] = hoursSinceCapacityLoss(points, now, j);
-  if (j < 0) {
-    // nothing observed yet: no current run of either kind
-    out[offset + 6] = Number.NaN;
-    out[offset + 7] = Number.NaN;
-  } else {
-    const start = points[runStart(points, j)].ts;
-    const availableNow = points[j].available === 1;
-    out[offset + 6] = availableNow ? hours(start, now) : 0;
-    out[offset + 7] = availableNow ? 0 : hours(start, now);
-  }
+  const start = points[runStart(points, j)].ts;
+  const availableNow = points[j].available === 1;
+  out[offset + 6] = availableNow ? hours(start, now) : 0;
+  out[offset + 7] = availableNow ? 0 : hours(start, now);
   out[offset + 8] = lossEvents(points, now, 24 * HOUR_MS, j);
 }
 
-/** 0 when unavailable now; hours since the start of the last available=0 run; 720 when the history has no 0 (or is empty). */
+/** 0 when unavailable now; hours since the start of the last available=0 run; 720 when the history up to now has no 0. */
 function hoursSinceCapacityLoss(points: readonly CapacityPoint[], now: EpochMs, j: number): number {
-  if (j >= 0 && points[j].available === 0) return 0;
+  if (points[j].available === 0) return 0;
   for (let i = j; i >= 0; i--) {
     if (points[i].available === 0) return hours(points[runStart(points, i)].ts, now);
   }

@@ -40,6 +40,9 @@ export interface FeatureMatrix {
   poolIds: string[];
 }
 
+/** History to read for exact features (hours_since_price_change is capped at 720 h = 30 days). */
+export const FEATURE_HISTORY_MS = HOURS_CAP * 3_600_000;
+
 const price = (p: PricePoint): number => p.price;
 const DAY_MS = 24 * HOUR_MS;
 const EMPTY: never[] = [];

@@ -125,7 +125,7 @@ export function timeWeightedFraction<P extends StepPoint>(
 /**
  * Count of points with ts in (t - windowMs, t] whose value differs from the previous point's.
  * A point without a predecessor in `points` is not a change (it has nothing to differ from).
- * 0 when there are no such points.
+ * 0 when there are no such points; NaN when no point is at or before t (nothing known).
  */
 export function countChanges<P extends StepPoint>(
   points: readonly P[],
@@ -134,6 +134,7 @@ export function countChanges<P extends StepPoint>(
   value: (p: P) => number,
 ): number {
   const j = lastIndexAtOrBefore(points, t);
+  if (j < 0) return Number.NaN;
   const lo = t - windowMs;
   let n = 0;
   for (let i = j; i >= 1; i--) {

@@ -53,6 +53,7 @@ class FakeSpotMarket {
         const next = offset + size < all.length ? `tok-${offset + size}` : undefined;
         if (fault === "garbage") {
           page.push({ region, az: `${region}a`, instanceType: "m5.large", ts: T0, price: Number.NaN });
+          page.push({ region, az: `${region}a`, instanceType: "m5.large", ts: T0 + 30 * 24 * H, price: 0.1 });
           page.push({ region: "xx-nowhere-9", az: "xx-nowhere-9a", instanceType: "m5.large", ts: T0, price: 0.1 });
         }
         return { records: page.map((r) => ({ ...r })), nextToken: next, requestId: "req-1" };
@@ -221,12 +222,31 @@ describe("SpotPriceScraper", () => {
     const { store, scraper, log } = setup();
     fake.faults = ["garbage", "garbage", "garbage", "garbage", "garbage", "garbage", "garbage"];
     const res = await scraper.scrape([fake.port()]);
-    expect(res.regions[0].invalid).toBe(14);
+    expect(res.regions[0].invalid).toBe(21);
     expect(await stored(store)).toBe(4);
     const warns = log.lines.filter((l) => l.level === "warn");
-    expect(warns.map((w) => w.obj.kind).sort()).toEqual(["bad-price", "foreign-region"]);
+    expect(warns.map((w) => w.obj.kind).sort()).toEqual(["bad-price", "foreign-region", "future-timestamp"]);
     expect(warns[0].obj).toMatchObject({ accountId: "123456789012", region: "us-east-1", count: 7 });
-    expect(log.lines.find((l) => l.msg === "spot prices scraped")?.obj).toMatchObject({ invalid: 14 });
+    expect(log.lines.find((l) => l.msg === "spot prices scraped")?.obj).toMatchObject({ invalid: 21 });
+  });
+
+  it("stores records of an unordered page and notes it once", async () => {
+    const fake = new FakeSpotMarket();
+    const { store, scraper, log, clock } = setup();
+    const port = fake.port();
+    const at = (h: number, price: number) => ({
+      region: "us-east-1",
+      az: "us-east-1a",
+      instanceType: "m5.large",
+      ts: clock.now() - h * H,
+      price,
+    });
+    port.describeSpotPriceHistory = async () => ({ records: [at(3, 0.1), at(1, 0.2), at(2, 0.3), at(5, 0.4)] });
+    const res = await scraper.scrape([port]);
+    expect(res.regions[0].invalid).toBe(0);
+    expect(await stored(store)).toBe(4);
+    const notes = log.lines.filter((l) => l.obj.kind === "unordered-page");
+    expect(notes).toHaveLength(1);
   });
 
   it("refuses an unknown region without calling AWS", async () => {

@@ -93,6 +93,7 @@ export function spotCursorKey(accountId: string, region: string): string {
   return `spot-prices:${accountId}:${region}`;
 }
 
+const FUTURE_SLACK_MS = 10 * 60_000;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 
 class PaginationError extends Error {
@@ -164,7 +165,7 @@ export class SpotPriceScraper {
       log.warn({ ...ctx, code, error: errorMessage(e), cursor: result.cursorAfter }, "spot price scrape stopped early");
       return result;
     } finally {
-      result.invalid = problems.count() - problems.count("out-of-order") - problems.count("empty-page");
+      result.invalid = problems.count() - problems.count("unordered-page") - problems.count("empty-page");
       problems.flush(log, ctx, "spot price records skipped");
       log.info(
         {
@@ -243,7 +244,9 @@ export class SpotPriceScraper {
     problems: ProblemLog,
   ): PriceRecord[] {
     const out: PriceRecord[] = [];
-    let prevTs = Number.POSITIVE_INFINITY;
+    let prevTs = Number.NaN;
+    let rises = false;
+    let falls = false;
     for (const r of records) {
       const example = { az: r.az, instanceType: r.instanceType, ts: r.ts, price: r.price };
       if (typeof r.price !== "number" || !Number.isFinite(r.price) || r.price < 0) {
@@ -262,8 +265,18 @@ export class SpotPriceScraper {
         problems.note("no-instance-type", example);
         continue;
       }
-      // AWS pages are newest first; a rise is out of order. Harmless (the store sorts) but worth a note.
-      if (r.ts > prevTs) problems.note("out-of-order", example);
+      if (r.ts > this.deps.clock.now() + FUTURE_SLACK_MS) {
+        problems.note("future-timestamp", example);
+        continue;
+      }
+      // order never matters (the store sorts); a page that is neither ascending nor descending is noted once
+      if (r.ts > prevTs) rises = true;
+      if (r.ts < prevTs) falls = true;
+      if (rises && falls) {
+        problems.note("unordered-page", example);
+        rises = false;
+        falls = false;
+      }
       prevTs = r.ts;
       const k = `${poolId(r)}@${r.ts}`;
       if (seen.get(k) === r.price) {
