@@ -1,0 +1,172 @@
+/**
+ * The models / experiments / risk-eval commands in-process, against a real database: a fresh PostgreSQL database
+ * when DATABASE_URL is postgres://, else a file-backed PGlite (each command opens and closes the database).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DbAuditLog } from "../../adapters/db/audit-repo.js";
+import { openDatabase } from "../../adapters/db/orm.js";
+import { DEFAULT_MODEL_PATH, fixturePath } from "../../adapters/onnx/fixtures.js";
+import { memoryIo } from "../io.js";
+import { runCli } from "../program.js";
+
+const dir = mkdtempSync(join(tmpdir(), "spotwise-models-cli-"));
+const pg =
+  process.env.DATABASE_URL && /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL)
+    ? process.env.DATABASE_URL
+    : undefined;
+const dbName = `spotwise_cli_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+let url: string;
+
+async function admin(sql: string): Promise<void> {
+  const a = await openDatabase({ url: pg });
+  try {
+    await a.orm.em.getConnection().execute(sql);
+  } finally {
+    await a.close();
+  }
+}
+
+beforeAll(async () => {
+  if (pg) {
+    await admin(`create database "${dbName}"`);
+    const u = new URL(pg);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  } else {
+    url = `pglite://${join(dir, "pg")}`;
+  }
+});
+afterAll(async () => {
+  if (pg) await admin(`drop database if exists "${dbName}" with (force)`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(...argv: string[]) {
+  const io = memoryIo({ DATABASE_URL: url, SPOTWISE_DATA_DIR: dir, SPOTWISE_ACTOR: "alice" });
+  const code = await runCli(argv, io);
+  return { code, out: io.out.join("\n"), err: io.err.join("\n") };
+}
+
+describe("spotwise models validate", () => {
+  it("exits 0 with a JSON summary for a valid model", async () => {
+    const r = await run("models", "validate", fixturePath("zipmap"));
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s).toMatchObject({ ok: true, contractVersion: "spotwise-features/1", output: { kind: "zipmap" } });
+    expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("exits 2 with one clear line for a broken model or a missing file", async () => {
+    const r = await run("models", "validate", fixturePath("wrong_width"));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('spotwise: model input "input" has width 10 but contract spotwise-features/1 has 24 features');
+    const g = await run("models", "validate", fixturePath("garbage"));
+    expect(g.code).toBe(2);
+    expect(g.err.split("\n")).toHaveLength(1);
+    expect(g.err).toMatch(/^spotwise: not an ONNX model/);
+    const m = await run("models", "validate", join(dir, "nope.onnx"));
+    expect(m.code).toBe(2);
+    expect(m.err).toMatch(/^spotwise models validate: cannot read .*nope\.onnx/);
+  });
+});
+
+describe("spotwise models registry commands", () => {
+  it("adds, lists, promotes, rolls back, rejects and audits", async () => {
+    expect((await run("models", "add", fixturePath("prob2"), "--name", "trees")).out).toMatch(
+      /^added trees v1 as candidate/,
+    );
+    expect((await run("models", "add", fixturePath("zipmap"), "--name", "trees")).out).toMatch(
+      /^added trees v2 as candidate/,
+    );
+    const bad = await run("models", "add", fixturePath("nan_output"), "--name", "trees");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^spotwise: model output is not finite/);
+
+    const list = JSON.parse((await run("models", "list", "--json")).out);
+    expect(
+      list.models.map((m: { name: string; version: number; addedBy: string }) => `${m.name}@${m.version}:${m.addedBy}`),
+    ).toEqual(["trees@1:cli:alice", "trees@2:cli:alice"]);
+
+    expect((await run("models", "promote", "trees@1")).out).toBe("trees v1 is the champion");
+    expect((await run("models", "promote", "trees@2")).out).toMatch(/^trees v2 is the champion; trees v1 retired/);
+    expect((await run("models", "rollback")).out).toBe("trees v1 is the champion again; trees v2 retired");
+    expect(JSON.parse((await run("models", "show", "trees@1")).out).status).toBe("champion");
+    const rej = await run("models", "reject", "trees@1");
+    expect(rej.code).toBe(1);
+    expect(rej.err).toMatch(/is the champion: promote another model or roll back first/);
+    expect((await run("models", "reject", "trees@2", "--reason", "worse")).out).toBe("trees v2 rejected");
+    const missing = await run("models", "show", "nothing");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no model "nothing"/);
+
+    const db = await openDatabase({ url });
+    try {
+      const events = await new DbAuditLog(db).list();
+      expect(events.map((e) => e.action)).toEqual([
+        "model.added",
+        "model.added",
+        "model.promoted",
+        "model.promoted",
+        "model.rolled_back",
+        "model.rejected",
+      ]);
+      expect(events.every((e) => e.actor === "cli:alice")).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("experiments report says when nothing is labelled yet", async () => {
+    const r = await run("experiments", "report");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/no labelled predictions yet/);
+    const j = JSON.parse((await run("experiments", "report", "--json")).out);
+    expect(j).toMatchObject({ labelled: 0, models: [] });
+  });
+});
+
+describe("spotwise risk-eval", () => {
+  it("prints the model and both baselines in the documented JSON shape", async () => {
+    const csv = [
+      "kind,nodes,trace_set,zone,resource,gap_seconds,tick,offset_seconds,value",
+      ...Array.from(
+        { length: 400 },
+        (_, i) => `availability,1-node,s,z,r,600,${i},${i * 600},${Math.floor(i / 37) % 3 === 0 ? 0 : 1}`,
+      ),
+    ].join("\n");
+    const file = join(dir, "traces.csv");
+    writeFileSync(file, csv);
+    const r = await run("risk-eval", "--traces", file, "--model", DEFAULT_MODEL_PATH, "--json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      predictors: { name: string; auc: number; brier: number; log_loss: number; n: number }[];
+    };
+    expect(j.predictors.map((p) => p.name)).toEqual([
+      "model:default.onnx",
+      "baseline:capacity_lost_last_hour",
+      "baseline:frac_capacity_lost_6h",
+    ]);
+    for (const p of j.predictors) expect(Object.keys(p).sort()).toEqual(["auc", "brier", "log_loss", "n", "name"]);
+    expect(j.predictors[0].n).toBe(394);
+  });
+
+  it("on the real traces, the default model is ahead of both baselines on AUC and Brier", async () => {
+    const traces = resolve(process.cwd(), "../shared/data/aux/spot-traces.csv");
+    const r = await run("risk-eval", "--traces", traces, "--model", DEFAULT_MODEL_PATH, "--json");
+    expect(r.code).toBe(0);
+    const [model, last, frac] = JSON.parse(r.out).predictors;
+    expect(model.auc).toBeGreaterThan(Math.max(last.auc, frac.auc));
+    expect(model.brier).toBeLessThan(Math.min(last.brier, frac.brier));
+    expect(model.n).toBeGreaterThan(200_000);
+  }, 120_000);
+
+  it("exits 2 when the traces file cannot be read", async () => {
+    const r = await run("risk-eval", "--traces", join(dir, "missing.csv"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^spotwise risk-eval: cannot read traces file/);
+  });
+});
