@@ -36,7 +36,7 @@ export function seedSimFleet(cloud: SimCloud, opts: SimFleetOptions = {}): SimIn
         instanceType,
         keyName: "ops",
         iamInstanceProfileArn: `arn:aws:iam::000000000000:instance-profile/app`,
-        userData: Buffer.from("#!/bin/sh\necho hello\n").toString("base64"),
+        userData: "#!/bin/sh\necho hello\n",
         tags: { Name: `sim-${instanceType}`, "spotwise:managed": last ? "false" : "true" },
       },
       n === 0

@@ -29,13 +29,21 @@ export async function createImage(run: SagaRun): Promise<void> {
         return { value: undefined, detail: { imageId: found.imageId, adopted: true, summary: found.imageId } };
       }
       const r = await run.call(() =>
-        run.ec2.createImage({
-          instanceId: run.saga.instanceId,
-          name: `spotwise-${run.saga.instanceId}-${run.id.slice(0, 8)}`,
-          noReboot: run.saga.context.noReboot,
-          tags: sagaTags(run),
-          clientToken: `${run.id}-image`,
-        }),
+        run.ec2
+          .createImage({
+            instanceId: run.saga.instanceId,
+            name: `spotwise-${run.saga.instanceId}-${run.id.slice(0, 8)}`,
+            noReboot: run.saga.context.noReboot,
+            tags: sagaTags(run),
+            clientToken: `${run.id}-image`,
+          })
+          .catch(async (e: unknown) => {
+            // CreateImage has no client token: a retried call after a lost response meets its own image name
+            if (!isCodedError(e) || e.detail?.awsError !== "InvalidAMIName.Duplicate") throw e;
+            const [mine] = await run.ec2.describeImages({ tagFilters: { [TAG_SAGA]: run.id } });
+            if (!mine) throw e;
+            return { imageId: mine.imageId, requestId: undefined };
+          }),
       );
       await run.save({ imageId: r.imageId });
       return { value: undefined, requestId: r.requestId, detail: { imageId: r.imageId, summary: r.imageId } };
