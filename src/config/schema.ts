@@ -67,6 +67,8 @@ export const SwitchConfig = z.object({
   breakerThreshold: z.number().int().min(1).default(3),
   breakerCooldownMinutes: z.number().positive().default(60),
   approvalTtlMinutes: z.number().positive().default(240),
+  /** How often the switch saga polls EC2 while it waits (image, status checks, health). */
+  pollIntervalSeconds: z.number().positive().default(15),
 });
 
 export const FileConfig = z.object({
@@ -123,6 +125,8 @@ export const EnvConfig = z.object({
       .optional(),
   ),
   SPOTWISE_MODE: z.enum(["shadow", "approve"]).default("shadow"),
+  /** "sim" runs against the simulated cloud (a seeded fleet, simulated time) instead of AWS. */
+  SPOTWISE_CLOUD: z.enum(["aws", "sim"]).default("aws"),
   SPOTWISE_CONFIG: optionalNonEmpty,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
