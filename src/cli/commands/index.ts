@@ -10,9 +10,10 @@ import * as migrate from "./migrate.js";
 import * as models from "./models.js";
 import * as prices from "./prices.js";
 import * as riskEval from "./risk-eval.js";
+import * as switchCmd from "./switch.js";
 
 export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const commandModules: CommandModule[] = [migrate, config, prices, models, experiments, riskEval];
+export const commandModules: CommandModule[] = [migrate, config, prices, models, experiments, riskEval, switchCmd];
