@@ -2,6 +2,10 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { redisUrl } from "../../../test/support/services.js";
+import { FakeSpotMarket } from "../../core/market/fake-spot-market.js";
+import { silentLogger } from "../../core/market/log.js";
+import { SpotPriceScraper, spotCursorKey } from "../../core/market/scraper.js";
+import { ManualClock } from "../../core/ports/clock.js";
 import { marketStoreContract } from "./contract.js";
 import { RedisMarketStore } from "./redis.js";
 
@@ -39,5 +43,39 @@ describe.runIf(url)("RedisMarketStore (real Redis)", () => {
     const got = await store.readPrices(ids, 0);
     expect(calls).toEqual(["pipeline"]);
     expect(got.get("us-east-1/us-east-1a/m5.large")).toEqual([{ ts: 1, price: 0.1 }]);
+  });
+
+  it("backs a scraper that crashes mid-scrape and resumes without losing a record", async () => {
+    const H = 3_600_000;
+    const now = Date.parse("2026-01-17T00:00:00Z");
+    const fake = new FakeSpotMarket();
+    for (let i = 0; i < 30; i++) {
+      for (let t = now - 8 * 24 * H + i * 60_000 + 1; t < now; t += 3 * H) {
+        fake.records.push({
+          region: "us-east-1",
+          az: "us-east-1a",
+          instanceType: `m5.x${i}`,
+          ts: t,
+          price: 0.1 + (t % 7) / 100,
+        });
+      }
+    }
+    const store = new RedisMarketStore(redis, { prefix: `${run}scrape:`, retentionMs: 0 });
+    const make = () =>
+      new SpotPriceScraper({ store, clock: new ManualClock(now), log: silentLogger, options: { pageSize: 100 } });
+    fake.failAfterCalls = 5;
+    const crashed = await make().scrape([fake.port()]);
+    expect(crashed.regions[0].error?.code).toBe("aws_error");
+    const cursor = await store.getCursor(spotCursorKey("123456789012", "us-east-1"));
+    expect(cursor).not.toBeNull();
+    fake.failAfterCalls = null;
+    const resumed = await make().scrape([fake.port()]);
+    expect(resumed.regions[0].error).toBeUndefined();
+    const ids = await store.listPools("us-east-1");
+    const got = await store.readPrices(ids, 0);
+    const total = [...got.values()].reduce((s, p) => s + p.length, 0);
+    // every record from now-7d on, plus the one in effect at now-7d, per pool
+    const expected = fake.records.filter((r) => r.ts >= now - 7 * 24 * H).length + 30;
+    expect(total).toBe(expected);
   });
 });
