@@ -1,4 +1,7 @@
 /** The registry over the real database (PostgreSQL with DATABASE_URL, PGlite otherwise) and over the memory repo. */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
 import { MemoryModelRepository } from "../../core/models/memory-model-repo.js";
@@ -24,12 +27,16 @@ afterAll(async () => {
   await db?.dispose();
 });
 
+const modelsDir = mkdtempSync(join(tmpdir(), "spotwise-models-"));
+afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));
+
 const suites: [string, () => ModelRepository][] = [
   [`db (${backendLabel()})`, () => new DbModelRepository(db)],
+  [`db (${backendLabel()}) with a models directory`, () => new DbModelRepository(db, { dir: modelsDir })],
   ["memory", () => new MemoryModelRepository()],
 ];
 
-describe.each(suites)("ModelRegistry on %s", (_label, makeRepo) => {
+describe.each(suites)("ModelRegistry on %s", (label, makeRepo) => {
   let registry: ModelRegistry;
   let audit: MemoryAuditLog;
   let repo: ModelRepository;
@@ -54,6 +61,8 @@ describe.each(suites)("ModelRegistry on %s", (_label, makeRepo) => {
     });
     expect(a.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Array.from((await registry.content(b.model.id)) ?? [])).toEqual(Array.from(fixtureBytes("zipmap")));
+    // with a models directory the file is stored there, content-addressed
+    if (label.includes("directory")) expect(existsSync(join(modelsDir, `${b.model.sha256}.onnx`))).toBe(true);
     expect((await registry.list()).map((m) => `${m.name}@${m.version}`)).toEqual(["linear@1", "trees@1", "trees@2"]);
     expect(audit.events.map((e) => e.action)).toEqual(["model.added", "model.added", "model.added"]);
   });

@@ -1,4 +1,10 @@
-/** ModelRepository on the `model` table; file bytes in the `content` bytea column. */
+/**
+ * ModelRepository on the `model` table. File bytes go to the `content` bytea column, or, with a configured
+ * directory (config models.dir), to <dir>/<sha256>.onnx (content-addressed, written before the row) with
+ * `file_path` pointing at it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { CodedError } from "../../core/errors.js";
 import type {
@@ -37,9 +43,22 @@ function toRecord(r: ModelRow): ModelRecord {
 }
 
 export class DbModelRepository implements ModelRepository {
-  constructor(private readonly db: Database) {}
+  private readonly dir: string | undefined;
+
+  constructor(
+    private readonly db: Database,
+    opts: { dir?: string } = {},
+  ) {
+    this.dir = opts.dir ? resolve(opts.dir) : undefined;
+  }
 
   async insert(m: NewModel): Promise<ModelRecord> {
+    let filePath: string | null = null;
+    if (this.dir) {
+      mkdirSync(this.dir, { recursive: true });
+      filePath = join(this.dir, `${m.sha256}.onnx`);
+      writeFileSync(filePath, m.content);
+    }
     // the unique (name, version) index serialises concurrent adds; retry on a lost race
     for (let attempt = 0; ; attempt++) {
       const em = this.db.em();
@@ -67,8 +86,8 @@ export class DbModelRepository implements ModelRepository {
             createdAt: new Date(m.at),
             statusChangedAt: new Date(m.at),
             previousChampionId: null,
-            filePath: null,
-            content: Buffer.from(m.content),
+            filePath,
+            content: filePath ? null : Buffer.from(m.content),
           });
           await tx.flush();
           return toRecord(row);
@@ -95,7 +114,15 @@ export class DbModelRepository implements ModelRepository {
 
   async content(id: string): Promise<Uint8Array | null> {
     const r = await this.db.em().findOne(ModelEntity, { id }, { populate: ["content"] });
-    return r?.content ? new Uint8Array(r.content) : null;
+    if (r?.content) return new Uint8Array(r.content);
+    if (r?.filePath) {
+      try {
+        return new Uint8Array(readFileSync(r.filePath));
+      } catch {
+        return null;
+      }
+    }
+    return null;
   }
 
   async transition(changes: StatusChange[], at: number): Promise<void> {

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
+import { DbModelRepository } from "../../adapters/db/model-repo.js";
 import { openDatabase } from "../../adapters/db/orm.js";
+import { DbPredictionRepository } from "../../adapters/db/prediction-repo.js";
 import { DEFAULT_MODEL_PATH, fixturePath } from "../../adapters/onnx/fixtures.js";
 import { memoryIo } from "../io.js";
 import { runCli } from "../program.js";
@@ -126,6 +128,67 @@ describe("spotwise models registry commands", () => {
     expect(r.out).toMatch(/no labelled predictions yet/);
     const j = JSON.parse((await run("experiments", "report", "--json")).out);
     expect(j).toMatchObject({ labelled: 0, models: [] });
+  });
+});
+
+describe("spotwise experiments report over labelled outcomes", () => {
+  it("scores champion and shadow and counts the decisions the shadow would have changed", async () => {
+    expect((await run("models", "add", fixturePath("vector"), "--name", "linear")).code).toBe(0);
+    expect((await run("models", "shadow", "linear")).out).toBe("linear v1 is shadow");
+    const db = await openDatabase({ url });
+    try {
+      const models = new DbModelRepository(db);
+      const champ = (await models.list({ statuses: ["champion"] }))[0];
+      const shadow = (await models.list({ statuses: ["shadow"] }))[0];
+      const predictions = new DbPredictionRepository(db);
+      const T = Date.UTC(2026, 10, 1, 12);
+      const rows = [
+        [champ.id, "p/a/x", 0.1],
+        [champ.id, "p/b/x", 0.3],
+        [shadow.id, "p/a/x", 0.2],
+        [shadow.id, "p/b/x", 0.8],
+      ] as const;
+      await predictions.insertMany(
+        rows.map(([modelId, pool, probability]) => ({ modelId, tickAt: T, pool, probability, horizonMs: 3_600_000 })),
+      );
+      const due = await predictions.listDue(T + 3_600_000, 10);
+      await predictions.setOutcomes(
+        due.map((d) => ({ id: d.id, outcome: d.pool === "p/b/x" ? 1 : 0 })),
+        T + 3_600_000,
+      );
+      await db.orm.em.getConnection().execute(
+        `insert into decision (id, tick_at, instance_id, account_id, action, from_pool, to_pool, saving_per_hour, model_id, model_name, strategy, mode)
+         values (?, ?, 'i-1', 'sim', 'SWITCH', 'p/a/x', 'p/b/x', 0.05, ?, ?, 'test', 'shadow')`,
+        [randomUUID(), new Date(T), champ.id, champ.name],
+      );
+    } finally {
+      await db.close();
+    }
+    const r = await run("experiments", "report", "--json");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.labelled).toBe(4);
+    expect(report.decisionsCompared).toBe(1);
+    const byStatus = Object.fromEntries(report.models.map((m: { status: string }) => [m.status, m]));
+    expect(byStatus.champion).toMatchObject({
+      name: "trees",
+      n: 2,
+      positives: 1,
+      auc: 1,
+      decisionsMade: 1,
+      wouldDiffer: 0,
+    });
+    expect(byStatus.shadow).toMatchObject({
+      name: "linear",
+      n: 2,
+      auc: 1,
+      wouldDiffer: 1,
+      forgoneSavingPerHour: 0.05,
+      avoidedDisruptions: 1,
+    });
+    expect(byStatus.shadow.brier).toBeCloseTo((0.04 + 0.04) / 2, 6);
+    const text = await run("experiments", "report");
+    expect(text.out).toMatch(/4 labelled predictions; 1 decisions compared/);
   });
 });
 

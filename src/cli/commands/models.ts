@@ -35,7 +35,7 @@ export async function openModelServices(io: CliIo): Promise<ModelServices> {
   await db.migrate();
   const maxBytes = config.file.models.maxBytes;
   const registry = new ModelRegistry({
-    repo: new DbModelRepository(db),
+    repo: new DbModelRepository(db, { dir: config.file.models.dir }),
     audit: new DbAuditLog(db),
     clock: systemClock,
     validate: modelValidator(maxBytes),
