@@ -166,6 +166,15 @@ describe("SpotPriceScraper", () => {
     expect(log.lines.find((l) => l.msg === "spot prices scraped")?.obj).toMatchObject({ invalid: 21 });
   });
 
+  it("fetches at most the backlog limit after a long outage", async () => {
+    const fake = new FakeSpotMarket();
+    const { scraper, store, clock } = setup();
+    await store.setCursor(spotCursorKey("123456789012", "us-east-1"), clock.now() - 60 * 24 * H);
+    const res = await scraper.scrape([fake.port()]);
+    expect(fake.calls[0].startTime).toBe(clock.now() - 30 * 24 * H);
+    expect(res.apiCalls).toBe(30); // 30 windows of 24 h, one empty page each
+  });
+
   it("stores records of an unordered page and notes it once", async () => {
     const fake = new FakeSpotMarket();
     const { store, scraper, log, clock } = setup();

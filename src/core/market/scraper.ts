@@ -26,6 +26,8 @@ export interface ScraperOptions {
   overlapMs: number;
   /** History fetched on the first run of a region. Default 7 days (the longest feature window). */
   initialLookbackMs: number;
+  /** After a long outage, fetch at most this much history (the store's retention). Default 30 days. */
+  maxBacklogMs: number;
   /** Longest single query window of a backlog. Default 24 h. */
   maxWindowMs: number;
   /** MaxResults per page (AWS allows up to 1000). */
@@ -43,6 +45,7 @@ export interface ScraperOptions {
 export const DEFAULT_SCRAPER_OPTIONS: ScraperOptions = {
   overlapMs: 15 * 60_000,
   initialLookbackMs: 7 * 24 * 3_600_000,
+  maxBacklogMs: 30 * 24 * 3_600_000,
   maxWindowMs: 24 * 3_600_000,
   pageSize: 1000,
   maxRetries: 8,
@@ -149,7 +152,10 @@ export class SpotPriceScraper {
       result.cursorBefore = cursor;
       result.cursorAfter = cursor;
       const now = clock.now();
-      let start = cursor === null ? now - this.opts.initialLookbackMs : cursor - this.opts.overlapMs;
+      let start =
+        cursor === null
+          ? now - this.opts.initialLookbackMs
+          : Math.max(cursor - this.opts.overlapMs, now - this.opts.maxBacklogMs);
       const seen = new Map<string, number>();
       while (start < now) {
         const end = Math.min(start + this.opts.maxWindowMs, now);
