@@ -22,6 +22,8 @@ export interface AwsEc2FactoryOptions {
   sts?: StsCredentialCache;
   /** AWS_ENDPOINT_URL_EC2 */
   endpoint?: string;
+  /** For accounts without a role: static keys from the config, else the SDK's default credential chain. */
+  defaultCredentials?: Ec2ClientOptions["credentials"];
   makeClient?: (options: Ec2ClientOptions) => EC2Client;
 }
 
@@ -48,7 +50,7 @@ export class AwsEc2Factory implements Ec2Factory {
     const key = `${accountId}|${region}|${account.roleArn ? sessionName : ""}`;
     const cached = this.ports.get(key);
     if (cached) return cached;
-    const credentials = account.roleArn ? this.assumedProvider(account, sessionName) : undefined;
+    const credentials = account.roleArn ? this.assumedProvider(account, sessionName) : this.opts.defaultCredentials;
     const make = this.opts.makeClient ?? createEc2Client;
     const port = new SdkEc2Port(make({ region, credentials, endpoint: this.opts.endpoint }), accountId, region);
     if (this.ports.size >= 256) this.ports.delete(this.ports.keys().next().value as string);

@@ -2,6 +2,7 @@
  * The simulated cloud served over the EC2 Query API (form-encoded POST, XML answers): enough of it for the calls
  * the switch saga makes, so the real SDK adapter (SdkEc2Port) can run end to end against AWS_ENDPOINT_URL_EC2.
  * Every request advances the simulated clock by `tickMs` (time passes as a client polls).
+ * GET /healthz/<instance-id> answers the simulated application's health (200 or 503).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -246,6 +247,14 @@ export async function startEc2QueryServer(opts: {
   };
 
   const server: Server = createServer((req, res) => {
+    const health = /^\/healthz\/(i-[\w-]+)$/.exec(req.url ?? "");
+    if (req.method === "GET" && health) {
+      // the simulated application's health endpoint, for the HTTP health check
+      const ok = opts.cloud.healthy(health[1] as string);
+      res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
+      res.end(ok ? "ok" : "starting");
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {

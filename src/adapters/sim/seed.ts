@@ -37,7 +37,11 @@ export function seedSimFleet(cloud: SimCloud, opts: SimFleetOptions = {}): SimIn
         keyName: "ops",
         iamInstanceProfileArn: `arn:aws:iam::000000000000:instance-profile/app`,
         userData: "#!/bin/sh\necho hello\n",
-        tags: { Name: `sim-${instanceType}`, "spotwise:managed": last ? "false" : "true" },
+        tags: {
+          Name: `sim-${instanceType}`,
+          "spotwise:managed": last ? "false" : "true",
+          "spotwise:health-url": "http://{privateIp}:8080/healthz",
+        },
       },
       n === 0
         ? {
