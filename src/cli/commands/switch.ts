@@ -188,7 +188,7 @@ async function runSwitch(io: CliIo, args: Args): Promise<void> {
     for (const c of plan.checks) io.stdout(`  ✓ ${c}`);
     if (!plan.ok) throw new CliExit(1, `spotwise switch: refused (${plan.code}): ${plan.reason}`);
     io.stdout("plan:");
-    plan.plan.forEach((p, n) => io.stdout(`  ${n + 1}. ${p}`));
+    for (const [n, p] of plan.plan.entries()) io.stdout(`  ${n + 1}. ${p}`);
     if (args.dryRun) {
       io.stdout("dry run: nothing changed");
       return;
