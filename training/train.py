@@ -55,13 +55,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--traces", required=True)
     ap.add_argument("--out", default="models")
+    ap.add_argument("--max-iter", type=int, default=PARAMS["max_iter"], help="boosting rounds (tests use fewer)")
     args = ap.parse_args()
+    params = {**PARAMS, "max_iter": args.max_iter}
 
     traces = load_traces(args.traces)
     data, summary = split_rows(traces)
     xtr, ytr, _ = data["train"]
     xva, yva, bva = data["valid"]
-    model = HistGradientBoostingClassifier(**PARAMS)
+    model = HistGradientBoostingClassifier(**params)
     model.fit(xtr.astype(np.float64), ytr)
     pva = model.predict_proba(xva.astype(np.float64))[:, 1]
     ptr = model.predict_proba(xtr.astype(np.float64))[:, 1]
@@ -101,7 +103,7 @@ def main():
 
     from card import write_card
 
-    write_card(os.path.join(args.out, "default.card.md"), PARAMS, summary, metrics, train_metrics, trained_at,
+    write_card(os.path.join(args.out, "default.card.md"), params, summary, metrics, train_metrics, trained_at,
                len(ytr), len(yva), float(ytr.mean()), float(yva.mean()), model.n_iter_)
     print(json.dumps(metrics, indent=1))
 
