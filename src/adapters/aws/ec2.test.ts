@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -14,12 +15,14 @@ import {
   EC2ServiceException,
   GetSpotPlacementScoresCommand,
   RunInstancesCommand,
+  type InstanceTypeInfo as SdkInstanceTypeInfo,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isCodedError } from "../../core/errors.js";
-import { createEc2Client, SdkEc2Port } from "./ec2.js";
+import { loadCatalog } from "../tables/index.js";
+import { createEc2Client, SdkEc2Port, toInstanceTypeInfo } from "./ec2.js";
 
 const meta = (requestId: string) => ({ $metadata: { requestId } });
 const ec2 = mockClient(EC2Client);
@@ -363,5 +366,21 @@ describe("AWS_ENDPOINT_URL_EC2 (real HTTP, no mock)", () => {
         price: 0.943,
       },
     ]);
+  });
+});
+
+describe("toInstanceTypeInfo on real DescribeInstanceTypes output (shared data)", () => {
+  const file = "/work/shared/data/aux/instance-types-describe.json";
+  it.runIf(existsSync(file))("matches the bundled catalog built from the same source for every type", async () => {
+    const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, SdkInstanceTypeInfo>;
+    const bundled = await loadCatalog();
+    let compared = 0;
+    for (const [type, info] of Object.entries(raw)) {
+      const expected = bundled.get(type);
+      if (!expected) continue;
+      expect(toInstanceTypeInfo(info), type).toEqual(expected);
+      compared++;
+    }
+    expect(compared).toBe(bundled.size);
   });
 });
