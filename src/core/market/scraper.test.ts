@@ -70,6 +70,23 @@ describe("SpotPriceScraper", () => {
     expect(fake.calls[0].startTime).toBe(clock.now() - 5 * 60_000 - 15 * 60_000);
   });
 
+  it("scopes a run to given instance types", async () => {
+    const fake = new FakeSpotMarket();
+    fake.records = market(3, T0, T0 + 7 * 24 * H, 12);
+    const { store, scraper } = setup();
+    const port = fake.port();
+    const asked: Array<string[] | undefined> = [];
+    const inner = port.describeSpotPriceHistory.bind(port);
+    port.describeSpotPriceHistory = async (input) => {
+      asked.push(input.instanceTypes);
+      const res = await inner(input);
+      return { ...res, records: res.records.filter((r) => input.instanceTypes?.includes(r.instanceType) ?? true) };
+    };
+    await scraper.scrape([port], { instanceTypes: ["m5.x1"] });
+    expect(new Set(asked.map((a) => a?.join(",")))).toEqual(new Set(["m5.x1"]));
+    expect(await store.listPools()).toEqual(["us-east-1/us-east-1a/m5.x1"]);
+  });
+
   it("picks up new records incrementally and de-duplicates the overlap", async () => {
     const fake = new FakeSpotMarket();
     fake.records = market(3, T0, T0 + 7 * 24 * H, 12);

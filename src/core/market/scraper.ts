@@ -83,6 +83,15 @@ export interface ScrapeRunResult {
   failedRegions: number;
 }
 
+/**
+ * What one run covers. AWS returns, for every call, the price in effect at StartTime of every pool in scope,
+ * so an unchanged market still costs ceil(pools in scope / pageSize) pages: scope a run to the candidate
+ * types (of managed instances and their alternatives) to keep it at one page per region.
+ */
+export interface ScrapeScope {
+  instanceTypes?: string[];
+}
+
 export interface ScraperDeps {
   store: MarketStore;
   clock: Clock;
@@ -113,9 +122,9 @@ export class SpotPriceScraper {
   }
 
   /** Scrapes every port (one per account and region) in turn; never throws. */
-  async scrape(ports: Ec2Port[]): Promise<ScrapeRunResult> {
+  async scrape(ports: Ec2Port[], scope: ScrapeScope = {}): Promise<ScrapeRunResult> {
     const regions: RegionScrapeResult[] = [];
-    for (const port of ports) regions.push(await this.scrapeRegion(port));
+    for (const port of ports) regions.push(await this.scrapeRegion(port, scope));
     const sum = (f: (r: RegionScrapeResult) => number) => regions.reduce((s, r) => s + f(r), 0);
     return {
       regions,
@@ -126,7 +135,7 @@ export class SpotPriceScraper {
     };
   }
 
-  async scrapeRegion(port: Ec2Port): Promise<RegionScrapeResult> {
+  async scrapeRegion(port: Ec2Port, scope: ScrapeScope = {}): Promise<RegionScrapeResult> {
     const { store, clock, log } = this.deps;
     const ctx = { accountId: port.accountId, region: port.region };
     const key = spotCursorKey(port.accountId, port.region);
@@ -159,7 +168,11 @@ export class SpotPriceScraper {
       const seen = new Map<string, number>();
       while (start < now) {
         const end = Math.min(start + this.opts.maxWindowMs, now);
-        await this.scrapeWindow(port, start, end, seen, result, problems);
+        await this.scrapeWindow(port, start, end, scope.instanceTypes ?? this.opts.instanceTypes, {
+          seen,
+          result,
+          problems,
+        });
         await store.setCursor(key, end);
         result.cursorAfter = end;
         start = end;
@@ -193,10 +206,10 @@ export class SpotPriceScraper {
     port: Ec2Port,
     startTime: EpochMs,
     endTime: EpochMs,
-    seen: Map<string, number>,
-    result: RegionScrapeResult,
-    problems: ProblemLog,
+    instanceTypes: string[] | undefined,
+    run: { seen: Map<string, number>; result: RegionScrapeResult; problems: ProblemLog },
   ): Promise<void> {
+    const { seen, result, problems } = run;
     let nextToken: string | undefined;
     const tokens = new Set<string>();
     for (let page = 0; ; page++) {
@@ -208,7 +221,7 @@ export class SpotPriceScraper {
         endTime,
         nextToken,
         maxResults: this.opts.pageSize,
-        instanceTypes: this.opts.instanceTypes,
+        instanceTypes,
       });
       result.pages++;
       result.received += res.records.length;
