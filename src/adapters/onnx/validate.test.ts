@@ -52,7 +52,7 @@ describe("validateModel on real ONNX files", () => {
     const bytes = fixtureBytes("prob2");
     const err = await validateModel(bytes, deps(1024)).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `model is 0.0 MB (${bytes.length} bytes), over the 0.0 MB cap: shrink it or raise models.maxBytes in the config`,
+      `model is ${(bytes.length / 1024).toFixed(1)} KB (${bytes.length} bytes), over the 1.0 KB cap: shrink it or raise models.maxBytes in the config`,
     );
   });
 

@@ -62,6 +62,18 @@ describe("spotwise models validate", () => {
     expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("refuses a file over the configured size cap (config models.maxBytes)", async () => {
+    const cfg = join(dir, "small-cap.yaml");
+    writeFileSync(cfg, "models:\n  maxBytes: 2048\n");
+    const io = memoryIo({ SPOTWISE_CONFIG: cfg });
+    const code = await runCli(["models", "validate", fixturePath("prob2")], io);
+    expect(code).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(
+      /^spotwise: model is 5\.\d KB \(\d+ bytes\), over the 2\.0 KB cap: shrink it or raise models\.maxBytes/,
+    );
+  });
+
   it("exits 2 with one clear line for a broken model or a missing file", async () => {
     const r = await run("models", "validate", fixturePath("wrong_width"));
     expect(r.code).toBe(2);

@@ -33,7 +33,7 @@ export interface ModelSummary {
 }
 
 function mb(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
