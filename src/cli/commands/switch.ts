@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { z } from "zod";
+import { AwsTargetGroupFactory } from "../../adapters/aws/elb.js";
 import { AwsEc2Factory } from "../../adapters/aws/factory.js";
 import { createStsClient, StsCredentialCache } from "../../adapters/aws/sts.js";
 import { DbControlStore } from "../../adapters/db/control-repo.js";
@@ -81,7 +82,7 @@ interface Wiring {
   clock: Clock;
 }
 
-function wire(config: Config, args: Args): Wiring {
+function wire(config: Config, args: Args, env: NodeJS.ProcessEnv): Wiring {
   if (config.env.SPOTWISE_CLOUD === "sim") {
     const region = args.region ?? config.env.AWS_REGION ?? "us-east-1";
     const accountId = args.account ?? SIM_ACCOUNT;
@@ -126,8 +127,15 @@ function wire(config: Config, args: Args): Wiring {
   const sts = new StsCredentialCache({
     client: createStsClient({ region, endpoint: e.AWS_ENDPOINT_URL_STS, credentials }),
   });
+  // an EC2-compatible endpoint rarely speaks ELBv2: target groups are carried only when ELB is reachable too
+  const elbEndpoint = env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2?.trim() || undefined;
+  const targetGroups =
+    !e.AWS_ENDPOINT_URL_EC2 || elbEndpoint
+      ? new AwsTargetGroupFactory({ accounts, sts, endpoint: elbEndpoint, defaultCredentials: credentials })
+      : undefined;
   return {
     ec2: new AwsEc2Factory({ accounts, sts, endpoint: e.AWS_ENDPOINT_URL_EC2, defaultCredentials: credentials }),
+    targetGroups,
     health: new HttpHealthChecker(),
     accountId: account.id,
     region,
@@ -144,7 +152,7 @@ function parseTargets(to: string, region: string, currentAz: string): PoolKey[] 
 
 async function runSwitch(io: CliIo, args: Args): Promise<void> {
   const config = loadConfig(io.env);
-  const w = wire(config, args);
+  const w = wire(config, args, io.env);
   const level = config.env.LOG_LEVEL === "debug" || config.env.LOG_LEVEL === "trace" ? config.env.LOG_LEVEL : "silent";
   const infra = await openInfra(config, { clock: w.clock, log: createLogger({ level }) });
   try {
