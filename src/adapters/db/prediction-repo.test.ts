@@ -71,6 +71,11 @@ describe("champion/challenger on the prediction table", () => {
     expect(tick.fallback).toBe(false);
     expect(tick.champion?.name).toBe("trees");
     expect(tick.shadows.map((s) => s.name)).toEqual(["linear"]);
+    expect(cc.status()).toMatchObject({
+      fallback: false,
+      fallbackReason: null,
+      champion: { name: "trees", version: 1 },
+    });
     expect(tick.stored).toBe(6);
     const stored = await predictions.listAtTick(T0);
     expect(new Set(stored.map((p) => p.modelId))).toEqual(new Set([champ.id, shadow.id]));
@@ -127,6 +132,18 @@ describe("champion/challenger on the prediction table", () => {
 });
 
 describe("fallback and lab subjects", () => {
+  it("registers and promotes the bundled default model on first start, once", async () => {
+    const { registry, repo } = setup(new DbPredictionRepository(db));
+    const bytes = fixtureBytes("prob2");
+    const first = await registry.ensureChampion(bytes, "daemon");
+    expect(first).toMatchObject({ name: "default", version: 1, status: "champion", addedBy: "daemon" });
+    expect(await registry.ensureChampion(bytes, "daemon")).toMatchObject({ id: first?.id });
+    // an operator retired the default and has no champion: their choice is kept
+    await repo.transition([{ id: first?.id ?? "", from: "champion", to: "retired" }], T0);
+    expect(await registry.ensureChampion(bytes, "daemon")).toBeNull();
+    expect(await registry.list()).toHaveLength(1);
+  });
+
   it("falls back to the advisor-bucket heuristic without a champion and says so", async () => {
     const { cc, active } = setup(new DbPredictionRepository(db));
     const tick = await cc.scoreTick({
@@ -142,6 +159,8 @@ describe("fallback and lab subjects", () => {
     const r = tick.forInstance(1);
     expect(r).toMatchObject({ fallback: true, modelId: null, modelName: null });
     expect(r.reasons.join(" ")).toMatch(/heuristic fallback/);
+    expect(cc.status()).toMatchObject({ lastTickAt: T0 + 5 * HOUR, fallback: true, champion: null });
+    expect(cc.status().fallbackReason).toBe(tick.fallbackReason);
     await active.close();
   });
 

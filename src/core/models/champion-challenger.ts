@@ -45,6 +45,16 @@ export interface TickScores {
   forInstance(poolIndex: number, modelOverride?: string): InstanceRisk;
 }
 
+/** What the status command and /readyz show about scoring. */
+export interface ScoringStatus {
+  lastTickAt: EpochMs | null;
+  champion: { modelId: string; name: string; version: number } | null;
+  shadows: { modelId: string; name: string; version: number }[];
+  fallback: boolean;
+  fallbackReason: string | null;
+  problems: string[];
+}
+
 export interface TickInput {
   tickAt: EpochMs;
   poolIds: string[];
@@ -58,6 +68,14 @@ export interface TickInput {
 export class ChampionChallenger {
   private readonly heuristic: ModelRunner;
   private readonly horizonMs: number;
+  private last: ScoringStatus = {
+    lastTickAt: null,
+    champion: null,
+    shadows: [],
+    fallback: true,
+    fallbackReason: "no tick scored yet",
+    problems: [],
+  };
 
   constructor(
     private readonly deps: {
@@ -69,6 +87,11 @@ export class ChampionChallenger {
   ) {
     this.heuristic = deps.heuristic ?? new AdvisorBucketHeuristic();
     this.horizonMs = deps.horizonMs ?? PREDICTION_HORIZON_MS;
+  }
+
+  /** The outcome of the last scored tick (fallback and problems included). */
+  status(): ScoringStatus {
+    return { ...this.last, shadows: [...this.last.shadows], problems: [...this.last.problems] };
   }
 
   async scoreTick(input: TickInput): Promise<TickScores> {
@@ -115,6 +138,15 @@ export class ChampionChallenger {
     }
     const { added } = await this.deps.predictions.insertMany(toStore);
     const fallbackLine = fallback ? fallbackReason(reason ?? "unknown") : null;
+    const ref = (m: ModelScores) => ({ modelId: m.modelId, name: m.name, version: m.version });
+    this.last = {
+      lastTickAt: input.tickAt,
+      champion: champion ? ref(champion) : null,
+      shadows: shadows.map(ref),
+      fallback,
+      fallbackReason: fallbackLine,
+      problems,
+    };
 
     return {
       tickAt: input.tickAt,

@@ -180,6 +180,19 @@ export class ModelRegistry {
     return out;
   }
 
+  /**
+   * First start: when no champion exists and nothing was ever registered under `name`, registers `bytes`
+   * (the bundled models/default.onnx) and promotes it. Returns the champion, or null when there is none and
+   * the operator's choices (a retired/rejected default) are to be kept.
+   */
+  async ensureChampion(bytes: Uint8Array, actor: string, name = "default"): Promise<ModelRecord | null> {
+    const current = await this.champion();
+    if (current) return current;
+    if ((await this.deps.repo.list({ name })).length > 0) return null;
+    const { model } = await this.add({ bytes, name, addedBy: actor });
+    return (await this.promote(model.id, actor)).champion;
+  }
+
   private audit(actor: string, action: string, m: ModelRecord, detail: Record<string, unknown>): Promise<void> {
     return this.deps.audit.record({
       at: this.deps.clock.now(),
