@@ -239,6 +239,18 @@ describe("spotwise risk-eval", () => {
     expect(model.n).toBeGreaterThan(200_000);
   }, 120_000);
 
+  it("exits 2 when the model is not valid", async () => {
+    const csv = [
+      "kind,nodes,trace_set,zone,resource,gap_seconds,tick,offset_seconds,value",
+      "availability,1-node,s,z,r,600,0,0,1",
+    ];
+    const file = join(dir, "tiny.csv");
+    writeFileSync(file, csv.join("\n"));
+    const r = await run("risk-eval", "--traces", file, "--model", fixturePath("wrong_names"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^spotwise: model feature 0 is "price_changes_1h"/);
+  });
+
   it("exits 2 when the traces file cannot be read", async () => {
     const r = await run("risk-eval", "--traces", join(dir, "missing.csv"));
     expect(r.code).toBe(2);

@@ -5,6 +5,7 @@ import { OnnxModelLoader } from "../../adapters/onnx/runner.js";
 import { errorMessage } from "../../core/errors.js";
 import { riskEval } from "../../core/models/risk-eval.js";
 import { parseTraces } from "../../core/models/traces.js";
+import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/validate.js";
 import { CliExit, type CliIo } from "../io.js";
 
 function readOrExit(path: string, what: string): Buffer {
@@ -33,7 +34,9 @@ export function register(program: Command, io: CliIo): void {
       if (opts.model) {
         const bytes = new Uint8Array(readOrExit(resolve(io.cwd, opts.model), "model file"));
         const name = `model:${opts.model.split("/").pop()}`;
-        model = { name, runner: await new OnnxModelLoader().load({ modelId: name, name, bytes }) };
+        const loader = new OnnxModelLoader();
+        await validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: DEFAULT_MAX_MODEL_BYTES });
+        model = { name, runner: await loader.load({ modelId: name, name, bytes }) };
       }
       try {
         const result = await riskEval(traces, model);
