@@ -2,7 +2,8 @@
 import { CodedError } from "../../core/errors.js";
 import type { Ec2Factory, Ec2Port } from "../../core/ports/ec2.js";
 import type { HealthChecker, TargetGroupFactory, TargetGroupPort } from "../../core/switch/types.js";
-import type { SimCloud } from "./cloud.js";
+import { mapAwsError } from "../aws/errors.js";
+import type { SimCloud, SimFault } from "./cloud.js";
 import { SimEc2Port } from "./ec2-port.js";
 
 export class SimEc2Factory implements Ec2Factory {
@@ -26,6 +27,18 @@ export class SimEc2Factory implements Ec2Factory {
   }
 }
 
+const FAULT_NAMES: Record<SimFault, string> = {
+  throttling: "Throttling",
+  capacity: "InsufficientCapacity",
+  timeout: "TimeoutError",
+  denied: "AccessDenied",
+};
+
+function simFault(fault: SimFault, operation: string): CodedError {
+  const err = Object.assign(new Error(`injected ${fault}`), { name: FAULT_NAMES[fault] });
+  return mapAwsError(err, `elasticloadbalancing:${operation} (simulated)`);
+}
+
 export class SimTargetGroupPort implements TargetGroupPort {
   constructor(private readonly cloud: SimCloud) {}
 
@@ -38,11 +51,7 @@ export class SimTargetGroupPort implements TargetGroupPort {
 
   async register(input: { targetGroupArn: string; instanceId: string; port?: number }) {
     const fault = this.cloud.enter("registerTarget", "sim", input);
-    if (fault)
-      throw new CodedError(
-        fault === "throttling" ? "aws_throttled" : "aws_error",
-        `elb:RegisterTargets: injected ${fault}`,
-      );
+    if (fault) throw simFault(fault, "RegisterTargets");
     const set = this.cloud.targetGroups.get(input.targetGroupArn) ?? new Set<string>();
     set.add(input.instanceId);
     this.cloud.targetGroups.set(input.targetGroupArn, set);
@@ -51,11 +60,7 @@ export class SimTargetGroupPort implements TargetGroupPort {
 
   async deregister(input: { targetGroupArn: string; instanceId: string; port?: number }) {
     const fault = this.cloud.enter("deregisterTarget", "sim", input);
-    if (fault)
-      throw new CodedError(
-        fault === "throttling" ? "aws_throttled" : "aws_error",
-        `elb:DeregisterTargets: injected ${fault}`,
-      );
+    if (fault) throw simFault(fault, "DeregisterTargets");
     this.cloud.targetGroups.get(input.targetGroupArn)?.delete(input.instanceId);
     return this.cloud.leave("deregisterTarget", { requestId: this.cloud.id("req") });
   }

@@ -130,6 +130,24 @@ describe("switch saga on the simulated cloud", () => {
     expect((await h.control.breaker("sim")).consecutiveFailures).toBe(1);
   });
 
+  it("after a crash mid-cutover, a rollback restores the EIP and target groups even though the move was not recorded", async () => {
+    const { cloud, h, old, req } = setup();
+    // the EIP moved to the replacement, then the process died before recording it
+    const crashed = cloud.crashAfter("associateAddress");
+    void h.runner.start(req);
+    await crashed;
+    expect([...cloud.addresses.values()][0]!.instanceId).not.toBe(old.instanceId);
+    cloud.failNext("associateAddress", "denied", 1);
+    const restarted = simRunner({ cloud, store: h.store, leases: h.leases, audit: h.audit });
+    const [out] = await restarted.runner.resumeAll();
+    expect(out).toMatchObject({ state: "rolled_back", code: "aws_access_denied" });
+    expect([...cloud.addresses.values()][0]!.instanceId).toBe(old.instanceId);
+    expect([...[...cloud.targetGroups.values()][0]!]).toEqual([old.instanceId]);
+    expect(cloud.stateOf(cloud.instances.get(old.instanceId)!)).toBe("running");
+    const replacement = [...cloud.instances.values()].find((i) => i.tags["spotwise:saga-id"] === out!.sagaId)!;
+    expect(replacement.terminatedAt).toBeDefined();
+  });
+
   it("opens the breaker after N consecutive failures and cleans images after retention", async () => {
     const { cloud, h, req, clock } = setup();
     cloud.newInstancesUnhealthy = true;

@@ -145,7 +145,28 @@ export class SwitchSagaRunner {
   /** Resumes (or finishes rolling back) every saga that was in flight; call once on start. */
   async resumeAll(onProgress: (saga: SagaRecord) => ProgressFn = () => noProgress): Promise<SagaOutcome[]> {
     const out: SagaOutcome[] = [];
-    for (const saga of await this.deps.store.listActive()) out.push(await this.resume(saga.id, onProgress(saga)));
+    for (const saga of await this.deps.store.listActive()) {
+      try {
+        out.push(await this.resume(saga.id, onProgress(saga)));
+      } catch (e) {
+        // one saga that cannot be resumed now (account removed, credentials broken) must not block the others
+        const err = asCodedError(e);
+        await this.deps.audit.record({
+          at: this.deps.clock.now(),
+          actor: "daemon",
+          action: "switch.resume_failed",
+          subject: saga.instanceId,
+          detail: { sagaId: saga.id, state: saga.state, code: err.code, error: err.message },
+        });
+        out.push({
+          state: "in_flight",
+          sagaId: saga.id,
+          instanceId: saga.instanceId,
+          code: err.code,
+          reason: err.message,
+        });
+      }
+    }
     return out;
   }
 
