@@ -1,15 +1,16 @@
 /**
  * The spotwise policy in the replay: every hour, every instance in fleet order goes through `decide()`,
- * the very function the daemon calls, with the risks of the injected RiskScorer. Switches of the same
- * hour count against the fleet disruption budget (a switch completes within the hour).
+ * the very function the daemon calls, with the risks of the injected RiskScorer and each pool's recent
+ * mean price over `outlookHours` (from the hourly grid). Switches of the same hour count against the
+ * fleet disruption budget (a switch completes within the hour).
  */
 import { decide } from "../policy/policy.js";
 import type { PolicySettings } from "../policy/settings.js";
-import type { CandidateQuote, PolicyInput } from "../policy/types.js";
+import type { CandidateQuote, PolicyInput, PoolQuote } from "../policy/types.js";
 import type { ManagedInstance } from "../types.js";
 import { poolId } from "../types.js";
 import type { BacktestPolicy } from "./baselines.js";
-import { HOUR_MS } from "./grid.js";
+import { HOUR_MS, type PriceGrid } from "./grid.js";
 import { ON_DEMAND, type Schedule } from "./model.js";
 import type { RiskScorer } from "./risk.js";
 
@@ -20,6 +21,29 @@ export interface SpotwiseRun {
   strategies: Map<string, number>;
 }
 
+/** Mean of the known hourly prices of a pool over the last `lookback` hours, via prefix sums. */
+export function recentMeans(grid: PriceGrid, lookback: number): (pool: number, hour: number) => number {
+  const { price, hours } = grid;
+  const stride = hours + 1;
+  const sum = new Float64Array(grid.pools.length * stride);
+  const cnt = new Int32Array(grid.pools.length * stride);
+  for (let p = 0; p < grid.pools.length; p++) {
+    for (let h = 0; h < hours; h++) {
+      const v = price[p * hours + h];
+      const known = !Number.isNaN(v);
+      sum[p * stride + h + 1] = sum[p * stride + h] + (known ? v : 0);
+      cnt[p * stride + h + 1] = cnt[p * stride + h] + (known ? 1 : 0);
+    }
+  }
+  const span = Math.max(1, Math.round(lookback));
+  return (p, h) => {
+    const a = p * stride + Math.max(0, h + 1 - span);
+    const b = p * stride + h + 1;
+    const n = cnt[b] - cnt[a];
+    return n > 0 ? (sum[b] - sum[a]) / n : Number.NaN;
+  };
+}
+
 export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, stats?: SpotwiseRun): BacktestPolicy {
   return {
     name: "spotwise",
@@ -27,6 +51,14 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
       const { grid, instances } = ctx;
       const { price, hours } = grid;
       const { risk, confidence } = await scorer.score(grid);
+      const meanOf = recentMeans(grid, settings.outlookHours);
+      const fill = (q: PoolQuote, p: number, h: number): void => {
+        const at = p * hours + h;
+        q.price = price[at];
+        q.recentMean = meanOf(p, h);
+        q.risk = risk[at];
+        q.confidence = confidence ? confidence[at] : null;
+      };
       const states = instances.map((inst) => {
         const instance: ManagedInstance = {
           instanceId: inst.instanceId,
@@ -45,7 +77,7 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
           risk: Number.NaN,
           confidence: null,
         }));
-        const current = { price: Number.NaN, risk: Number.NaN, confidence: null as number | null };
+        const current: PoolQuote = { price: Number.NaN, risk: Number.NaN, confidence: null };
         const input: PolicyInput = {
           instance,
           now: 0,
@@ -66,19 +98,8 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
-          for (let k = 0; k < s.quotes.length; k++) {
-            const at = inst.candidates[k] * hours + h;
-            const q = s.quotes[k];
-            q.price = price[at];
-            q.risk = risk[at];
-            q.confidence = confidence ? confidence[at] : null;
-          }
-          if (s.cur !== ON_DEMAND) {
-            const at = s.cur * hours + h;
-            s.current.price = price[at];
-            s.current.risk = risk[at];
-            s.current.confidence = confidence ? confidence[at] : null;
-          }
+          for (let k = 0; k < s.quotes.length; k++) fill(s.quotes[k], inst.candidates[k], h);
+          if (s.cur !== ON_DEMAND) fill(s.current, s.cur, h);
           while (s.switchTimes.length > 0 && s.switchTimes[0] <= now - WEEK_MS) s.switchTimes.shift();
           input.now = now;
           input.current = s.cur === ON_DEMAND ? null : s.current;
@@ -96,11 +117,15 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
             switching++;
             s.switchTimes.push(now);
             s.cur = next;
-            input.instance = {
-              ...input.instance,
-              lifecycle: next === ON_DEMAND ? "on-demand" : "spot",
-              ...(next === ON_DEMAND ? {} : { az: grid.pools[next].az, instanceType: grid.pools[next].instanceType }),
-            };
+            input.instance =
+              next === ON_DEMAND
+                ? { ...input.instance, lifecycle: "on-demand" }
+                : {
+                    ...input.instance,
+                    lifecycle: "spot",
+                    az: grid.pools[next].az,
+                    instanceType: grid.pools[next].instanceType,
+                  };
           }
           choices[i][h] = s.cur;
         }

@@ -3,7 +3,7 @@ import type { Decision, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
 import { HOURS_PER_MONTH } from "./settings.js";
-import type { CandidateQuote, PolicyInput } from "./types.js";
+import type { CandidateQuote, PolicyInput, PoolQuote } from "./types.js";
 
 export interface PolicyContext {
   input: PolicyInput;
@@ -23,6 +23,16 @@ export interface PolicyContext {
 
 const isUsable = (c: CandidateQuote): boolean => Number.isFinite(c.price) && c.price >= 0 && Number.isFinite(c.risk);
 
+/**
+ * The price a quote is judged on: the pool the instance runs in at the lower of its price now and its
+ * recent mean, a target at the higher of the two (hysteresis against passing dips and spikes).
+ */
+export function judgedPrice(q: PoolQuote, role: "current" | "target"): number {
+  const m = q.recentMean;
+  if (m === undefined || !Number.isFinite(m)) return q.price;
+  return role === "current" ? Math.min(q.price, m) : Math.max(q.price, m);
+}
+
 export function expectedCostOf(input: PolicyInput, price: number, risk: number): number {
   return expectedCostPerHour(price, risk, input.onDemandPrice, input.config.interruptionCostOdHours);
 }
@@ -36,15 +46,15 @@ export function buildContext(input: PolicyInput): PolicyContext {
   const currentCost =
     onDemandNow || !input.current
       ? input.onDemandPrice
-      : expectedCostOf(input, input.current.price, input.current.risk);
+      : expectedCostOf(input, judgedPrice(input.current, "current"), input.current.risk);
   let best: CandidateQuote | null = null;
   let bestCost = Number.POSITIVE_INFINITY;
   for (const c of input.candidates) {
     if (!isUsable(c) || c.risk > config.riskCeiling) continue;
     if (!onDemandNow && c.id === currentId) continue;
-    const cost = expectedCostOf(input, c.price, c.risk);
-    // strict < keeps the first in id order on ties: deterministic
-    if (cost < bestCost) {
+    const cost = expectedCostOf(input, judgedPrice(c, "target"), c.risk);
+    // ties go to the lowest pool id: the decision does not depend on the candidates' order
+    if (cost < bestCost || (cost === bestCost && best !== null && c.id < best.id)) {
       best = c;
       bestCost = cost;
     }
@@ -70,7 +80,7 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   for (const c of input.candidates) {
     if (!isUsable(c) || c.risk > input.config.riskCeiling) continue;
     if (c.id === exclude || (!ctx.onDemandNow && c.id === ctx.currentId)) continue;
-    list.push({ c, cost: expectedCostOf(input, c.price, c.risk) });
+    list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target"), c.risk) });
   }
   list.sort((a, b) => a.cost - b.cost || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
   return list.slice(0, limit).map((x) => x.c.pool);

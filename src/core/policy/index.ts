@@ -2,6 +2,7 @@ export * from "./candidates.js";
 export * from "./context.js";
 export * from "./cost.js";
 export * from "./counterfactual.js";
+export * from "./outlook.js";
 export * from "./policy.js";
 export * from "./settings.js";
 export * from "./strategies.js";

@@ -5,7 +5,7 @@
  */
 import type { Decision, EpochMs, ManagedInstance, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { buildContext, expectedCostOf, fmt } from "./context.js";
+import { buildContext, expectedCostOf, fmt, judgedPrice } from "./context.js";
 import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import { DEFAULT_STRATEGIES, type Strategy } from "./strategies.js";
 import type { CandidateQuote, FleetState, InstanceHistory, ModelRef, PolicyInput, PoolQuote } from "./types.js";
@@ -44,7 +44,7 @@ export function toPolicyInput(args: DecideFromQuotesInput): PolicyInput {
   for (const pool of args.candidates) {
     const id = poolId(pool);
     const q = quotes.get(id);
-    if (q) candidates.push({ pool, id, price: q.price, risk: q.risk, confidence: q.confidence });
+    if (q) candidates.push({ ...q, pool, id });
   }
   const currentId = poolId({ region: instance.region, az: instance.az, instanceType: instance.instanceType });
   return {
@@ -117,9 +117,9 @@ function stillWorthIt(
   }
   const current =
     fresh.instance.lifecycle === "spot" && fresh.current
-      ? expectedCostOf(fresh, fresh.current.price, fresh.current.risk)
+      ? expectedCostOf(fresh, judgedPrice(fresh.current, "current"), fresh.current.risk)
       : fresh.onDemandPrice;
-  const saving = current - expectedCostOf(fresh, c.price, c.risk);
+  const saving = current - expectedCostOf(fresh, judgedPrice(c, "target"), c.risk);
   const need = fresh.onDemandPrice * config.switchCostOdHours * config.paybackMargin;
   const pct = current > 0 ? (saving / current) * 100 : 0;
   const numbers = {
@@ -128,7 +128,11 @@ function stillWorthIt(
     riskTo: c.risk,
     confidence: c.confidence,
   };
-  if (saving * config.horizonHours < need || pct < config.minSavingPct) {
+  if (
+    saving * config.horizonHours < need ||
+    pct < config.minSavingPct ||
+    saving * HOURS_PER_MONTH < config.minSavingUsdMonth
+  ) {
     return { ok: false, reasons: [`target ${id} no longer pays back: saves ${fmt.money(saving)}/h`], numbers };
   }
   return { ok: true, reasons: [`target ${id} still pays back: saves ${fmt.money(saving)}/h`], numbers };

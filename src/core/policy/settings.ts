@@ -21,13 +21,15 @@ export interface PolicySettings {
   minSavingPct: number;
   minSavingUsdMonth: number;
   maxVcpuFactor: number;
+  /** Hours of price history averaged into a quote's recentMean (by the daemon and the backtester). */
+  outlookHours: number;
   allowFamilies: string[];
   denyFamilies: string[];
 }
 
 /** The defaults of PolicyConfig, for tests and the backtester (the config loader is the source of truth). */
 export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
-  horizonHours: 24 * 7,
+  horizonHours: 24 * 14,
   paybackMargin: 1.5,
   interruptionCostOdHours: 2,
   switchCostOdHours: 0.5,
@@ -35,9 +37,10 @@ export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   minHoursInPool: 24,
   maxSwitchesPerWeek: 2,
   fleetDisruptionBudget: 0.1,
-  minSavingPct: 5,
-  minSavingUsdMonth: 5,
+  minSavingPct: 2,
+  minSavingUsdMonth: 1,
   maxVcpuFactor: 2,
+  outlookHours: 24 * 7,
   allowFamilies: [],
   denyFamilies: [],
 });

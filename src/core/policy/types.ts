@@ -4,7 +4,15 @@ import type { PolicySettings } from "./settings.js";
 
 /** What is known of a pool now: spot price (USD/h), P(disruption within the hour), model confidence. */
 export interface PoolQuote {
+  /** Spot price now, USD/h. */
   price: number;
+  /**
+   * Time-weighted mean spot price over the last `outlookHours` (see recentMeanPrice()). The policy judges
+   * the pool the instance runs in at min(price, recentMean) and a target at max(price, recentMean): a move
+   * must pay on the price now AND on the recent average, so a passing dip or spike does not trigger it.
+   * Absent or not finite: the price now is used.
+   */
+  recentMean?: number;
   risk: number;
   /** In [0,1]; null for the advisor-bucket heuristic. */
   confidence: number | null;
