@@ -26,7 +26,7 @@ export const PolicyConfig = z.object({
   horizonHours: z
     .number()
     .positive()
-    .default(24 * 7),
+    .default(24 * 14),
   /** A switch must pay back its cost this many times over the horizon (hysteresis). */
   paybackMargin: z.number().min(1).default(1.5),
   /** Interruption cost, in hours of the instance's on-demand price. */
@@ -39,9 +39,14 @@ export const PolicyConfig = z.object({
   maxSwitchesPerWeek: z.number().int().min(0).default(2),
   /** Share of the fleet allowed to be switching at once. */
   fleetDisruptionBudget: z.number().min(0).max(1).default(0.1),
-  minSavingPct: z.number().min(0).default(5),
-  minSavingUsdMonth: z.number().min(0).default(5),
+  minSavingPct: z.number().min(0).default(2),
+  minSavingUsdMonth: z.number().min(0).default(1),
   maxVcpuFactor: z.number().min(1).default(2),
+  /** Hours of price history averaged into each pool's recent mean (a move must pay on it too). */
+  outlookHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
   allowFamilies: z.array(z.string()).default([]),
   denyFamilies: z.array(z.string()).default([]),
 });
