@@ -25,10 +25,17 @@ import {
 } from "./entities.js";
 import type { Database } from "./orm.js";
 
+/**
+ * Lets pending I/O (a Slack ack waiting to be written) run between queries: with PGlite the database runs
+ * inside this process and a chain of queries would otherwise never leave the microtask queue.
+ */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class DbRecommendationRepo implements RecommendationRepo {
   constructor(private readonly db: Database) {}
 
   async insert(input: NewRecommendation): Promise<RecommendationRecord> {
+    await yieldToIo();
     const em = this.db.em();
     await em.transactional(async (tx) => {
       const decisionId = input.decisionId ?? input.id;
@@ -50,6 +57,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
   }
 
   async get(id: string): Promise<RecommendationRecord | null> {
+    await yieldToIo();
     const row = await this.db.em().findOne(RecommendationEntity, { id });
     if (!row) return null;
     const [rec] = await this.hydrate([row]);
@@ -59,6 +67,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
   async list(
     filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {},
   ): Promise<RecommendationRecord[]> {
+    await yieldToIo();
     const where: Record<string, unknown> = {};
     if (filter.statuses) where.status = { $in: filter.statuses };
     if (filter.instanceId) where.instanceId = filter.instanceId;
@@ -75,6 +84,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
     patch: TransitionPatch,
     guard: { notExpiredAt?: number } = {},
   ): Promise<boolean> {
+    await yieldToIo();
     const where: Record<string, unknown> = { id, status: { $in: [...from] } };
     if (guard.notExpiredAt !== undefined) where.expiresAt = { $gt: new Date(guard.notExpiredAt) };
     const set: Partial<RecommendationRow> = { status: to };
@@ -88,6 +98,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
   }
 
   async addApproval(id: string, userId: string, verdict: Verdict, at: number): Promise<boolean> {
+    await yieldToIo();
     try {
       await this.db.em().insert(ApprovalEntity, { recommendationId: id, userId, verdict, createdAt: new Date(at) });
       return true;
@@ -97,11 +108,19 @@ export class DbRecommendationRepo implements RecommendationRepo {
     }
   }
 
+  async approvals(id: string): Promise<ApprovalRecord[]> {
+    await yieldToIo();
+    const rows = await this.db.em().find(ApprovalEntity, { recommendationId: id }, { orderBy: { id: "asc" } });
+    return rows.map((a) => ({ userId: a.userId, verdict: a.verdict, at: a.createdAt.getTime() }));
+  }
+
   async setMessage(id: string, channel: string, ts: string): Promise<void> {
+    await yieldToIo();
     await this.db.em().nativeUpdate(RecommendationEntity, { id }, { channel, messageTs: ts });
   }
 
   async duePending(now: number): Promise<RecommendationRecord[]> {
+    await yieldToIo();
     const rows = await this.db
       .em()
       .find(
@@ -113,6 +132,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
   }
 
   async activeSnooze(instanceId: string, now: number): Promise<RecommendationRecord | null> {
+    await yieldToIo();
     const row = await this.db
       .em()
       .findOne(

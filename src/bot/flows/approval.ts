@@ -25,18 +25,20 @@ export class ApprovalFlow {
   constructor(private readonly ctx: BotContext) {}
 
   async approve(click: Click): Promise<void> {
-    const rec = await this.authorizedRecommendation(click, "approve");
-    if (!rec) return;
-    const required = this.ctx.config.twoPersonAccounts.includes(rec.accountId) ? 2 : 1;
-    const r = await this.ctx.services.recommendations.approve(rec.id, click.userId, { requiredApprovals: required });
+    if (!(await this.authorizedRecommendation(click, "approve"))) return;
+    const id = click.recommendationId;
+    const twoPerson = this.ctx.config.twoPersonAccounts;
+    const r = await this.ctx.services.recommendations.approve(id, click.userId, {
+      requiredApprovals: (rec) => (twoPerson.includes(rec.accountId) ? 2 : 1),
+    });
     switch (r.kind) {
       case "approved": {
         // The database made this click the winner; the idempotency key also covers a restored or replayed row.
-        const claim = await this.ctx.kv.idempotency.claim(`switch:recommendation:${rec.id}`, SWITCH_CLAIM_MS);
+        const claim = await this.ctx.kv.idempotency.claim(`switch:recommendation:${id}`, SWITCH_CLAIM_MS);
         if (!claim.claimed) return;
         const who = r.approvers.map((u) => `<@${u}>`).join(" and ");
         await this.update(click.ref, r.rec, `:white_check_mark: Approved by ${who} · switching…`);
-        this.ctx.tasks.run(`switch ${rec.id}`, () => this.runSwitch(r.rec, click.userId, click.ref));
+        this.ctx.tasks.run(`switch ${id}`, () => this.runSwitch(r.rec, click.userId, click.ref));
         return;
       }
       case "needs_second":
@@ -69,17 +71,15 @@ export class ApprovalFlow {
   }
 
   async reject(click: Click): Promise<void> {
-    const rec = await this.authorizedRecommendation(click, "reject");
-    if (!rec) return;
-    const r = await this.ctx.services.recommendations.reject(rec.id, click.userId);
+    if (!(await this.authorizedRecommendation(click, "reject"))) return;
+    const r = await this.ctx.services.recommendations.reject(click.recommendationId, click.userId);
     if (r.kind === "done" && r.first) return this.update(click.ref, r.rec, `:x: Rejected by <@${click.userId}>.`);
     return this.answerVerdict(click, r);
   }
 
   async snooze(click: Click): Promise<void> {
-    const rec = await this.authorizedRecommendation(click, "snooze");
-    if (!rec) return;
-    const r = await this.ctx.services.recommendations.snooze(rec.id, click.userId);
+    if (!(await this.authorizedRecommendation(click, "snooze"))) return;
+    const r = await this.ctx.services.recommendations.snooze(click.recommendationId, click.userId);
     if (r.kind === "done" && r.first) {
       const until = r.rec.snoozedUntil ?? this.ctx.clock.now();
       return this.update(
@@ -123,29 +123,26 @@ export class ApprovalFlow {
     await slack.update(ref, msg, { status: `${approvedBy} · ${end}` });
   }
 
-  /** Loads the recommendation and checks the clicking user; refuses (ephemeral + audit) otherwise. */
-  private async authorizedRecommendation(click: Click, verb: string): Promise<RecommendationRecord | null> {
-    const rec = await this.ctx.services.recommendations.get(click.recommendationId);
-    if (!rec) {
-      await this.ephemeral(click, "This recommendation no longer exists.");
-      return null;
-    }
+  /**
+   * Checks the clicking user first (no database work on the hot path); refuses (ephemeral + audit) otherwise.
+   * Returns the id to act on; the service reports a missing recommendation itself.
+   */
+  private async authorizedRecommendation(click: Click, verb: string): Promise<{ id: string } | null> {
     const check = await this.ctx.approvers.check(click.userId);
-    if (!check.ok) {
-      await this.ctx.services.audit.record({
-        at: this.ctx.clock.now(),
-        actor: `slack:${click.userId}`,
-        action: "slack.unauthorized_click",
-        subject: rec.instanceId,
-        detail: { recommendationId: rec.id, verb, why: check.why },
-      });
-      await this.ephemeral(
-        click,
-        `Only approvers may ${verb} switches: ${check.why}. Ask an approver, or an admin to add you.`,
-      );
-      return null;
-    }
-    return rec;
+    if (check.ok) return { id: click.recommendationId };
+    const rec = await this.ctx.services.recommendations.get(click.recommendationId);
+    await this.ctx.services.audit.record({
+      at: this.ctx.clock.now(),
+      actor: `slack:${click.userId}`,
+      action: "slack.unauthorized_click",
+      subject: rec?.instanceId ?? click.recommendationId,
+      detail: { recommendationId: click.recommendationId, verb, why: check.why },
+    });
+    await this.ephemeral(
+      click,
+      `Only approvers may ${verb} switches: ${check.why}. Ask an approver, or an admin to add you.`,
+    );
+    return null;
   }
 
   private answerVerdict(

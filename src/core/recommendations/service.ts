@@ -102,16 +102,21 @@ export class RecommendationService {
   }
 
   /** Approve by `userId` (the caller has checked that this user is an approver). */
-  async approve(id: string, userId: string, opts: { requiredApprovals?: 1 | 2 } = {}): Promise<ApproveResult> {
-    const required = opts.requiredApprovals ?? 1;
+  async approve(
+    id: string,
+    userId: string,
+    opts: { requiredApprovals?: 1 | 2 | ((rec: RecommendationRecord) => 1 | 2) } = {},
+  ): Promise<ApproveResult> {
     const now = this.deps.clock.now();
     const rec = await this.deps.repo.get(id);
     if (!rec) return { kind: "not_found" };
+    const r = opts.requiredApprovals ?? 1;
+    const required = typeof r === "function" ? r(rec) : r;
     if (rec.status !== "pending") return this.closedForApproval(rec);
     if (rec.expiresAt <= now) return this.expire(rec, now);
 
     await this.deps.repo.addApproval(id, userId, "approve", now);
-    const fresh = (await this.deps.repo.get(id)) ?? rec;
+    const fresh: RecommendationRecord = { ...rec, approvals: await this.deps.repo.approvals(id) };
     const approvers = approversOf(fresh);
     if (approvers.length < required) {
       if (rec.approvals.some((a) => a.verdict === "approve" && a.userId === userId)) {
@@ -120,18 +125,20 @@ export class RecommendationService {
       await this.audit(userId, "recommendation.approval_recorded", fresh, { approvers, required });
       return { kind: "needs_second", rec: fresh, approvers };
     }
+    const resolvedBy = approvers.join(",");
     const won = await this.deps.repo.transition(
       id,
       ["pending"],
       "approved",
-      { resolvedAt: now, resolvedBy: approvers.join(",") },
+      { resolvedAt: now, resolvedBy },
       { notExpiredAt: now },
     );
-    const after = (await this.deps.repo.get(id)) ?? fresh;
     if (won) {
+      const after: RecommendationRecord = { ...fresh, status: "approved", resolvedAt: now, resolvedBy };
       await this.audit(userId, "recommendation.approved", after, { approvers, required });
       return { kind: "approved", rec: after, approvers };
     }
+    const after = (await this.deps.repo.get(id)) ?? fresh;
     if (after.status === "pending" && after.expiresAt <= now) return this.expire(after, now);
     return this.closedForApproval(after);
   }

@@ -93,6 +93,8 @@ export interface RecommendationRepo {
   ): Promise<boolean>;
   /** Records a verdict once per (recommendation, user, verdict); false when it was already there. */
   addApproval(id: string, userId: string, verdict: Verdict, at: EpochMs): Promise<boolean>;
+  /** The verdicts recorded so far, oldest first. */
+  approvals(id: string): Promise<ApprovalRecord[]>;
   setMessage(id: string, channel: string, ts: string): Promise<void>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;

@@ -32,7 +32,7 @@ async function handle(
   }
   const click: Click = { userId: body.user.id, recommendationId: action.value, ref: { channel, ts }, client };
   try {
-    await run(click);
+    await ctx.tasks.limited(() => run(click));
   } catch (e) {
     ctx.logger.error({ err: e, recommendationId: action.value }, "click failed");
     await client.chat
