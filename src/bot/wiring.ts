@@ -1,0 +1,94 @@
+/**
+ * Adapters from the real core services to the narrow BotServices parts (for the lead's wiring):
+ * the model registry, the control service and the experiment report.
+ */
+import type { ControlService } from "../core/control/service.js";
+import type { ExperimentReport as CoreExperimentReport } from "../core/models/experiment-report.js";
+import type { ModelRecord } from "../core/models/model-repository.js";
+import type { ModelRegistry } from "../core/models/registry.js";
+import type { ControlOps, ExperimentReport, ModelRegistryOps, ModelSummary } from "./services.js";
+
+function metric(m: Record<string, unknown>, ...keys: string[]): number | null {
+  for (const k of keys) {
+    const v = m[k];
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+export function modelSummary(m: ModelRecord): ModelSummary {
+  return {
+    id: m.id,
+    name: m.name,
+    version: m.version,
+    status: m.status,
+    contractVersion: m.contractVersion,
+    sizeBytes: m.sizeBytes,
+    sha256: m.sha256,
+    createdAt: m.createdAt,
+    addedBy: m.addedBy,
+    metrics: {
+      auc: metric(m.metrics, "auc", "test_auc"),
+      brier: metric(m.metrics, "brier", "test_brier"),
+      n: metric(m.metrics, "n", "test_n"),
+    },
+  };
+}
+
+export function registryOps(registry: ModelRegistry): ModelRegistryOps {
+  return {
+    list: async () => (await registry.list()).map(modelSummary),
+    show: async (ref) => modelSummary(await registry.show(ref)),
+    promote: async (ref, actor) => modelSummary((await registry.promote(ref, actor)).champion),
+    reject: async (ref, actor, reason) => modelSummary(await registry.reject(ref, actor, reason)),
+    rollback: async (actor) => modelSummary((await registry.rollback(actor)).champion),
+    addFromBytes: async ({ name, bytes, actor }) =>
+      modelSummary((await registry.add({ bytes, name, addedBy: actor })).model),
+  };
+}
+
+export function controlOps(control: ControlService): ControlOps {
+  const state = async () => {
+    const [pause, mode] = await Promise.all([control.pauseStatus(), control.mode()]);
+    return { paused: pause.paused, pausedReason: pause.reason, pausedBy: pause.by, mode: mode.mode };
+  };
+  return {
+    state,
+    async pause(actor, reason) {
+      await control.pause(actor, reason);
+      return state();
+    },
+    async resume(actor) {
+      await control.resume(actor);
+      return state();
+    },
+    async setMode(mode, actor) {
+      await control.setMode(mode, actor);
+      return state();
+    },
+  };
+}
+
+/** The experiment report in the bot's shape, with a one-line verdict. */
+export function experimentsView(r: CoreExperimentReport, now: number): ExperimentReport {
+  const rows = r.models.map((m) => ({
+    model: m.version === null ? m.name : `${m.name} v${m.version}`,
+    status: m.status as ExperimentReport["rows"][number]["status"],
+    auc: Number.isFinite(m.auc) ? m.auc : null,
+    brier: Number.isFinite(m.brier) ? m.brier : null,
+    n: m.n,
+  }));
+  const champion = rows.find((x) => x.status === "champion");
+  const better = rows.filter(
+    (x) => x !== champion && champion?.auc != null && x.auc != null && x.auc > champion.auc && x.n > 0,
+  );
+  const summary =
+    r.labelled === 0
+      ? "no labelled predictions yet: outcomes are labelled after each prediction's horizon"
+      : !champion
+        ? `${r.labelled} labelled predictions; no champion model`
+        : better.length > 0
+          ? `${better.map((b) => b.model).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${champion.model} on AUC (${better[0].auc?.toFixed(3)} vs ${champion.auc?.toFixed(3)}, ${r.labelled} labelled)`
+          : `the champion ${champion.model} leads (AUC ${champion.auc?.toFixed(3) ?? "n/a"}, ${r.labelled} labelled)`;
+  return { generatedAt: now, rows, summary };
+}
