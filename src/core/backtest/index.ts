@@ -3,7 +3,6 @@ export * from "./fleet.js";
 export * from "./grid.js";
 export * from "./model.js";
 export * from "./oracle.js";
-export * from "./prices.js";
 export * from "./risk.js";
 export * from "./run.js";
 export * from "./spotwise.js";

@@ -1,0 +1,144 @@
+/**
+ * `spotwise backtest`: replays real spot price history hour by hour and compares the spotwise policy with
+ * stay, on-demand, greedy, AutoSpotting, Karpenter and the hindsight oracle (semantics: docs/backtest.md).
+ */
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../../adapters/tables/index.js";
+import { loadConfig } from "../../config/load.js";
+import { parseFleetCsv } from "../../core/backtest/fleet.js";
+import { advisorRiskScorer } from "../../core/backtest/risk.js";
+import { type BacktestReport, POLICY_NAMES, type PolicyName, runBacktest } from "../../core/backtest/run.js";
+import { CodedError } from "../../core/errors.js";
+import { parsePriceFile } from "../../core/market/import.js";
+import { parseAdvisorCsv, parseCatalogCsv, parseOnDemandCsv } from "../../core/market/tables.js";
+import type { PriceRecord } from "../../core/types.js";
+import { CliExit, type CliIo } from "../io.js";
+
+interface BacktestOptions {
+  prices: string[];
+  initial?: string;
+  ondemand?: string;
+  advisor?: string;
+  catalog?: string;
+  fleet?: string;
+  policy: string;
+  json?: boolean;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw new CodedError("invalid_input", `cannot read the ${what} file ${path} (${code}): check the path`);
+  }
+}
+
+async function readPrices(paths: string[]): Promise<PriceRecord[]> {
+  const out: PriceRecord[] = [];
+  for (const p of paths) {
+    for (const r of parsePriceFile(await readText(p, "price"), p).records) out.push(r);
+  }
+  return out;
+}
+
+export function parsePolicies(spec: string): PolicyName[] {
+  if (spec.trim() === "all") return [...POLICY_NAMES];
+  const names = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !(POLICY_NAMES as readonly string[]).includes(n));
+  if (bad.length > 0 || names.length === 0) {
+    throw new CliExit(
+      2,
+      `spotwise backtest: unknown policy ${bad.join(", ") || "(none)"}: use all or a comma list of ${POLICY_NAMES.join(", ")}`,
+    );
+  }
+  return [...new Set(names)] as PolicyName[];
+}
+
+export function formatTable(report: BacktestReport): string {
+  const head = ["policy", "total USD", "vs on-demand", "vs stay", "oracle capture", "switches", "per inst-week"];
+  const rows = report.results.map((r) => [
+    r.policy,
+    r.total_cost_usd.toFixed(2),
+    `${r.savings_vs_ondemand_pct.toFixed(2)}%`,
+    `${r.savings_vs_stay_pct.toFixed(2)}%`,
+    `${r.oracle_capture_pct.toFixed(2)}%`,
+    String(r.switches),
+    r.switches_per_instance_week.toFixed(4),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const d = report.detail;
+  return [
+    `${report.hours} hours from ${d.start}, ${report.instances} instances` +
+      (d.skipped.length > 0
+        ? ` (${d.skipped.length} skipped: ${d.skipped[0].reason}${d.skipped.length > 1 ? ", ..." : ""})`
+        : ""),
+    `spotwise risk input: ${d.risk}`,
+    "",
+    line(head),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command("backtest")
+    .description("Replay spot price history and compare spotwise with stay, on-demand, other tools and the oracle")
+    .requiredOption(
+      "--prices <file...>",
+      "price history: CSV of ../shared/data or aws ec2 describe-spot-price-history JSON",
+    )
+    .option("--initial <file>", "records in effect before the window (otherwise the replay starts 48 h in)")
+    .option("--ondemand <file>", "on-demand price CSV (default: bundled data/ondemand.csv)")
+    .option("--advisor <file>", "Spot Advisor CSV (default: bundled 2021 snapshot data/advisor.csv)")
+    .option("--catalog <file>", "instance type catalog CSV (default: bundled data/instance-types.csv)")
+    .option(
+      "--fleet <file>",
+      "fleet CSV instance_id,region,az,instance_type (default: one per type with an on-demand price)",
+    )
+    .option("--policy <names>", `all, or a comma list of ${POLICY_NAMES.join(",")}`, "all")
+    .option("--json", "print the results as JSON")
+    .action(async (opts: BacktestOptions) => {
+      const policies = parsePolicies(opts.policy);
+      const settings = loadConfig(io.env).file.policy;
+      const [prices, initial, onDemand, advisor, catalog, fleet] = await Promise.all([
+        readPrices(opts.prices),
+        opts.initial ? readPrices([opts.initial]) : Promise.resolve(undefined),
+        opts.ondemand
+          ? readText(opts.ondemand, "on-demand").then((t) => parseOnDemandCsv(t, opts.ondemand))
+          : loadOnDemand(),
+        opts.advisor
+          ? readText(opts.advisor, "advisor").then((t) => parseAdvisorCsv(t, opts.advisor))
+          : loadAdvisor(bundledPath(BUNDLED.advisor2021)),
+        opts.catalog ? readText(opts.catalog, "catalog").then((t) => parseCatalogCsv(t, opts.catalog)) : loadCatalog(),
+        opts.fleet
+          ? readText(opts.fleet, "fleet").then((t) => parseFleetCsv(t, opts.fleet!))
+          : Promise.resolve(undefined),
+      ]);
+      const riskScorer = advisorRiskScorer(advisor, opts.advisor ?? "bundled 2021 snapshot data/advisor.csv");
+      const report = await runBacktest({
+        prices,
+        initial,
+        onDemand,
+        advisor,
+        catalog,
+        fleet,
+        policies,
+        settings,
+        riskScorer,
+      });
+      if (opts.json) {
+        io.stdout(
+          JSON.stringify({ hours: report.hours, instances: report.instances, results: report.results }, null, 2),
+        );
+      } else {
+        io.stdout(formatTable(report));
+      }
+    });
+}
