@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
+import * as backtest from "./backtest.js";
 import * as config from "./config.js";
 import * as experiments from "./experiments.js";
 import * as migrate from "./migrate.js";
@@ -16,4 +17,4 @@ export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const commandModules: CommandModule[] = [migrate, config, prices, models, experiments, riskEval, switchCmd];
+export const commandModules: CommandModule[] = [backtest, migrate, config, prices, models, experiments, riskEval, switchCmd];
