@@ -87,12 +87,15 @@ export class SagaRun {
       if (isCodedError(e, "conflict")) throw new SagaLost(e.message);
       throw e;
     }
-    if (this.saga.active) {
-      const key = leaseKey(this.saga.accountId, this.saga.instanceId);
-      const ok = await this.deps.leases.renew(key, this.saga.id, this.deps.settings.leaseTtlMs);
-      if (!ok && !(await this.deps.leases.acquire(key, this.saga.id, this.deps.settings.leaseTtlMs))) {
-        throw new SagaLost(`lease ${key} is held by ${await this.deps.leases.holder(key)}`);
-      }
+    if (this.saga.active) await this.keepLease();
+  }
+
+  /** Renews the per-instance lease (after every save and every poll); SagaLost when another owner took it. */
+  async keepLease(): Promise<void> {
+    const key = leaseKey(this.saga.accountId, this.saga.instanceId);
+    const ok = await this.deps.leases.renew(key, this.saga.id, this.deps.settings.leaseTtlMs);
+    if (!ok && !(await this.deps.leases.acquire(key, this.saga.id, this.deps.settings.leaseTtlMs))) {
+      throw new SagaLost(`lease ${key} is held by ${await this.deps.leases.holder(key)}`);
     }
   }
 
@@ -188,6 +191,7 @@ export class SagaRun {
       await this.deps.clock.sleep(
         Math.min(this.deps.settings.pollIntervalMs, Math.max(1, this.remaining(phase, deadlineMs))),
       );
+      await this.keepLease();
     }
   }
 }
