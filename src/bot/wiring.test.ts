@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { ControlService } from "../core/control/service.js";
 import { MemoryControlStore } from "../core/control/store.js";
 import { CodedError } from "../core/errors.js";
+import { HealthService, MemoryHealthStore } from "../core/health/health.js";
 import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import type { ModelSummary as CoreSummary } from "../core/models/validate.js";
 import { MemoryAuditLog } from "../core/ports/audit.js";
 import { ManualClock } from "../core/ports/clock.js";
-import { controlOps, experimentsView, registryOps } from "./wiring.js";
+import { controlOps, experimentsView, healthOps, registryOps } from "./wiring.js";
 
 describe("wiring the real core services into BotServices", () => {
   it("registryOps: add (validated), list, show, promote, rollback, reject", async () => {
@@ -91,5 +92,28 @@ describe("wiring the real core services into BotServices", () => {
     );
     expect(view.summary).toBe("new v1 beats the champion old v1 on AUC (0.800 vs 0.700, 500 labelled)");
     expect(view.rows.map((r) => r.model)).toEqual(["old v1", "new v1"]);
+  });
+
+  it("healthOps: the 8 components, AWS per account, unknown when never reported", async () => {
+    const clock = new ManualClock(1_000_000);
+    const health = new HealthService(new MemoryHealthStore(), clock);
+    await health.ok("database");
+    await health.ok("aws:123456789012");
+    clock.advance(60_000);
+    await health.fail("aws:210987654321", "AccessDenied on sts:AssumeRole");
+    const c = await healthOps(health).components();
+    expect(c.map((x) => `${x.label}=${x.status}`)).toEqual([
+      "database=ok",
+      "redis=unknown",
+      "aws 123456789012=ok",
+      "aws 210987654321=down",
+      "scraper=unknown",
+      "model=unknown",
+      "scheduler=unknown",
+      "slack=unknown",
+      "circuit breakers=unknown",
+    ]);
+    expect(c[0].lastOkAt).toBe(1_000_000);
+    expect(c[3].detail).toBe("AccessDenied on sts:AssumeRole");
   });
 });

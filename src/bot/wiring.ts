@@ -3,10 +3,18 @@
  * the model registry, the control service and the experiment report.
  */
 import type { ControlService } from "../core/control/service.js";
+import type { HealthService } from "../core/health/health.js";
 import type { ExperimentReport as CoreExperimentReport } from "../core/models/experiment-report.js";
 import type { ModelRecord } from "../core/models/model-repository.js";
 import type { ModelRegistry } from "../core/models/registry.js";
-import type { ControlOps, ExperimentReport, ModelRegistryOps, ModelSummary } from "./services.js";
+import type {
+  ComponentName,
+  ComponentStatus,
+  ControlOps,
+  ExperimentReport,
+  ModelRegistryOps,
+  ModelSummary,
+} from "./services.js";
 
 function metric(m: Record<string, unknown>, ...keys: string[]): number | null {
   for (const k of keys) {
@@ -91,4 +99,22 @@ export function experimentsView(r: CoreExperimentReport, now: number): Experimen
           ? `${better.map((b) => b.model).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${champion.model} on AUC (${better[0].auc?.toFixed(3)} vs ${champion.auc?.toFixed(3)}, ${r.labelled} labelled)`
           : `the champion ${champion.model} leads (AUC ${champion.auc?.toFixed(3) ?? "n/a"}, ${r.labelled} labelled)`;
   return { generatedAt: now, rows, summary };
+}
+
+/** The health report ("aws:<id>" rows per account) as the 8 components of `/spot status`. */
+export function healthOps(health: HealthService): { components(): Promise<ComponentStatus[]> } {
+  return {
+    async components() {
+      return (await health.report()).map((h) => {
+        const [base, account] = h.component.split(":");
+        return {
+          component: base as ComponentName,
+          label: account ? `${base} ${account}` : base.replace("-", " "),
+          status: h.status,
+          lastOkAt: h.lastOkAt,
+          detail: h.detail ?? undefined,
+        };
+      });
+    },
+  };
 }
