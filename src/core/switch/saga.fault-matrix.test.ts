@@ -2,15 +2,21 @@
  * The fault matrix: every step × {throttling (once and persistent), InsufficientInstanceCapacity, deadline
  * exceeded, process crash then resume}. After each run (and after every restart) the invariants must hold.
  */
-import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendLabel, testDatabase } from "../../../test/support/services.js";
+import { DbAuditLog } from "../../adapters/db/audit-repo.js";
+import { DbControlStore } from "../../adapters/db/control-repo.js";
+import type { Database } from "../../adapters/db/orm.js";
+import { DbSagaStore } from "../../adapters/db/saga-repo.js";
 import { SimCloud, type SimOperation } from "../../adapters/sim/cloud.js";
 import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
-import { MemoryControlStore } from "../control/store.js";
-import { MemoryAuditLog as AuditImpl, type MemoryAuditLog } from "../ports/audit.js";
+import { type ControlStore, MemoryControlStore } from "../control/store.js";
+import { type AuditLog, MemoryAuditLog } from "../ports/audit.js";
 import { ManualClock } from "../ports/clock.js";
 import { MemorySagaStore } from "./memory-store.js";
-import type { SagaOutcome, StepName, SwitchRequest } from "./types.js";
+import type { SagaOutcome, SagaStore, StepName, SwitchRequest } from "./types.js";
 
 type Fault = "throttling-once" | "throttling" | "capacity" | "deadline" | "crash";
 
@@ -27,16 +33,24 @@ const STEPS: Array<{ step: StepName; op: SimOperation; stall?: "images" | "statu
 ];
 const FAULTS: Fault[] = ["throttling-once", "throttling", "capacity", "deadline", "crash"];
 
-function world() {
+interface Stores {
+  store: SagaStore;
+  controlStore: ControlStore;
+  audit: AuditLog;
+}
+
+const memoryStores = (clock: ManualClock): Stores => ({
+  store: new MemorySagaStore(() => clock.now()),
+  controlStore: new MemoryControlStore(),
+  audit: new MemoryAuditLog(),
+});
+
+function world(makeStores: (clock: ManualClock) => Stores) {
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
   const cloud = new SimCloud({ clock });
   const [old] = seedSimFleet(cloud);
   const seeded = new Set([...cloud.instances.keys()]);
-  const stores = {
-    store: new MemorySagaStore(() => clock.now()),
-    controlStore: new MemoryControlStore(),
-    audit: new AuditImpl(),
-  };
+  const stores = makeStores(clock);
   const req: SwitchRequest = {
     instanceId: old!.instanceId,
     accountId: "sim",
@@ -47,7 +61,7 @@ function world() {
     ],
     requestedBy: "slack:U1",
     approval: {
-      recommendationId: "0d6f3c1e-9c55-4a43-9d57-7a2c1b3f0002",
+      recommendationId: randomUUID(),
       approvedBy: "slack:U1",
       approvedAt: clock.now(),
       expiresAt: clock.now() + 3600_000,
@@ -103,7 +117,7 @@ async function assertInvariants(w: World, h: ReturnType<typeof simRunner>, label
 }
 
 async function assertAuditComplete(w: World, sagaId: string, label: string) {
-  const events = (w.stores.audit as MemoryAuditLog).events.filter((e) => e.detail?.sagaId === sagaId);
+  const events = (await w.stores.audit.list({ limit: 100_000 })).filter((e) => e.detail?.sagaId === sagaId);
   const actions = events.map((e) => e.action);
   expect(actions, label).toContain("switch.started");
   expect(actions.includes("switch.done") || actions.includes("switch.rolled_back"), `${label}: final event`).toBe(true);
@@ -145,64 +159,85 @@ function inject(w: World, op: SimOperation, stall: string | undefined, fault: Fa
   }
 }
 
+async function runCase(
+  step: StepName,
+  op: SimOperation,
+  stall: string | undefined,
+  fault: Fault,
+  makeStores: (clock: ManualClock) => Stores,
+) {
+  const w = world(makeStores);
+  const make = () => simRunner({ cloud: w.cloud, ...w.stores, settings: { healthCheckUrl: "http://x/health" } });
+  const h = make();
+  const crashed = inject(w, op, stall, fault);
+  const started = h.runner.start(w.req);
+  let outcome: SagaOutcome | "crash";
+  if (crashed) outcome = await Promise.race([crashed.then(() => "crash" as const), started]);
+  else outcome = await started;
+
+  let final: SagaOutcome | undefined = outcome === "crash" ? undefined : outcome;
+  // restart the process (a new runner over the same stores) until nothing is in flight
+  for (let restart = 0; restart < 3 && (outcome === "crash" || (await w.stores.store.listActive()).length); restart++) {
+    const h2 = make();
+    await assertInvariants(w, h2, `${step}×${fault} before restart ${restart}`);
+    const resumed = await h2.runner.resumeAll();
+    if (resumed.length) final = resumed.at(-1);
+    outcome = resumed.at(-1) ?? outcome;
+  }
+  expect(await w.stores.store.listActive(), "nothing left in flight").toEqual([]);
+  const imageCallsBeforeRetry = w.cloud.callsOf("createImage").length;
+  // the caller retries (Slack redelivery, a second click): never a second switch
+  const retry = await make().runner.start(w.req);
+  if (final?.sagaId || outcome === "crash") {
+    if (final === undefined) final = retry;
+    else expect(retry.state).toBe("duplicate");
+  }
+  await assertInvariants(w, h, `${step}×${fault}`);
+
+  if (step === "preflight" && fault !== "throttling-once" && fault !== "crash") {
+    expect(final?.state).toBe("refused");
+    expect(imageCallsBeforeRetry).toBe(0);
+    return;
+  }
+  const sagaId = final?.sagaId ?? (await w.stores.store.findByRecommendation(w.req.approval!.recommendationId!))!.id;
+  const saga = (await w.stores.store.get(sagaId))!;
+  expect(["done", "rolled_back"]).toContain(saga.state);
+  await assertAuditComplete(w, sagaId, `${step}×${fault}`);
+  if (fault === "throttling-once" || fault === "crash") {
+    // a transient fault or a restart never changes the result
+    expect(saga.state, saga.error).toBe("done");
+  }
+  if (saga.state === "rolled_back") {
+    expect(saga.error, "rollback records why").toBeTruthy();
+    expect(w.cloud.stateOf(w.cloud.instances.get(w.old.instanceId)!)).toBe("running");
+  }
+  // exactly one launch token per target index was ever used: a retry never launched twice
+  const launched = [...w.cloud.instances.values()].filter((i) => i.tags["spotwise:saga-id"] === sagaId);
+  expect(launched.length).toBeLessThanOrEqual(1);
+}
+
 describe("switch saga fault matrix", () => {
   for (const { step, op, stall } of STEPS) {
     for (const fault of FAULTS) {
-      it(`${step} × ${fault}`, async () => {
-        const w = world();
-        const make = () => simRunner({ cloud: w.cloud, ...w.stores, settings: { healthCheckUrl: "http://x/health" } });
-        const h = make();
-        const crashed = inject(w, op, stall, fault);
-        const started = h.runner.start(w.req);
-        let outcome: SagaOutcome | "crash";
-        if (crashed) outcome = await Promise.race([crashed.then(() => "crash" as const), started]);
-        else outcome = await started;
-
-        let final: SagaOutcome | undefined = outcome === "crash" ? undefined : outcome;
-        // restart the process (a new runner over the same stores) until nothing is in flight
-        for (
-          let restart = 0;
-          restart < 3 && (outcome === "crash" || (await w.stores.store.listActive()).length);
-          restart++
-        ) {
-          const h2 = make();
-          await assertInvariants(w, h2, `${step}×${fault} before restart ${restart}`);
-          const resumed = await h2.runner.resumeAll();
-          if (resumed.length) final = resumed.at(-1);
-          outcome = resumed.at(-1) ?? outcome;
-        }
-        expect(await w.stores.store.listActive(), "nothing left in flight").toEqual([]);
-        const imageCallsBeforeRetry = w.cloud.callsOf("createImage").length;
-        // the caller retries (Slack redelivery, a second click): never a second switch
-        const retry = await make().runner.start(w.req);
-        if (final?.sagaId || outcome === "crash") {
-          if (final === undefined) final = retry;
-          else expect(retry.state).toBe("duplicate");
-        }
-        await assertInvariants(w, h, `${step}×${fault}`);
-
-        if (step === "preflight" && fault !== "throttling-once" && fault !== "crash") {
-          expect(final?.state).toBe("refused");
-          expect(imageCallsBeforeRetry).toBe(0);
-          return;
-        }
-        const sagaId =
-          final?.sagaId ?? (await w.stores.store.findByRecommendation(w.req.approval!.recommendationId!))!.id;
-        const saga = (await w.stores.store.get(sagaId))!;
-        expect(["done", "rolled_back"]).toContain(saga.state);
-        await assertAuditComplete(w, sagaId, `${step}×${fault}`);
-        if (fault === "throttling-once" || fault === "crash") {
-          // a transient fault or a restart never changes the result
-          expect(saga.state, saga.error).toBe("done");
-        }
-        if (saga.state === "rolled_back") {
-          expect(saga.error, "rollback records why").toBeTruthy();
-          expect(w.cloud.stateOf(w.cloud.instances.get(w.old.instanceId)!)).toBe("running");
-        }
-        // exactly one launch token per target index was ever used: a retry never launched twice
-        const launched = [...w.cloud.instances.values()].filter((i) => i.tags["spotwise:saga-id"] === sagaId);
-        expect(launched.length).toBeLessThanOrEqual(1);
-      });
+      it(`${step} × ${fault}`, () => runCase(step, op, stall, fault, memoryStores));
     }
+  }
+});
+
+describe(`crash then resume with the database (${backendLabel()})`, () => {
+  let db: Database & { dispose(): Promise<void> };
+  beforeAll(async () => {
+    db = await testDatabase();
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+  const dbStores = (): Stores => ({
+    store: new DbSagaStore(db),
+    controlStore: new DbControlStore(db),
+    audit: new DbAuditLog(db),
+  });
+  for (const { step, op, stall } of STEPS) {
+    it(`${step} × crash`, () => runCase(step, op, stall, "crash", dbStores));
   }
 });
