@@ -148,6 +148,33 @@ describe("switch saga on the simulated cloud", () => {
     expect(replacement.terminatedAt).toBeDefined();
   });
 
+  it("rolls back instead of resuming a saga that had not launched when the fleet was paused meanwhile", async () => {
+    const { cloud, h, old, req } = setup();
+    const crashed = cloud.crashAfter("createImage");
+    void h.runner.start(req);
+    await crashed;
+    await h.control.pause("slack:U7", "incident");
+    const [out] = await h.runner.resumeAll();
+    expect(out).toMatchObject({ state: "rolled_back", code: "paused" });
+    expect(out!.reason).toMatch(/not resumed after the restart: switching is paused by slack:U7/);
+    expect(cloud.callsOf("runInstances")).toHaveLength(0);
+    expect(cloud.stateOf(cloud.instances.get(old.instanceId)!)).toBe("running");
+    expect((await h.control.breaker("sim")).consecutiveFailures).toBe(0);
+    // the image is left tagged for the cleanup job
+    expect([...cloud.images.values()].map((i) => i.tags["spotwise:saga-id"])).toEqual([out!.sagaId]);
+  });
+
+  it("rolls back a not-yet-launched saga whose approval expired while the process was down", async () => {
+    const { cloud, clock, h, req } = setup();
+    const crashed = cloud.crashAfter("createImage");
+    void h.runner.start(req);
+    await crashed;
+    clock.advance(2 * 3600_000);
+    const [out] = await h.runner.resumeAll();
+    expect(out).toMatchObject({ state: "rolled_back", code: "approval_expired" });
+    expect(cloud.callsOf("runInstances")).toHaveLength(0);
+  });
+
   it("opens the breaker after N consecutive failures and cleans images after retention", async () => {
     const { cloud, h, req, clock } = setup();
     cloud.newInstancesUnhealthy = true;

@@ -196,7 +196,26 @@ export class SwitchSagaRunner {
       await run.audit("switch.step", { step: step.step, status: "failed", error, interrupted: true });
     }
     await run.notify("preflight", "info", `Resuming switch ${saga.id.slice(0, 8)} from ${saga.state}`);
-    return this.drive(run);
+    return this.drive(run, await this.stopBeforeLaunch(saga));
+  }
+
+  /**
+   * A saga that had not launched its replacement yet when the process stopped is rolled back instead of resumed
+   * when the world changed meanwhile: mode now shadow, paused, breaker open, or the approval expired.
+   * Once a replacement may exist, finishing is the safer way out.
+   */
+  private async stopBeforeLaunch(saga: SagaRecord): Promise<CodedError | undefined> {
+    if (saga.state !== "imaging") return undefined;
+    const gate = await this.deps.control.gate(saga.accountId);
+    if (!gate.ok) return new CodedError(gate.code, `not resumed after the restart: ${gate.reason}`);
+    const approval = saga.context.approval;
+    if (approval && approval.expiresAt <= this.deps.clock.now()) {
+      return new CodedError(
+        "approval_expired",
+        `not resumed after the restart: the approval by ${approval.approvedBy} expired at ${new Date(approval.expiresAt).toISOString()}`,
+      );
+    }
+    return undefined;
   }
 
   /** Deregisters images (and deletes their snapshots) of finished switches older than the retention period. */
@@ -247,9 +266,10 @@ export class SwitchSagaRunner {
   }
 
   /** Drives the saga from its persisted state to a final one. */
-  private async drive(run: SagaRun): Promise<SagaOutcome> {
+  private async drive(run: SagaRun, stop?: CodedError): Promise<SagaOutcome> {
     try {
       try {
+        if (stop) throw stop;
         await this.forward(run);
       } catch (e) {
         if (e instanceof SagaLost) throw e;
@@ -313,7 +333,11 @@ export class SwitchSagaRunner {
     const code = run.saga.context.rollbackCode ?? "internal";
     await run.save({ state: "rolled_back", active: false, finishedAt: run.now(), error: reason });
     await this.deps.leases.release(leaseKey(run.saga.accountId, run.saga.instanceId), run.id);
-    const breaker = await this.deps.control.recordFailure(run.saga.accountId, reason);
+    // a stop by the operator's controls is not a failure of the account: it does not count towards the breaker
+    const controlled = ["paused", "shadow_mode", "circuit_open", "approval_expired"].includes(code);
+    const breaker = controlled
+      ? await this.deps.control.breaker(run.saga.accountId)
+      : await this.deps.control.recordFailure(run.saga.accountId, reason);
     await run.audit("switch.rolled_back", { reason, code, breaker: breaker.state });
     await run.notify("rollback", "ok", `Rolled back; ${run.saga.instanceId} keeps running. Why: ${reason}`);
     return { state: "rolled_back", sagaId: run.id, instanceId: run.saga.instanceId, code, reason };
