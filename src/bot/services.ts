@@ -10,7 +10,7 @@ import type { EpochMs, Mode } from "../core/types.js";
 export interface SwitchProgress {
   /** "image", "launch", "wait-healthy", "associate-address", "terminate-old", "rollback" … */
   step: string;
-  status: "started" | "ok" | "failed" | "skipped";
+  status: "started" | "ok" | "failed" | "skipped" | "info";
   detail?: string;
 }
 

@@ -3,10 +3,14 @@
  * the model registry, the control service and the experiment report.
  */
 import type { ControlService } from "../core/control/service.js";
+import { CodedError, type ErrorCode } from "../core/errors.js";
 import type { HealthService } from "../core/health/health.js";
 import type { ExperimentReport as CoreExperimentReport } from "../core/models/experiment-report.js";
 import type { ModelRecord } from "../core/models/model-repository.js";
 import type { ModelRegistry } from "../core/models/registry.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { RecommendationService } from "../core/recommendations/service.js";
+import type { SwitchSagaRunner } from "../core/switch/saga.js";
 import type {
   ComponentName,
   ComponentStatus,
@@ -14,6 +18,7 @@ import type {
   ExperimentReport,
   ModelRegistryOps,
   ModelSummary,
+  StartSwitch,
 } from "./services.js";
 
 function metric(m: Record<string, unknown>, ...keys: string[]): number | null {
@@ -116,5 +121,55 @@ export function healthOps(health: HealthService): { components(): Promise<Compon
         };
       });
     },
+  };
+}
+
+const ERROR_CODES: readonly ErrorCode[] = ["paused", "shadow_mode", "circuit_open", "budget_exhausted", "lease_held"];
+
+/**
+ * startSwitch on the saga runner: the recommendation's target and alternatives become the switch request,
+ * steps are forwarded as progress, refusals (and a saga already running) are thrown as CodedError so the
+ * bot answers with the reason.
+ */
+export function startSwitchWith(deps: {
+  runner: SwitchSagaRunner;
+  recommendations: RecommendationService;
+  clock: Clock;
+}): StartSwitch {
+  return async (recommendationId, approver, onProgress) => {
+    const rec = await deps.recommendations.get(recommendationId);
+    if (!rec?.decision.to) throw new CodedError("not_found", `recommendation ${recommendationId} has no target pool`);
+    const outcome = await deps.runner.start(
+      {
+        instanceId: rec.instanceId,
+        accountId: rec.accountId,
+        region: rec.region,
+        targets: [rec.decision.to, ...rec.decision.alternatives],
+        requestedBy: `slack:${approver}`,
+        approval: {
+          recommendationId,
+          approvedBy: rec.resolvedBy ?? approver,
+          approvedAt: rec.resolvedAt ?? deps.clock.now(),
+          expiresAt: rec.expiresAt,
+        },
+      },
+      async (step, status, text) => {
+        try {
+          await onProgress({ step: step.replaceAll("_", " "), status, detail: text });
+        } catch {
+          // Progress must not throw into the saga (ProgressFn contract); the bot logs its own failures.
+        }
+      },
+    );
+    switch (outcome.state) {
+      case "done":
+        return { status: "done", executionId: outcome.sagaId, newInstanceId: outcome.newInstanceId };
+      case "rolled_back":
+        return { status: "rolled_back", executionId: outcome.sagaId, reason: outcome.reason };
+      default: {
+        const code = ERROR_CODES.find((c) => c === outcome.code) ?? "conflict";
+        throw new CodedError(code, outcome.reason ?? `switch ${outcome.state}`, { state: outcome.state });
+      }
+    }
   };
 }

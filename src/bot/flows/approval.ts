@@ -101,7 +101,8 @@ export class ApprovalFlow {
     let outcome: SwitchOutcome;
     try {
       outcome = await this.ctx.services.startSwitch(rec.id, approver, async (p: SwitchProgress) => {
-        await slack.progress(ref, progressLine(p));
+        // The status line on the message follows every step; the thread gets each step's result.
+        if (p.status !== "started") await slack.progress(ref, progressLine(p));
         await slack.update(ref, msg, { status: `${approvedBy} · ${p.step}: ${p.status}` });
       });
     } catch (e) {
@@ -192,6 +193,7 @@ const STEP_ICON: Record<SwitchProgress["status"], string> = {
   ok: ":white_check_mark:",
   failed: ":x:",
   skipped: ":fast_forward:",
+  info: ":information_source:",
 };
 
 export function progressLine(p: SwitchProgress): string {

@@ -31,6 +31,8 @@ export interface HarnessOptions {
   kv?: { idempotency: IdempotencyStore; cache: CacheStore };
   clock?: ManualClock;
   audit?: MemoryAuditLog;
+  /** Replace parts of the fake services with real ones (they get the real recommendation service). */
+  override?: (base: { recs: RecommendationService; clock: ManualClock }) => Partial<BotServices>;
 }
 
 export interface Harness {
@@ -63,6 +65,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     fetchFile: o.fetchFile,
     now: () => clock.now(),
   });
+  Object.assign(services, o.override?.({ recs, clock }) ?? {});
   const config: BotConfig = {
     botToken: "xoxb-test",
     signingSecret: SECRET,

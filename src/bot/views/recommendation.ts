@@ -115,7 +115,8 @@ export function plain(mrkdwn: string): string {
     .replace(/<@([A-Z0-9]+)>/g, "@$1")
     .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, "$1")
     .replace(/<([^|>]+)\|([^>]+)>/g, "$2")
-    .replace(/[*_`]/g, "")
+    .replace(/[*`]/g, "")
+    .replace(/(^|\s)_([^_\n]+)_(?=\s|$|[.,;:])/g, "$1$2")
     .replaceAll("&lt;", "<")
     .replaceAll("&gt;", ">")
     .replaceAll("&amp;", "&");
