@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
-import { MemoryCacheStore, MemoryIdempotencyStore } from "../adapters/kv/memory.js";
 import { CodedError } from "../core/errors.js";
 import { FakeSlack } from "./testing/fake-slack.js";
 import { type Harness, startHarness } from "./testing/harness.js";
+import { replicaKvFactory } from "./testing/kv.js";
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_SNOOZE } from "./views/recommendation.js";
 
 describe("recommendation buttons through the real Bolt receiver", () => {
@@ -195,9 +195,10 @@ describe("approval edge cases", () => {
   });
 
   it("several replicas: the same click delivered to both, and two approvers on two replicas, give one switch", async () => {
-    const kv = { idempotency: new MemoryIdempotencyStore(), cache: new MemoryCacheStore() };
-    const a = await startHarness({ db, slack, kv });
-    const b = await startHarness({ db, slack, kv, clock: a.clock, audit: a.audit });
+    const stores = replicaKvFactory();
+    const [ka, kb] = [stores.replica(), stores.replica()];
+    const a = await startHarness({ db, slack, kv: ka.kv });
+    const b = await startHarness({ db, slack, kv: kb.kv, clock: a.clock, audit: a.audit });
     try {
       const one = await a.recommend();
       await Promise.all([
@@ -216,6 +217,8 @@ describe("approval edge cases", () => {
     } finally {
       await a.stop();
       await b.stop();
+      await ka.close();
+      await kb.close();
     }
   });
 
