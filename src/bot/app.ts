@@ -3,9 +3,11 @@ import { App } from "@slack/bolt";
 import { SlackRequestVerifier } from "../adapters/slack/verify.js";
 import { boltLogger } from "./bolt-logger.js";
 import { type BotContext, type BotDeps, createContext } from "./context.js";
+import { ApprovalFlow } from "./flows/approval.js";
 import * as actions from "./listeners/actions/index.js";
 import * as commands from "./listeners/commands/index.js";
 import * as events from "./listeners/events/index.js";
+import * as views from "./listeners/views/index.js";
 import { VerifyingReceiver } from "./receiver.js";
 
 export interface BotApp {
@@ -48,9 +50,11 @@ export function createBotApp(deps: BotDeps): BotApp {
     app = new App({ ...common, receiver });
   }
   const ctx = createContext(deps, app.client);
-  actions.register(app, ctx);
+  const flow = new ApprovalFlow(ctx);
+  actions.register(app, ctx, flow);
   commands.register(app, ctx);
   events.register(app, ctx);
+  views.register(app, ctx, flow);
   app.error(async (e) => deps.logger.error({ err: e }, "unhandled Slack listener error"));
   return {
     app,

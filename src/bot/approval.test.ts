@@ -3,9 +3,11 @@ import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { CodedError } from "../core/errors.js";
 import { FakeSlack } from "./testing/fake-slack.js";
-import { type Harness, startHarness } from "./testing/harness.js";
+import { type Harness, SECRET, startHarness } from "./testing/harness.js";
 import { replicaKvFactory } from "./testing/kv.js";
+import { interactionBody, postSigned, viewSubmissionPayload } from "./testing/signed.js";
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_SNOOZE } from "./views/recommendation.js";
+import { REASON_BLOCK, REASON_INPUT, REJECT_VIEW } from "./views/reject-modal.js";
 
 describe("recommendation buttons through the real Bolt receiver", () => {
   let db: Database & { dispose(): Promise<void> };
@@ -48,7 +50,7 @@ describe("recommendation buttons through the real Bolt receiver", () => {
     await h.click(ACTION_APPROVE, a.id, "UGROUPIE", { ref: a.ref });
     await h.click(ACTION_REJECT, b.id, "UGROUPIE", { ref: b.ref });
     await h.bot.idle();
-    await slack.waitFor(() => slack.callsTo("chat.update").length >= 2, "updates");
+    await slack.waitFor(() => slack.callsTo("views.open").length === 1, "reject dialog for a group member");
     expect(h.services.log.switches.map((s) => s.approver)).toEqual(["UGROUPIE"]);
     expect(slack.callsTo("usergroups.users.list")).toHaveLength(1);
     expect(slack.callsTo("usergroups.users.list")[0].params.usergroup).toBe("SAPPROVERS");
@@ -114,15 +116,44 @@ describe("recommendation buttons through the real Bolt receiver", () => {
     expect(h.services.log.switches).toHaveLength(0);
   });
 
-  it("reject: the message says who rejected, and Approve is refused afterwards", async () => {
+  it("reject: asks for a reason in a dialog, then shows who rejected and why; Approve is refused afterwards", async () => {
     const { id, ref } = await h.recommend();
     await h.click(ACTION_REJECT, id, "UAPPROVER", { ref });
-    await slack.waitFor(() => slack.callsTo("chat.update").length === 1, "update");
-    expect(lastUpdateBlocks()).toContain("Rejected by <@UAPPROVER>");
+    await slack.waitFor(() => slack.callsTo("views.open").length === 1, "dialog");
+    const open = slack.callsTo("views.open")[0].params;
+    expect(open.trigger_id).toBe("1.2.3");
+    const view = JSON.parse(String(open.view)) as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe(REJECT_VIEW);
+    expect((await h.recs.get(id))?.status).toBe("pending");
+    const submit = viewSubmissionPayload({
+      view,
+      userId: "UAPPROVER",
+      values: { [REASON_BLOCK]: { [REASON_INPUT]: "batch job until Friday" } },
+      viewId: "VREJ1",
+    });
+    expect((await postSigned(h.port, interactionBody(submit), { secret: SECRET })).status).toBe(200);
+    await h.bot.idle();
+    expect(lastUpdateBlocks()).toContain("Rejected by <@UAPPROVER>: batch job until Friday");
+    expect(
+      h.audit.events.find((e) => e.action === "recommendation.rejected" && e.detail?.recommendationId === id)?.detail,
+    ).toMatchObject({ reason: "batch job until Friday" });
     await h.click(ACTION_APPROVE, id, "UAPPROVER2", { ref });
     await slack.waitFor(() => slack.callsTo("chat.postEphemeral").length === 1, "refusal");
     expect(texts("chat.postEphemeral")[0]).toContain("already rejected by <@UAPPROVER>");
     expect(h.services.log.switches).toHaveLength(0);
+  });
+
+  it("reject: when the dialog cannot open, it rejects at once without a reason", async () => {
+    const { id, ref } = await h.recommend();
+    slack.failures.set("views.open", "expired_trigger_id");
+    try {
+      await h.click(ACTION_REJECT, id, "UAPPROVER", { ref });
+      await h.bot.idle();
+    } finally {
+      slack.failures.clear();
+    }
+    expect(lastUpdateBlocks()).toContain("Rejected by <@UAPPROVER>.");
+    expect((await h.recs.get(id))?.status).toBe("rejected");
   });
 
   it("snooze: 24 h, shown on the message", async () => {

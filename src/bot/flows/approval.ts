@@ -9,7 +9,8 @@ import type { MessageRef } from "../../core/ports/notifier.js";
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
 import type { BotContext } from "../context.js";
 import type { SwitchOutcome, SwitchProgress } from "../services.js";
-import { isoMinute } from "../views/format.js";
+import { esc, isoMinute } from "../views/format.js";
+import { rejectModal } from "../views/reject-modal.js";
 
 export interface Click {
   userId: string;
@@ -17,6 +18,8 @@ export interface Click {
   /** The message the button is on. */
   ref: MessageRef;
   client: WebClient;
+  /** To open a dialog (valid for 3 s after the click). */
+  triggerId?: string;
 }
 
 const SWITCH_CLAIM_MS = 7 * 24 * 3600 * 1000;
@@ -70,10 +73,36 @@ export class ApprovalFlow {
     }
   }
 
-  async reject(click: Click): Promise<void> {
+  /** Reject asks for an optional reason in a dialog; without a dialog (or if it cannot open) it rejects at once. */
+  async askReject(click: Click): Promise<void> {
     if (!(await this.authorizedRecommendation(click, "reject"))) return;
-    const r = await this.ctx.services.recommendations.reject(click.recommendationId, click.userId);
-    if (r.kind === "done" && r.first) return this.update(click.ref, r.rec, `:x: Rejected by <@${click.userId}>.`);
+    if (click.triggerId) {
+      const rec = await this.ctx.services.recommendations.get(click.recommendationId);
+      if (!rec) return this.ephemeral(click, "This recommendation no longer exists.");
+      try {
+        await click.client.views.open({
+          trigger_id: click.triggerId,
+          view: rejectModal(rec.id, click.ref, rec.instanceId),
+        });
+        return;
+      } catch (e) {
+        this.ctx.logger.warn({ err: e }, "reject dialog did not open; rejecting without a reason");
+      }
+    }
+    return this.rejectNow(click);
+  }
+
+  /** The dialog was submitted (the user was checked again: dialogs can outlive a change of approvers). */
+  async reject(click: Click, reason?: string): Promise<void> {
+    if (!(await this.authorizedRecommendation(click, "reject"))) return;
+    return this.rejectNow(click, reason);
+  }
+
+  private async rejectNow(click: Click, reason?: string): Promise<void> {
+    const r = await this.ctx.services.recommendations.reject(click.recommendationId, click.userId, reason);
+    if (r.kind === "done" && r.first) {
+      return this.update(click.ref, r.rec, `:x: Rejected by <@${click.userId}>${reason ? `: ${esc(reason)}` : "."}`);
+    }
     return this.answerVerdict(click, r);
   }
 

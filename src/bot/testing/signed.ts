@@ -97,3 +97,39 @@ export function eventBody(event: Record<string, unknown>, eventId: string): stri
     event,
   });
 }
+
+/** A view_submission of a dialog the bot opened (its views.open params), with text input values. */
+export function viewSubmissionPayload(input: {
+  view: { callback_id?: string; private_metadata?: string };
+  userId: string;
+  values: Record<string, Record<string, string>>;
+  viewId?: string;
+}): Record<string, unknown> {
+  const values = Object.fromEntries(
+    Object.entries(input.values).map(([block, actions]) => [
+      block,
+      Object.fromEntries(Object.entries(actions).map(([a, value]) => [a, { type: "plain_text_input", value }])),
+    ]),
+  );
+  return {
+    type: "view_submission",
+    team: { id: "T1", domain: "acme" },
+    user: { id: input.userId, username: input.userId.toLowerCase(), team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+    trigger_id: "4.5.6",
+    view: {
+      id: input.viewId ?? `V${Date.now()}`,
+      team_id: "T1",
+      type: "modal",
+      callback_id: input.view.callback_id,
+      private_metadata: input.view.private_metadata ?? "",
+      state: { values },
+      hash: "h",
+      blocks: [],
+      title: { type: "plain_text", text: "x" },
+      app_id: "A1",
+      bot_id: "BBOT",
+    },
+  };
+}

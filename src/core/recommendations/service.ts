@@ -143,8 +143,9 @@ export class RecommendationService {
     return this.closedForApproval(after);
   }
 
-  reject(id: string, userId: string): Promise<VerdictResult> {
-    return this.verdict(id, userId, "reject", "rejected", {});
+  /** Rejects; the optional reason goes to the audit trail. */
+  reject(id: string, userId: string, reason?: string): Promise<VerdictResult> {
+    return this.verdict(id, userId, "reject", "rejected", {}, reason);
   }
 
   /** Hides the recommendation, and every new one for the same instance, for 24 h. */
@@ -215,6 +216,7 @@ export class RecommendationService {
     verdict: "reject" | "snooze",
     to: RecommendationStatus,
     patch: { snoozedUntil?: number },
+    reason?: string,
   ): Promise<VerdictResult> {
     const now = this.deps.clock.now();
     const rec = await this.deps.repo.get(id);
@@ -227,6 +229,7 @@ export class RecommendationService {
     if (won) {
       await this.audit(userId, verdict === "reject" ? "recommendation.rejected" : "recommendation.snoozed", after, {
         snoozedUntil: after.snoozedUntil,
+        ...(reason ? { reason } : {}),
       });
       return { kind: "done", rec: after, first: true };
     }

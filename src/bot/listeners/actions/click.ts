@@ -30,7 +30,13 @@ async function handle(
     ctx.logger.info({ key }, "duplicate delivery of a click ignored");
     return;
   }
-  const click: Click = { userId: body.user.id, recommendationId: action.value, ref: { channel, ts }, client };
+  const click: Click = {
+    userId: body.user.id,
+    recommendationId: action.value,
+    ref: { channel, ts },
+    client,
+    triggerId: body.trigger_id,
+  };
   try {
     await ctx.tasks.limited(() => run(click));
   } catch (e) {

@@ -1,13 +1,12 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { BotContext } from "../../context.js";
-import { ApprovalFlow } from "../../flows/approval.js";
+import type { ApprovalFlow } from "../../flows/approval.js";
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_SNOOZE } from "../../views/recommendation.js";
 import { approve } from "./approve.js";
 import { reject } from "./reject.js";
 import { snooze } from "./snooze.js";
 
-export function register(app: App, ctx: BotContext): void {
-  const flow = new ApprovalFlow(ctx);
+export function register(app: App, ctx: BotContext, flow: ApprovalFlow): void {
   app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, approve(ctx, flow));
   app.action<BlockAction<ButtonAction>>(ACTION_REJECT, reject(ctx, flow));
   app.action<BlockAction<ButtonAction>>(ACTION_SNOOZE, snooze(ctx, flow));
