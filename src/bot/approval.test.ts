@@ -253,6 +253,22 @@ describe("approval edge cases", () => {
     }
   });
 
+  it("Slack failing during the switch does not stop it: the outcome is still recorded", async () => {
+    const h = await startHarness({ db, slack });
+    try {
+      const { id, ref } = await h.recommend();
+      slack.failures.set("chat.postMessage", "service_unavailable");
+      slack.failures.set("chat.update", "service_unavailable");
+      await h.click(ACTION_APPROVE, id, "UAPPROVER", { ref });
+      await h.bot.idle();
+      expect(h.services.log.switches).toHaveLength(1);
+      expect((await h.recs.get(id))?.status).toBe("done");
+    } finally {
+      slack.failures.clear();
+      await h.stop();
+    }
+  });
+
   it("a rollback ends the thread with the reason; a refusal by the saga is reported, not swallowed", async () => {
     const h = await startHarness({
       db,

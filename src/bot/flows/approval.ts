@@ -39,8 +39,7 @@ export class ApprovalFlow {
         // The database made this click the winner; the idempotency key also covers a restored or replayed row.
         const claim = await this.ctx.kv.idempotency.claim(`switch:recommendation:${id}`, SWITCH_CLAIM_MS);
         if (!claim.claimed) return;
-        const who = r.approvers.map((u) => `<@${u}>`).join(" and ");
-        await this.update(click.ref, r.rec, `:white_check_mark: Approved by ${who} · switching…`);
+        // Started before anything else can fail: an approval must never be left without its switch.
         this.ctx.tasks.run(`switch ${id}`, () => this.runSwitch(r.rec, click.userId, click.ref));
         return;
       }
@@ -125,21 +124,31 @@ export class ApprovalFlow {
     const slack = this.ctx.slack(ref.channel);
     const msg = this.ctx.services.recommendations.toMessage(rec);
     const approvedBy = `:white_check_mark: Approved by ${people(rec.resolvedBy ?? approver)}`;
+    // Slack being unreachable must never stop or orphan a switch: these only log.
+    const say = (text: string) =>
+      slack
+        .progress(ref, text)
+        .catch((err) => this.ctx.logger.warn({ err, recommendationId: rec.id }, "thread reply failed"));
+    const show = (status: string) =>
+      slack.update(ref, msg, { status: `${approvedBy} · ${status}` }).catch((err) => {
+        this.ctx.logger.warn({ err, recommendationId: rec.id }, "message update failed");
+      });
     await this.ctx.services.recommendations.markExecuting(rec.id);
-    await slack.progress(ref, `Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
+    await show("switching…");
+    await say(`Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
     let outcome: SwitchOutcome;
     try {
       outcome = await this.ctx.services.startSwitch(rec.id, approver, async (p: SwitchProgress) => {
         // The status line on the message follows every step; the thread gets each step's result.
-        if (p.status !== "started") await slack.progress(ref, progressLine(p));
-        await slack.update(ref, msg, { status: `${approvedBy} · ${p.step}: ${p.status}` });
+        if (p.status !== "started") await say(progressLine(p));
+        await show(`${p.step}: ${p.status}`);
       });
     } catch (e) {
       const err = asCodedError(e);
-      this.ctx.logger.warn({ err, recommendationId: rec.id }, "switch not started");
+      this.ctx.logger.warn({ err, recommendationId: rec.id }, "switch not run");
       await this.ctx.services.recommendations.finish(rec.id, "failed", { error: err.message, code: err.code });
-      await slack.progress(ref, `:no_entry: Switch not run: ${err.message}`);
-      await slack.update(ref, msg, { status: `${approvedBy} · :no_entry: not run: ${err.message}` });
+      await say(`:no_entry: Switch not run: ${err.message}`);
+      await show(`:no_entry: not run: ${err.message}`);
       return;
     }
     await this.ctx.services.recommendations.finish(rec.id, outcome.status, { ...outcome });
@@ -149,8 +158,8 @@ export class ApprovalFlow {
         : outcome.status === "rolled_back"
           ? `:leftwards_arrow_with_hook: Rolled back: ${outcome.reason ?? "no reason given"}. The original instance keeps running.`
           : `:x: Failed: ${outcome.reason ?? "no reason given"}.`;
-    await slack.progress(ref, end);
-    await slack.update(ref, msg, { status: `${approvedBy} · ${end}` });
+    await say(end);
+    await show(end);
   }
 
   /**
