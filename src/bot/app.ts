@@ -62,6 +62,9 @@ export function createBotApp(deps: BotDeps): BotApp {
     mode: receiver ? "http" : "socket",
     start: async (port) => {
       await (receiver ? app.start(port ?? config.port) : app.start());
+      ctx.tasks.run("recover approved", async () => {
+        await flow.recoverApproved();
+      });
     },
     stop: async () => {
       await app.stop();

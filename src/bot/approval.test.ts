@@ -253,6 +253,26 @@ describe("approval edge cases", () => {
     }
   });
 
+  it("an approval whose switch never started (crash) is run once when a replica starts", async () => {
+    const first = await startHarness({ db, slack });
+    const { id } = await first.recommend();
+    expect((await first.recs.approve(id, "UAPPROVER")).kind).toBe("approved");
+    await first.stop();
+    const [a, b] = await Promise.all([
+      startHarness({ db, slack, clock: first.clock }),
+      startHarness({ db, slack, clock: first.clock }),
+    ]);
+    try {
+      await Promise.all([a.bot.idle(), b.bot.idle()]);
+      const runs = [...a.services.log.switches, ...b.services.log.switches].filter((x) => x.recommendationId === id);
+      expect(runs).toEqual([{ recommendationId: id, approver: "UAPPROVER" }]);
+      expect((await a.recs.get(id))?.status).toBe("done");
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it("Slack failing during the switch does not stop it: the outcome is still recorded", async () => {
     const h = await startHarness({ db, slack });
     try {

@@ -133,7 +133,11 @@ export class ApprovalFlow {
       slack.update(ref, msg, { status: `${approvedBy} · ${status}` }).catch((err) => {
         this.ctx.logger.warn({ err, recommendationId: rec.id }, "message update failed");
       });
-    await this.ctx.services.recommendations.markExecuting(rec.id);
+    // approved → executing is a compare-and-set: of two runners (a replica, a recovery) only one goes on.
+    if (!(await this.ctx.services.recommendations.markExecuting(rec.id))) {
+      this.ctx.logger.info({ recommendationId: rec.id }, "switch already running elsewhere");
+      return;
+    }
     await show("switching…");
     await say(`Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
     let outcome: SwitchOutcome;
@@ -160,6 +164,27 @@ export class ApprovalFlow {
           : `:x: Failed: ${outcome.reason ?? "no reason given"}.`;
     await say(end);
     await show(end);
+  }
+
+  /**
+   * After a crash between an approval and the start of its switch: runs every approved recommendation
+   * whose switch never started (the compare-and-set in runSwitch keeps it to one runner).
+   */
+  async recoverApproved(): Promise<number> {
+    const stuck = await this.ctx.services.recommendations.list({ statuses: ["approved"], limit: 100 });
+    let n = 0;
+    for (const rec of stuck) {
+      if (!rec.channel || !rec.messageTs) {
+        this.ctx.logger.warn({ recommendationId: rec.id }, "approved recommendation without a message: not recovered");
+        continue;
+      }
+      const approver = (rec.resolvedBy ?? "").split(",")[0] || "unknown";
+      this.ctx.tasks.run(`recover ${rec.id}`, () =>
+        this.runSwitch(rec, approver, { channel: rec.channel ?? "", ts: rec.messageTs ?? "" }),
+      );
+      n++;
+    }
+    return n;
   }
 
   /**
