@@ -4,12 +4,16 @@ import type { Database } from "../adapters/db/orm.js";
 import { SimCloud } from "../adapters/sim/cloud.js";
 import { simRunner } from "../adapters/sim/harness.js";
 import { seedSimFleet } from "../adapters/sim/seed.js";
+import { CodedError } from "../core/errors.js";
+import { HealthService, MemoryHealthStore } from "../core/health/health.js";
+import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
+import { ModelRegistry } from "../core/models/registry.js";
 import { ManualClock } from "../core/ports/clock.js";
 import { switchDecision } from "../core/recommendations/test-fixtures.js";
 import { FakeSlack } from "./testing/fake-slack.js";
 import { startHarness } from "./testing/harness.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
-import { startSwitchWith } from "./wiring.js";
+import { botServicesFrom, startSwitchWith } from "./wiring.js";
 
 describe("Approve in Slack runs the real saga on the simulated cloud", () => {
   let db: Database & { dispose(): Promise<void> };
@@ -63,6 +67,65 @@ describe("Approve in Slack runs the real saga on the simulated cloud", () => {
         ":white_check_mark: Approved by @UAPPROVER",
       );
       expect((await h.recs.get(id))?.status).toBe("done");
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("through botServicesFrom: /spot pause on the real control service makes the saga refuse an approved switch", async () => {
+    const clock = new ManualClock(Date.now());
+    const cloud = new SimCloud({ clock });
+    const old = seedSimFleet(cloud)[0];
+    const sim = simRunner({ cloud, mode: "approve" });
+    const h = await startHarness({
+      db,
+      slack,
+      clock,
+      override: ({ recs }) =>
+        botServicesFrom({
+          recommendations: recs,
+          runner: sim.runner,
+          registry: new ModelRegistry({
+            repo: new MemoryModelRepository(),
+            audit: sim.audit,
+            clock,
+            validate: async () => {
+              throw new CodedError("model_invalid", "no validator in this test");
+            },
+          }),
+          control: sim.control,
+          health: new HealthService(new MemoryHealthStore(), clock),
+          experimentReport: async () => ({
+            since: null,
+            labelled: 0,
+            riskCeiling: 0.5,
+            decisionsCompared: 0,
+            models: [],
+          }),
+          audit: sim.audit,
+          fetchFile: async () => new Uint8Array(),
+          clock,
+        }),
+    });
+    try {
+      expect(String((await h.command("pause game day", "UAPPROVER")).text)).toContain("paused");
+      expect(JSON.stringify(await h.command("status", "U1"))).toContain("*paused*: game day");
+      expect(JSON.stringify(await h.command("experiments", "U1"))).toContain("no labelled predictions yet");
+      const { id, ref } = await h.recommend(
+        switchDecision(old.instanceId, {
+          accountId: "sim",
+          from: { region: "us-east-1", az: old.az, instanceType: old.instanceType },
+          to: { region: "us-east-1", az: old.az, instanceType: "m5a.xlarge" },
+          alternatives: [],
+        }),
+      );
+      slack.reset();
+      await h.click(ACTION_APPROVE, id, "UAPPROVER", { ref });
+      await h.bot.idle();
+      expect(cloud.callsOf("runInstances")).toHaveLength(0);
+      const thread = slack.callsTo("chat.postMessage").filter((c) => c.params.thread_ts === ref.ts);
+      expect(String(thread.at(-1)?.params.text)).toMatch(/Switch not run: .*paus/i);
+      expect((await h.recs.get(id))?.status).toBe("failed");
     } finally {
       await h.stop();
     }

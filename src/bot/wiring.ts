@@ -8,10 +8,12 @@ import type { HealthService } from "../core/health/health.js";
 import type { ExperimentReport as CoreExperimentReport } from "../core/models/experiment-report.js";
 import type { ModelRecord } from "../core/models/model-repository.js";
 import type { ModelRegistry } from "../core/models/registry.js";
+import type { AuditLog } from "../core/ports/audit.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { RecommendationService } from "../core/recommendations/service.js";
 import type { SwitchSagaRunner } from "../core/switch/saga.js";
 import type {
+  BotServices,
   ComponentName,
   ComponentStatus,
   ControlOps,
@@ -171,5 +173,31 @@ export function startSwitchWith(deps: {
         throw new CodedError(code, outcome.reason ?? `switch ${outcome.state}`, { state: outcome.state });
       }
     }
+  };
+}
+
+/** All of BotServices from the real core services: the lead's one call. */
+export function botServicesFrom(deps: {
+  recommendations: RecommendationService;
+  runner: SwitchSagaRunner;
+  registry: ModelRegistry;
+  control: ControlService;
+  health: HealthService;
+  /** Builds the core experiment report (predictions, decisions, registry) on demand. */
+  experimentReport: () => Promise<CoreExperimentReport>;
+  audit: AuditLog;
+  /** slackFileFetcher({ token: SLACK_BOT_TOKEN }) */
+  fetchFile: BotServices["fetchFile"];
+  clock: Clock;
+}): BotServices {
+  return {
+    recommendations: deps.recommendations,
+    startSwitch: startSwitchWith({ runner: deps.runner, recommendations: deps.recommendations, clock: deps.clock }),
+    models: registryOps(deps.registry),
+    experiments: { report: async () => experimentsView(await deps.experimentReport(), deps.clock.now()) },
+    health: healthOps(deps.health),
+    control: controlOps(deps.control),
+    audit: deps.audit,
+    fetchFile: deps.fetchFile,
   };
 }
