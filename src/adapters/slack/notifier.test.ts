@@ -16,7 +16,7 @@ const rec: RecommendationMessage = {
   mode: "approve",
 };
 
-export function digest(): DigestReport {
+function digest(): DigestReport {
   const series = Array.from({ length: 30 }, (_, i) => ({
     day: `2026-11-${String(i + 1).padStart(2, "0")}`,
     realized: i < 10 ? 0 : 5 + i,
