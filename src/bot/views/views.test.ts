@@ -10,6 +10,7 @@ import { blockKitProblems } from "./limits.js";
 import { experimentsMessage, modelListMessage, modelMessage } from "./models.js";
 import { ACTION_APPROVE, modelLine, recommendationMessage } from "./recommendation.js";
 import { recommendationListMessage } from "./recommendation-list.js";
+import { rejectModal, rejectTarget } from "./reject-modal.js";
 import { statusMessage } from "./status.js";
 
 const long = (n: number) => "x".repeat(n);
@@ -144,5 +145,20 @@ describe("recommendation message content", () => {
     const text = JSON.stringify(m.blocks);
     expect(text).not.toContain(ACTION_APPROVE);
     expect(text).toContain("/spot mode approve");
+  });
+});
+
+describe("reject dialog", () => {
+  it("round-trips its target through private_metadata within the 3,000-char limit, and ignores foreign metadata", () => {
+    const ref = { channel: "C0RECS", ts: "1764000000.000001" };
+    const v = rejectModal("7f0c2f0e-1111-4222-8333-444455556666", ref, long(500));
+    expect((v.private_metadata ?? "").length).toBeLessThan(3000);
+    expect(rejectTarget(v.private_metadata ?? "")).toEqual({
+      recommendationId: "7f0c2f0e-1111-4222-8333-444455556666",
+      ref,
+    });
+    expect(rejectTarget("{}")).toBeNull();
+    expect(rejectTarget("not json")).toBeNull();
+    expect(JSON.stringify(v.blocks).length).toBeLessThan(3000);
   });
 });
