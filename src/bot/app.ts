@@ -1,6 +1,7 @@
 /** The Slack bot: Socket Mode with SLACK_APP_TOKEN, otherwise HTTP on PORT at /slack/events (see docs/slack.md). */
 import { App } from "@slack/bolt";
 import { SlackRequestVerifier } from "../adapters/slack/verify.js";
+import { CodedError } from "../core/errors.js";
 import { boltLogger } from "./bolt-logger.js";
 import { type BotContext, type BotDeps, createContext } from "./context.js";
 import { ApprovalFlow } from "./flows/approval.js";
@@ -16,8 +17,11 @@ export interface BotApp {
   mode: "socket" | "http";
   /** HTTP: listens on config.port (or `port`); Socket Mode: connects. */
   start(port?: number): Promise<void>;
-  /** Stops receiving, then waits for running switches to report. */
-  stop(): Promise<void>;
+  /**
+   * Stops receiving, then waits up to `graceMs` (default 20 s) for running work. A switch still running after
+   * that is not lost: the saga is crash-safe and resumes or rolls back on the next start.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** The bound HTTP port (HTTP mode, after start). */
   port(): number | undefined;
   /** Resolves when background work (switches) has finished. */
@@ -39,8 +43,12 @@ export function createBotApp(deps: BotDeps): BotApp {
   if (config.appToken) {
     app = new App({ ...common, appToken: config.appToken, socketMode: true });
   } else {
-    if (!config.signingSecret)
-      throw new Error("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
+    if (!config.signingSecret) {
+      throw new CodedError(
+        "config_invalid",
+        "SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)",
+      );
+    }
     const verifier = new SlackRequestVerifier({
       signingSecret: config.signingSecret,
       seen: deps.kv.idempotency,
@@ -66,9 +74,15 @@ export function createBotApp(deps: BotDeps): BotApp {
         await flow.recoverApproved();
       });
     },
-    stop: async () => {
+    stop: async (graceMs = 20_000) => {
       await app.stop();
-      await ctx.tasks.idle();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        timer.unref();
+      });
+      await Promise.race([ctx.tasks.idle(), grace]);
+      clearTimeout(timer);
     },
     port: () => receiver?.port(),
     idle: () => ctx.tasks.idle(),

@@ -38,7 +38,10 @@ export class ApprovalFlow {
       case "approved": {
         // The database made this click the winner; the idempotency key also covers a restored or replayed row.
         const claim = await this.ctx.kv.idempotency.claim(`switch:recommendation:${id}`, SWITCH_CLAIM_MS);
-        if (!claim.claimed) return;
+        if (!claim.claimed) {
+          this.ctx.logger.warn({ recommendationId: id }, "switch already claimed for this recommendation");
+          return;
+        }
         // Started before anything else can fail: an approval must never be left without its switch.
         this.ctx.tasks.run(`switch ${id}`, () => this.runSwitch(r.rec, click.userId, click.ref));
         return;
