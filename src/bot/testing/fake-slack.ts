@@ -26,6 +26,8 @@ export class FakeSlack {
   /** Methods that answer { ok: false, error }. */
   readonly failures = new Map<string, string>();
   fileToken = "xoxb-test";
+  /** What apps.connections.open answers (Socket Mode). */
+  socketUrl = "";
   private server?: Server;
   private seq = 0;
   private waiters: Array<() => void> = [];
@@ -134,6 +136,8 @@ export class FakeSlack {
         return { ok: true, channel: p.channel, ts: p.ts };
       case "chat.postEphemeral":
         return { ok: true, message_ts: `1764000001.${String(++this.seq).padStart(6, "0")}` };
+      case "apps.connections.open":
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: "invalid_auth" };
       case "usergroups.users.list":
         return { ok: true, users: this.groups.get(String(p.usergroup)) ?? [] };
       case "files.getUploadURLExternal": {
