@@ -52,7 +52,9 @@ export class FakeSocketMode {
   }
 
   get url(): string {
-    return `ws://127.0.0.1:${(this.server?.address() as AddressInfo).port}/link`;
+    const addr = this.server?.address() as AddressInfo | null | undefined;
+    if (!addr) throw new Error("FakeSocketMode not started");
+    return `ws://127.0.0.1:${addr.port}/link`;
   }
 
   send(message: unknown): void {
