@@ -103,21 +103,6 @@ export async function run(): Promise<BenchResult[]> {
       const c = round % 2 === 1 ? await burst(client, bot.port, ids, round) : [];
       await bot.bot.idle();
       if (round === 0) continue; // warm-up
-      if (process.env.BENCH_DEBUG)
-        console.error(
-          round,
-          [...a, ...c]
-            .sort((x, y) => x - y)
-            .filter((_, i) => i % 10 === 0 || i === 49)
-            .map((x) => x.toFixed(0))
-            .join(" "),
-          "bare",
-          [...b]
-            .sort((x, y) => x - y)
-            .filter((_, i) => i % 10 === 0 || i === 49)
-            .map((x) => x.toFixed(0))
-            .join(" "),
-        );
       ours.push(...a, ...c);
       base.push(...b);
     }
