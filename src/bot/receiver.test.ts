@@ -51,6 +51,15 @@ describe("request verification at the real Bolt receiver", () => {
     expect(replay).toEqual({ status: 401, text: "request refused: replayed" });
   });
 
+  it("answers Slack's unsigned ssl_check probe with 200 without running anything", async () => {
+    const before = slack.responses.length;
+    const res = await postSigned(h.port, "ssl_check=1&token=legacy", { secret: SECRET, signature: null });
+    expect(res.status).toBe(200);
+    const sneaky = await postSigned(h.port, `ssl_check=1&${body()}`, { secret: SECRET, signature: null });
+    expect(sneaky.status).toBe(401);
+    expect(slack.responses.length).toBe(before);
+  });
+
   it("answers health checks and refuses other paths", async () => {
     expect((await fetch(`http://127.0.0.1:${h.port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${h.port}/other`, { method: "POST" })).status).toBe(404);

@@ -76,6 +76,7 @@ export class VerifyingReceiver implements Receiver {
     if (req.method !== "POST") return reply(res, 405, "POST only");
     const raw = await readBody(req, this.opts.bodyLimitBytes ?? 1024 * 1024);
     if (raw === null) return reply(res, 413, "body too large");
+    if (isSslCheck(req, raw)) return reply(res, 200, ""); // Slack's certificate probe: nothing to run, unsigned
     const result = await this.opts.verifier.verify(
       { timestamp: header(req, "x-slack-request-timestamp"), signature: header(req, "x-slack-signature") },
       raw,
@@ -88,6 +89,12 @@ export class VerifyingReceiver implements Receiver {
     Object.assign(req, { rawBody: raw });
     this.inner.requestListener(req, res);
   }
+}
+
+function isSslCheck(req: IncomingMessage, raw: Buffer): boolean {
+  if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return false;
+  const form = new URLSearchParams(raw.toString("utf8"));
+  return form.get("ssl_check") === "1" && !form.has("command") && !form.has("payload");
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
