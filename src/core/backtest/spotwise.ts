@@ -1,13 +1,15 @@
 /**
  * The spotwise policy in the replay: every hour, every instance in fleet order goes through `decide()`,
  * the very function the daemon calls, with the risks of the injected RiskScorer and each pool's recent
- * mean price over `outlookHours` (from the hourly grid). Switches of the same hour count against the
- * fleet disruption budget (a switch completes within the hour).
+ * exponentially weighted mean price (half-life `priceHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
+ * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
+ * escapes first, then to the largest savings.
  */
-import { decide } from "../policy/policy.js";
+import { hourlyEwma } from "../policy/outlook.js";
+import { budgetOrder, decide } from "../policy/policy.js";
 import type { PolicySettings } from "../policy/settings.js";
 import type { CandidateQuote, PolicyInput, PoolQuote } from "../policy/types.js";
-import type { ManagedInstance } from "../types.js";
+import type { Decision, ManagedInstance } from "../types.js";
 import { poolId } from "../types.js";
 import type { BacktestPolicy } from "./baselines.js";
 import { HOUR_MS, type PriceGrid } from "./grid.js";
@@ -21,27 +23,13 @@ export interface SpotwiseRun {
   strategies: Map<string, number>;
 }
 
-/** Mean of the known hourly prices of a pool over the last `lookback` hours, via prefix sums. */
-export function recentMeans(grid: PriceGrid, lookback: number): (pool: number, hour: number) => number {
-  const { price, hours } = grid;
-  const stride = hours + 1;
-  const sum = new Float64Array(grid.pools.length * stride);
-  const cnt = new Int32Array(grid.pools.length * stride);
+/** Every pool's hourly exponentially weighted mean price, laid out like grid.price. */
+export function gridEwma(grid: PriceGrid, halfLifeHours: number): Float64Array {
+  const out = new Float64Array(grid.price.length);
   for (let p = 0; p < grid.pools.length; p++) {
-    for (let h = 0; h < hours; h++) {
-      const v = price[p * hours + h];
-      const known = !Number.isNaN(v);
-      sum[p * stride + h + 1] = sum[p * stride + h] + (known ? v : 0);
-      cnt[p * stride + h + 1] = cnt[p * stride + h] + (known ? 1 : 0);
-    }
+    hourlyEwma(grid.price.subarray(p * grid.hours, (p + 1) * grid.hours), halfLifeHours, out, p * grid.hours);
   }
-  const span = Math.max(1, Math.round(lookback));
-  return (p, h) => {
-    const a = p * stride + Math.max(0, h + 1 - span);
-    const b = p * stride + h + 1;
-    const n = cnt[b] - cnt[a];
-    return n > 0 ? (sum[b] - sum[a]) / n : Number.NaN;
-  };
+  return out;
 }
 
 export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, stats?: SpotwiseRun): BacktestPolicy {
@@ -51,11 +39,11 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
       const { grid, instances } = ctx;
       const { price, hours } = grid;
       const { risk, confidence } = await scorer.score(grid);
-      const meanOf = recentMeans(grid, settings.outlookHours);
+      const mean = gridEwma(grid, settings.priceHalfLifeHours);
       const fill = (q: PoolQuote, p: number, h: number): void => {
         const at = p * hours + h;
         q.price = price[at];
-        q.recentMean = meanOf(p, h);
+        q.recentMean = mean[at];
         q.risk = risk[at];
         q.confidence = confidence ? confidence[at] : null;
       };
@@ -92,9 +80,30 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
         return { inst, input, current, quotes, cur: inst.startPool, switchTimes: [] as number[] };
       });
       const choices = instances.map(() => new Int32Array(hours));
+      const fleetSize = instances.length;
+      const apply = (s: (typeof states)[number], d: Decision, now: number): boolean => {
+        if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);
+        let next = s.cur;
+        if (d.action === "SWITCH" && d.to) next = grid.index.get(poolId(d.to)) ?? s.cur;
+        else if (d.action === "ONDEMAND") next = ON_DEMAND;
+        if (next === s.cur) return false;
+        s.switchTimes.push(now);
+        s.cur = next;
+        s.input.instance =
+          next === ON_DEMAND
+            ? { ...s.input.instance, lifecycle: "on-demand" }
+            : {
+                ...s.input.instance,
+                lifecycle: "spot",
+                az: grid.pools[next].az,
+                instanceType: grid.pools[next].instanceType,
+              };
+        return true;
+      };
       for (let h = 0; h < hours; h++) {
         const now = grid.start + h * HOUR_MS;
-        let switching = 0;
+        // pass 1: every instance decides as if nobody else were switching
+        const wanting: { i: number; d: Decision }[] = [];
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
@@ -107,28 +116,22 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
             lastSwitchAt: s.switchTimes.length > 0 ? s.switchTimes[s.switchTimes.length - 1] : null,
             switchesPastWeek: s.switchTimes.length,
           };
-          input.fleet = { switchingNow: switching, fleetSize: instances.length };
+          input.fleet = { switchingNow: 0, fleetSize };
           const d = decide(input);
-          if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);
-          let next = s.cur;
-          if (d.action === "SWITCH" && d.to) next = grid.index.get(poolId(d.to)) ?? s.cur;
-          else if (d.action === "ONDEMAND") next = ON_DEMAND;
-          if (next !== s.cur) {
-            switching++;
-            s.switchTimes.push(now);
-            s.cur = next;
-            input.instance =
-              next === ON_DEMAND
-                ? { ...input.instance, lifecycle: "on-demand" }
-                : {
-                    ...input.instance,
-                    lifecycle: "spot",
-                    az: grid.pools[next].az,
-                    instanceType: grid.pools[next].instanceType,
-                  };
-          }
-          choices[i][h] = s.cur;
+          if (d.action === "STAY") {
+            if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);
+          } else wanting.push({ i, d });
         }
+        // pass 2: the fleet budget goes to escapes first, then to the largest savings (ties: fleet order)
+        wanting.sort((a, b) => budgetOrder(a.d, b.d) || a.i - b.i);
+        let switching = 0;
+        for (const w of wanting) {
+          const s = states[w.i];
+          s.input.fleet = { switchingNow: switching, fleetSize };
+          const d = switching === 0 ? w.d : decide(s.input);
+          if (apply(s, d, now)) switching++;
+        }
+        for (let i = 0; i < states.length; i++) choices[i][h] = states[i].cur;
       }
       return states.map((s, i): Schedule => ({ initial: s.inst.startPool, choice: choices[i] }));
     },

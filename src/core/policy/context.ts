@@ -24,13 +24,15 @@ export interface PolicyContext {
 const isUsable = (c: CandidateQuote): boolean => Number.isFinite(c.price) && c.price >= 0 && Number.isFinite(c.risk);
 
 /**
- * The price a quote is judged on: the pool the instance runs in at the lower of its price now and its
- * recent mean, a target at the higher of the two (hysteresis against passing dips and spikes).
+ * The price a quote is judged on: a target at price + w × (mean − price) when its recent mean is higher, the
+ * current pool at price − w × (price − mean) when its recent mean is lower (w = meanWeight); else the price.
  */
-export function judgedPrice(q: PoolQuote, role: "current" | "target"): number {
+export function judgedPrice(q: PoolQuote, role: "current" | "target", weight: number): number {
   const m = q.recentMean;
-  if (m === undefined || !Number.isFinite(m)) return q.price;
-  return role === "current" ? Math.min(q.price, m) : Math.max(q.price, m);
+  if (m === undefined || !Number.isFinite(m) || weight <= 0) return q.price;
+  const gap = m - q.price;
+  if (role === "target") return gap > 0 ? q.price + weight * gap : q.price;
+  return gap < 0 ? q.price + weight * gap : q.price;
 }
 
 export function expectedCostOf(input: PolicyInput, price: number, risk: number): number {
@@ -46,13 +48,13 @@ export function buildContext(input: PolicyInput): PolicyContext {
   const currentCost =
     onDemandNow || !input.current
       ? input.onDemandPrice
-      : expectedCostOf(input, judgedPrice(input.current, "current"), input.current.risk);
+      : expectedCostOf(input, judgedPrice(input.current, "current", config.meanWeight), input.current.risk);
   let best: CandidateQuote | null = null;
   let bestCost = Number.POSITIVE_INFINITY;
   for (const c of input.candidates) {
     if (!isUsable(c) || c.risk > config.riskCeiling) continue;
     if (!onDemandNow && c.id === currentId) continue;
-    const cost = expectedCostOf(input, judgedPrice(c, "target"), c.risk);
+    const cost = expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk);
     // ties go to the lowest pool id: the decision does not depend on the candidates' order
     if (cost < bestCost || (cost === bestCost && best !== null && c.id < best.id)) {
       best = c;
@@ -80,7 +82,7 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   for (const c of input.candidates) {
     if (!isUsable(c) || c.risk > input.config.riskCeiling) continue;
     if (c.id === exclude || (!ctx.onDemandNow && c.id === ctx.currentId)) continue;
-    list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target"), c.risk) });
+    list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk) });
   }
   list.sort((a, b) => a.cost - b.cost || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
   return list.slice(0, limit).map((x) => x.c.pool);

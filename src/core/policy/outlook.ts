@@ -1,27 +1,32 @@
 /**
- * The recent mean price of a pool, for PoolQuote.recentMean: the time-weighted mean of the piecewise-constant
- * price series over [now - hours, now], over the part of the window where the price is known.
+ * The recent level of a pool's price, for PoolQuote.recentMean: an exponentially weighted mean of the
+ * piecewise-constant price series in continuous time (a price held for Δ hours pulls the mean towards it by
+ * 1 − 2^(−Δ / halfLife)), started at the first known price.
  */
 import type { EpochMs, PricePoint } from "../types.js";
 
 const HOUR_MS = 3_600_000;
 
-/** NaN when no price is known in the window. `points` sorted by ts; may start before the window. */
-export function recentMeanPrice(points: readonly PricePoint[], now: EpochMs, hours: number): number {
-  const from = now - hours * HOUR_MS;
-  let weighted = 0;
-  let known = 0;
-  for (let i = 0; i < points.length; i++) {
-    const a = Math.max(points[i].ts, from);
-    const b = Math.min(i + 1 < points.length ? points[i + 1].ts : now, now);
-    if (b <= a) continue;
-    weighted += points[i].price * (b - a);
-    known += b - a;
+/** NaN before the first point. `points` sorted by ts. */
+export function priceEwma(points: readonly PricePoint[], now: EpochMs, halfLifeHours: number): number {
+  let mean = Number.NaN;
+  for (let i = 0; i < points.length && points[i].ts <= now; i++) {
+    const p = points[i].price;
+    if (Number.isNaN(mean)) mean = p;
+    const end = i + 1 < points.length && points[i + 1].ts < now ? points[i + 1].ts : now;
+    const hours = (end - points[i].ts) / HOUR_MS;
+    if (hours > 0) mean += (1 - 2 ** (-hours / halfLifeHours)) * (p - mean);
   }
-  if (known === 0) {
-    // a point exactly at `now` with nothing before: its price is the mean of a zero-length window
-    const last = points.length > 0 ? points[points.length - 1] : undefined;
-    return last && last.ts <= now && last.ts >= from ? last.price : Number.NaN;
+  return mean;
+}
+
+/** The same mean on hourly samples (the backtester's grid): m_h = m_{h-1} + (1 − 2^(−1/halfLife)) (p_h − m_{h-1}). */
+export function hourlyEwma(prices: ArrayLike<number>, halfLifeHours: number, out: Float64Array, offset = 0): void {
+  const a = 1 - 2 ** (-1 / halfLifeHours);
+  let mean = Number.NaN;
+  for (let h = 0; h < prices.length; h++) {
+    const v = prices[h];
+    if (!Number.isNaN(v)) mean = Number.isNaN(mean) ? v : mean + a * (v - mean);
+    out[offset + h] = mean;
   }
-  return weighted / known;
 }

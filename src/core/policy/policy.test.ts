@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { poolId } from "../types.js";
-import { decide, decideFromQuotes, revalidate } from "./policy.js";
+import { budgetOrder, decide, decideFromQuotes, revalidate } from "./policy.js";
 import { fleetSwitchAllowance } from "./strategies.js";
 import { HOUR, input, instance, NOW, pool, quote } from "./testkit.js";
 
@@ -43,19 +43,27 @@ describe("payback (hysteresis)", () => {
     expect(d.alternatives).toEqual([risky.pool]);
   });
 
-  it("judges a target at the higher of its price and recent mean, the current pool at the lower", () => {
-    // b is cheap right now but averaged 0.039 recently: a passing dip, not a reason to move there
+  it("holds meanWeight of the gap to the recent mean against a move: dips of targets, spikes of the current pool", () => {
+    // b is cheap right now (0.02) but its recent mean is 0.039: judged at 0.02 + 0.75 × 0.019 = 0.03425 > c's 0.032
     const dip = { ...quote(pool("us-east-1b", "m5.large"), 0.02), recentMean: 0.039 };
     const d = decide(input({ candidates: [dip, cheapC] }));
     expect(d.to).toEqual(cheapC.pool);
-    // the current pool spiked to 0.06 but averaged 0.04: judged at 0.04, so c still saves 0.008/h only
+    // with meanWeight 0 only the price now counts
+    expect(decide(input({ candidates: [dip, cheapC], settings: { meanWeight: 0 } })).to).toEqual(dip.pool);
+    // the current pool spiked to 0.06 over a mean of 0.04: judged at 0.06 − 0.75 × 0.02 = 0.045
     const spike = decide(
       input({ current: { price: 0.06, recentMean: 0.04, risk: 0.0001, confidence: 0.9 }, candidates: [cheapC] }),
     );
     expect(spike.action).toBe("SWITCH");
-    expect(spike.savingPerHour).toBeCloseTo(0.008, 6);
+    expect(spike.savingPerHour).toBeCloseTo(0.013, 6);
     const noMean = decide(input({ current: { price: 0.06, risk: 0.0001, confidence: 0.9 }, candidates: [cheapC] }));
     expect(noMean.savingPerHour).toBeCloseTo(0.028, 6);
+    // a target whose mean is below its price, or a current pool whose mean is above, is judged at the price
+    const rising = { ...cheapC, recentMean: 0.01 };
+    expect(
+      decide(input({ current: { price: 0.04, recentMean: 0.09, risk: 0.0001, confidence: 0.9 }, candidates: [rising] }))
+        .savingPerHour,
+    ).toBeCloseTo(0.008, 6);
   });
 });
 
@@ -239,5 +247,15 @@ describe("revalidate", () => {
     const r = revalidate(first, input({ candidates: [cheapB], fleet: { switchingNow: 1, fleetSize: 10 } }));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.fresh.strategy).toBe("fleet-budget");
+  });
+});
+
+describe("budgetOrder", () => {
+  it("gives the fleet budget to escapes first, then to the largest savings", () => {
+    const base = decide(input({ candidates: [cheapB] }));
+    const small = { ...base, instanceId: "i-a", savingPerHour: 0.01 };
+    const big = { ...base, instanceId: "i-b", savingPerHour: 0.05 };
+    const escape = { ...base, instanceId: "i-c", strategy: "risk-ceiling", savingPerHour: -0.01 };
+    expect([small, big, escape].sort(budgetOrder).map((d) => d.instanceId)).toEqual(["i-c", "i-b", "i-a"]);
   });
 });

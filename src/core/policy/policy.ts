@@ -60,6 +60,20 @@ export function toPolicyInput(args: DecideFromQuotesInput): PolicyInput {
   };
 }
 
+/**
+ * Order in which SWITCH/ONDEMAND decisions of one tick should get the fleet disruption budget: escapes and
+ * fallbacks first, then the largest saving per hour, then instance id. Re-run `decide()` with the growing
+ * `switchingNow` in this order.
+ */
+export function budgetOrder(a: Decision, b: Decision): number {
+  const urgent = (d: Decision): number => (d.strategy === "payback" ? 1 : 0);
+  return (
+    urgent(a) - urgent(b) ||
+    b.savingPerHour - a.savingPerHour ||
+    (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0)
+  );
+}
+
 export type Revalidation =
   | { ok: true; decision: Decision; reasons: string[] }
   | { ok: false; reasons: string[]; fresh: Decision };
@@ -117,9 +131,9 @@ function stillWorthIt(
   }
   const current =
     fresh.instance.lifecycle === "spot" && fresh.current
-      ? expectedCostOf(fresh, judgedPrice(fresh.current, "current"), fresh.current.risk)
+      ? expectedCostOf(fresh, judgedPrice(fresh.current, "current", fresh.config.meanWeight), fresh.current.risk)
       : fresh.onDemandPrice;
-  const saving = current - expectedCostOf(fresh, judgedPrice(c, "target"), c.risk);
+  const saving = current - expectedCostOf(fresh, judgedPrice(c, "target", fresh.config.meanWeight), c.risk);
   const need = fresh.onDemandPrice * config.switchCostOdHours * config.paybackMargin;
   const pct = current > 0 ? (saving / current) * 100 : 0;
   const numbers = {

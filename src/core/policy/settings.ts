@@ -21,8 +21,14 @@ export interface PolicySettings {
   minSavingPct: number;
   minSavingUsdMonth: number;
   maxVcpuFactor: number;
-  /** Hours of price history averaged into a quote's recentMean (by the daemon and the backtester). */
-  outlookHours: number;
+  /** Half-life, hours, of the exponentially weighted mean price in each quote's recentMean (see priceEwma()). */
+  priceHalfLifeHours: number;
+  /**
+   * Share (0..1) of the gap between a pool's price now and its recent mean that the policy holds against a
+   * move: a target is judged at price + w × (mean − price) when its mean is higher, the current pool at
+   * price − w × (price − mean) when its mean is lower. 0 = price now only.
+   */
+  meanWeight: number;
   allowFamilies: string[];
   denyFamilies: string[];
 }
@@ -40,7 +46,8 @@ export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   minSavingPct: 2,
   minSavingUsdMonth: 1,
   maxVcpuFactor: 2,
-  outlookHours: 24 * 7,
+  priceHalfLifeHours: 48,
+  meanWeight: 0.75,
   allowFamilies: [],
   denyFamilies: [],
 });

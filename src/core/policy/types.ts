@@ -7,9 +7,9 @@ export interface PoolQuote {
   /** Spot price now, USD/h. */
   price: number;
   /**
-   * Time-weighted mean spot price over the last `outlookHours` (see recentMeanPrice()). The policy judges
-   * the pool the instance runs in at min(price, recentMean) and a target at max(price, recentMean): a move
-   * must pay on the price now AND on the recent average, so a passing dip or spike does not trigger it.
+   * Exponentially weighted mean spot price (half-life `priceHalfLifeHours`, see priceEwma()). The policy judges
+   * a target at the higher of its price and (price + meanWeight × the gap to this mean), the current pool at
+   * the lower: a move must pay on the recent level too, so a passing dip or spike does not trigger it.
    * Absent or not finite: the price now is used.
    */
   recentMean?: number;
