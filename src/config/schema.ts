@@ -42,11 +42,10 @@ export const PolicyConfig = z.object({
   minSavingPct: z.number().min(0).default(2),
   minSavingUsdMonth: z.number().min(0).default(1),
   maxVcpuFactor: z.number().min(1).default(2),
-  /** Hours of price history averaged into each pool's recent mean (a move must pay on it too). */
-  outlookHours: z
-    .number()
-    .positive()
-    .default(24 * 7),
+  /** Half-life (hours) of the exponentially weighted mean price of each pool. */
+  priceHalfLifeHours: z.number().positive().default(48),
+  /** Share of the gap between price now and its recent mean held against a move (0 = price now only). */
+  meanWeight: z.number().min(0).max(1).default(0.75),
   allowFamilies: z.array(z.string()).default([]),
   denyFamilies: z.array(z.string()).default([]),
 });
