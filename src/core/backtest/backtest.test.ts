@@ -68,6 +68,12 @@ describe("price grid", () => {
     expect(at(`${R}/${R}a/m5a.large`, 24)).toBe(0.05); // hour 73
     expect(at(`${R}/${R}c/m5.large`, 0)).toBeNaN(); // first record at hour 50
     expect(at(`${R}/${R}c/m5.large`, 1)).toBe(0.03);
+    // the 48 warm-up hours are kept for history-based inputs (the policy's price mean), no policy acts in them
+    expect(g.warmupHours).toBe(48);
+    const warm = (id: string, k: number) => g.warmupPrice[g.index.get(id)! * g.warmupHours + k];
+    expect(warm(`${R}/${R}b/m5.large`, 0)).toBe(0.04); // hour 1
+    expect(warm(`${R}/${R}a/m5a.large`, 0)).toBeNaN(); // first record at hour 2
+    expect(warm(`${R}/${R}a/m5a.large`, 47)).toBe(0.05);
   });
 
   it("with --initial records starts at the first hour of the series", () => {

@@ -19,7 +19,16 @@ export interface PriceGrid {
   index: Map<string, number>;
   /** price[pool * hours + hour], NaN = no price yet. */
   price: Float64Array;
+  /**
+   * The hours before `start` that the records cover (at most MAX_WARMUP_HOURS), for history-based inputs
+   * such as the policy's price mean: warmupPrice[pool * warmupHours + k] is the price at
+   * start − (warmupHours − k) hours. No policy acts in them.
+   */
+  warmupHours: number;
+  warmupPrice: Float64Array;
 }
+
+export const MAX_WARMUP_HOURS = 7 * 24;
 
 const ceilHour = (t: EpochMs): EpochMs => Math.ceil(t / HOUR_MS) * HOUR_MS;
 
@@ -59,7 +68,11 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
   };
   for (const r of opts.initial ?? []) add(r);
   for (const r of records) add(r);
+  let earliest = first;
+  for (const r of opts.initial ?? []) if (r.ts < earliest) earliest = r.ts;
+  const warmupHours = Math.max(0, Math.min(MAX_WARMUP_HOURS, Math.floor((start - earliest) / HOUR_MS)));
   const ids = [...byPool.keys()].sort();
+  const warmupPrice = new Float64Array(ids.length * warmupHours).fill(Number.NaN);
   const price = new Float64Array(ids.length * hours).fill(Number.NaN);
   const pools: PoolKey[] = [];
   const index = new Map<string, number>();
@@ -69,6 +82,11 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
     index.set(id, p);
     const pts = e.points.sort((a, b) => a.ts - b.ts);
     let k = -1;
+    for (let w = 0; w < warmupHours; w++) {
+      const t = start - (warmupHours - w) * HOUR_MS;
+      while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
+      if (k >= 0) warmupPrice[p * warmupHours + w] = pts[k].price;
+    }
     const base = p * hours;
     for (let h = 0; h < hours; h++) {
       const t = start + h * HOUR_MS;
@@ -76,5 +94,5 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
       if (k >= 0) price[base + h] = pts[k].price;
     }
   });
-  return { start, hours, pools, ids, index, price };
+  return { start, hours, pools, ids, index, price, warmupHours, warmupPrice };
 }

@@ -32,6 +32,8 @@ function randomCase(seed: number, pools: number, hours: number): { ctx: SimConte
     ids: Array.from({ length: pools }, (_, i) => `p${i}`),
     index: new Map(),
     price,
+    warmupHours: 0,
+    warmupPrice: new Float64Array(0),
   };
   const riskCostFactor = Float64Array.from({ length: pools }, () => Math.round(r() * 10) / 1000);
   const odPrice = 0.2 + Math.round(r() * 6) / 10;

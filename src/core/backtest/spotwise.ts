@@ -23,11 +23,17 @@ export interface SpotwiseRun {
   strategies: Map<string, number>;
 }
 
-/** Every pool's hourly exponentially weighted mean price, laid out like grid.price. */
+/** Every pool's hourly exponentially weighted mean price, laid out like grid.price; the warm-up hours feed it. */
 export function gridEwma(grid: PriceGrid, halfLifeHours: number): Float64Array {
+  const { hours, warmupHours } = grid;
   const out = new Float64Array(grid.price.length);
+  const series = new Float64Array(warmupHours + hours);
+  const means = new Float64Array(warmupHours + hours);
   for (let p = 0; p < grid.pools.length; p++) {
-    hourlyEwma(grid.price.subarray(p * grid.hours, (p + 1) * grid.hours), halfLifeHours, out, p * grid.hours);
+    series.set(grid.warmupPrice.subarray(p * warmupHours, (p + 1) * warmupHours), 0);
+    series.set(grid.price.subarray(p * hours, (p + 1) * hours), warmupHours);
+    hourlyEwma(series, halfLifeHours, means);
+    out.set(means.subarray(warmupHours), p * hours);
   }
   return out;
 }
