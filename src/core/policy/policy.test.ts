@@ -255,7 +255,7 @@ describe("budgetOrder", () => {
     const base = decide(input({ candidates: [cheapB] }));
     const small = { ...base, instanceId: "i-a", savingPerHour: 0.01 };
     const big = { ...base, instanceId: "i-b", savingPerHour: 0.05 };
-    const escape = { ...base, instanceId: "i-c", strategy: "risk-ceiling", savingPerHour: -0.01 };
-    expect([small, big, escape].sort(budgetOrder).map((d) => d.instanceId)).toEqual(["i-c", "i-b", "i-a"]);
+    const escaping = { ...base, instanceId: "i-c", strategy: "risk-ceiling", savingPerHour: -0.01 };
+    expect([small, big, escaping].sort(budgetOrder).map((d) => d.instanceId)).toEqual(["i-c", "i-b", "i-a"]);
   });
 });
