@@ -49,7 +49,7 @@ describe(`spotwise migrate on ${backendLabel()}`, () => {
 
   it("creates the schema on an empty database and changes nothing the second time", async () => {
     const url = db.orm.config.get("clientUrl") as string | undefined;
-    const env = url && url.startsWith("postgres") ? { DATABASE_URL: url } : null;
+    const env = url?.startsWith("postgres") ? { DATABASE_URL: url } : null;
     // PGlite: use a file-backed data directory so the CLI's separate connection sees the same database
     const dataDir = mkdtempSync(join(tmpdir(), "spotwise-migrate-"));
     const cliEnv = env ?? { SPOTWISE_DATA_DIR: dataDir };
@@ -70,7 +70,7 @@ describe(`spotwise migrate on ${backendLabel()}`, () => {
         .execute<{ table_name: string }[]>(
           "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
         );
-      const names = tables.map((t) => t.table_name);
+      const names = (tables as Array<{ table_name: string }>).map((t) => t.table_name);
       for (const t of [
         "account",
         "model",

@@ -17,4 +17,13 @@ export interface CommandModule {
   register(program: Command, io: CliIo): void;
 }
 
-export const commandModules: CommandModule[] = [backtest, migrate, config, prices, models, experiments, riskEval, switchCmd];
+export const commandModules: CommandModule[] = [
+  backtest,
+  migrate,
+  config,
+  prices,
+  models,
+  experiments,
+  riskEval,
+  switchCmd,
+];
