@@ -1,10 +1,7 @@
 /** `spotwise experiments report`: champion vs shadows (and lab models) on realized outcomes. */
 import type { Command } from "commander";
-import { DecisionEntity } from "../../adapters/db/entities.js";
-import { DbPredictionRepository } from "../../adapters/db/prediction-repo.js";
+import { buildExperimentReport } from "../../app/experiments.js";
 import { loadConfig } from "../../config/load.js";
-import { experimentReport, type ReportDecision } from "../../core/models/experiment-report.js";
-import type { PredictionRecord } from "../../core/models/prediction-repository.js";
 import { CliExit, type CliIo } from "../io.js";
 import { openModelServices } from "./models.js";
 
@@ -27,34 +24,7 @@ export function register(program: Command, io: CliIo): void {
       const riskCeiling = loadConfig(io.env).file.policy.riskCeiling;
       const { db, registry } = await openModelServices(io);
       try {
-        const predictionRepo = new DbPredictionRepository(db);
-        const predictions = await predictionRepo.listLabelled({ since });
-        const rows = await db
-          .em()
-          .find(DecisionEntity, since === undefined ? {} : { tickAt: { $gte: new Date(since) } }, {
-            orderBy: { tickAt: "asc" },
-          });
-        const decisions: ReportDecision[] = rows.map((d) => ({
-          tickAt: d.tickAt.getTime(),
-          instanceId: d.instanceId,
-          action: d.action,
-          fromPool: d.fromPool,
-          toPool: d.toPool ?? null,
-          savingPerHour: d.savingPerHour,
-          modelId: d.modelId ?? null,
-          modelName: d.modelName ?? null,
-        }));
-        const atTicks: PredictionRecord[] = [];
-        for (const tick of new Set(decisions.map((d) => d.tickAt)))
-          atTicks.push(...(await predictionRepo.listAtTick(tick)));
-        const report = experimentReport({
-          predictions,
-          models: await registry.list(),
-          decisions,
-          riskCeiling,
-          since,
-          decisionPredictions: atTicks,
-        });
+        const report = await buildExperimentReport(db, registry, riskCeiling, since);
         if (opts.json) return io.stdout(JSON.stringify(report, null, 2));
         if (report.models.length === 0) {
           return io.stdout("no labelled predictions yet: outcomes are labelled one hour after each scored tick");

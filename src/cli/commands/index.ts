@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import * as backtest from "./backtest.js";
 import * as config from "./config.js";
+import * as demo from "./demo.js";
 import * as experiments from "./experiments.js";
 import * as migrate from "./migrate.js";
 import * as models from "./models.js";
@@ -21,6 +22,7 @@ export const commandModules: CommandModule[] = [
   backtest,
   migrate,
   config,
+  demo,
   prices,
   models,
   experiments,

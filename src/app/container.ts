@@ -1,0 +1,231 @@
+/**
+ * The composition root: every service of a spotwise process, wired by constructor in this one place.
+ * `spotwise start|daemon|bot|scrape|decide|demo` build one container and use the parts they need.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DbControlStore } from "../adapters/db/control-repo.js";
+import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbModelRepository } from "../adapters/db/model-repo.js";
+import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
+import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
+import { DbSagaStore } from "../adapters/db/saga-repo.js";
+import { MemoryMarketStore } from "../adapters/market/memory.js";
+import { RedisMarketStore } from "../adapters/market/redis.js";
+import { OnnxModelLoader } from "../adapters/onnx/runner.js";
+import { slackFileFetcher } from "../adapters/slack/files.js";
+import { notifierFromConfig } from "../adapters/slack/index.js";
+import { loadAdvisor, loadCatalog, loadOnDemand } from "../adapters/tables/index.js";
+import type { BotServices } from "../bot/services.js";
+import { botServicesFrom } from "../bot/wiring.js";
+import { ControlService } from "../core/control/service.js";
+import { SpotPriceScraper } from "../core/market/scraper.js";
+import type { AdvisorTable, Catalog, OnDemandTable } from "../core/market/tables.js";
+import { ActiveModels } from "../core/models/active-models.js";
+import { ChampionChallenger } from "../core/models/champion-challenger.js";
+import { OutcomeLabeler } from "../core/models/labeler.js";
+import { ModelRegistry } from "../core/models/registry.js";
+import { validateModel } from "../core/models/validate.js";
+import type { MarketStore } from "../core/ports/market-store.js";
+import type { Notifier } from "../core/ports/notifier.js";
+import { RecommendationPublisher } from "../core/recommendations/publisher.js";
+import { RecommendationService } from "../core/recommendations/service.js";
+import { SwitchSagaRunner } from "../core/switch/saga.js";
+import { switchSettingsFrom } from "../core/switch/settings.js";
+import type { AccountRef } from "../core/types.js";
+import type { Job, JobName } from "../daemon/job.js";
+import { CleanupJob } from "../daemon/jobs/cleanup.js";
+import { DecideJob } from "../daemon/jobs/decide.js";
+import { DigestJob } from "../daemon/jobs/digest.js";
+import { LabelJob } from "../daemon/jobs/label.js";
+import { ScrapeJob } from "../daemon/jobs/scrape.js";
+import { JobRunner } from "../daemon/runner.js";
+import type { CloudPorts } from "./cloud.js";
+import { buildExperimentReport } from "./experiments.js";
+import type { Infra } from "./infra.js";
+
+export interface ContainerOptions {
+  cloud: CloudPorts;
+  /** Accounts to manage (default: the config file's). */
+  accounts?: AccountRef[];
+  notifier?: Notifier;
+  market?: MarketStore;
+  tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
+  /** Register models/default.onnx as champion when the registry has none (default true). */
+  seedDefaultModel?: boolean;
+}
+
+export interface Container {
+  infra: Infra;
+  accounts: AccountRef[];
+  market: MarketStore;
+  tables: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
+  notifier: Notifier;
+  registry: ModelRegistry;
+  activeModels: ActiveModels;
+  scoring: ChampionChallenger;
+  control: ControlService;
+  runner: SwitchSagaRunner;
+  recommendations: RecommendationService;
+  publisher: RecommendationPublisher;
+  jobs: { scrape: ScrapeJob; decide: DecideJob; label: LabelJob; digest: DigestJob; cleanup: CleanupJob };
+  jobList: Job[];
+  jobRunner: JobRunner;
+  botServices(): BotServices;
+  close(): Promise<void>;
+}
+
+export function defaultModelPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, here.includes("/dist/") ? "../../../models/default.onnx" : "../../models/default.onnx");
+}
+
+export function accountsFromConfig(infra: Infra): AccountRef[] {
+  return infra.config.file.accounts.map((a) => ({
+    accountId: a.id,
+    name: a.name ?? a.id,
+    regions: a.regions,
+    roleArn: a.roleArn,
+    externalId: a.externalId,
+  }));
+}
+
+export async function buildContainer(infra: Infra, opts: ContainerOptions): Promise<Container> {
+  const { config, db, clock, log, audit, health, metrics } = infra;
+  const file = config.file;
+  const accounts = opts.accounts ?? accountsFromConfig(infra);
+  const retentionMs = file.market.retentionDays * 86_400_000;
+  const market =
+    opts.market ??
+    (infra.redis ? new RedisMarketStore(infra.redis, { retentionMs }) : new MemoryMarketStore({ retentionMs }));
+  const tables = opts.tables ?? {
+    onDemand: await loadOnDemand(),
+    advisor: await loadAdvisor(),
+    catalog: await loadCatalog(),
+  };
+  const notifier = opts.notifier ?? notifierFromConfig(config);
+
+  const loader = new OnnxModelLoader();
+  const registry = new ModelRegistry({
+    repo: new DbModelRepository(db, { dir: file.models.dir }),
+    audit,
+    clock,
+    validate: (bytes) =>
+      validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
+  });
+  if (opts.seedDefaultModel !== false) {
+    const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
+    if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
+  }
+  const activeModels = new ActiveModels(registry, loader);
+  const predictions = new DbPredictionRepository(db);
+  const scoring = new ChampionChallenger({ models: activeModels, predictions });
+
+  const sw = file.switch;
+  const control = new ControlService(new DbControlStore(db), audit, clock, {
+    defaultMode: config.env.SPOTWISE_MODE,
+    breakerThreshold: sw.breakerThreshold,
+    breakerCooldownMs: sw.breakerCooldownMinutes * 60_000,
+    dailyBudget: sw.dailyBudget,
+  });
+  const sagaStore = new DbSagaStore(db);
+  const runner = new SwitchSagaRunner({
+    store: sagaStore,
+    control,
+    leases: infra.leases,
+    ec2: opts.cloud.ec2,
+    audit,
+    clock,
+    settings: switchSettingsFrom(sw, file.accounts),
+    newId: randomUUID,
+    targetGroups: opts.cloud.targetGroups,
+    health: opts.cloud.health,
+  });
+  const recommendations = new RecommendationService({
+    repo: new DbRecommendationRepo(db),
+    audit,
+    clock,
+    ttlMs: sw.approvalTtlMinutes * 60_000,
+  });
+  const publisher = new RecommendationPublisher(recommendations, notifier);
+  const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
+  const subnets = Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}]));
+  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
+
+  const jobs = {
+    scrape: new ScrapeJob({
+      accounts,
+      ec2: opts.cloud.ec2,
+      scraper: new SpotPriceScraper({ store: market, clock, log }),
+      fleet: infra.fleet,
+      catalog: tables.catalog,
+      policy: file.policy,
+      health,
+      metrics,
+      log,
+    }),
+    decide: new DecideJob({
+      accounts,
+      subnets,
+      ec2: opts.cloud.ec2,
+      fleet: infra.fleet,
+      decisions: infra.decisions,
+      market,
+      tables,
+      scoring,
+      control,
+      publisher,
+      recommendations,
+      policy: file.policy,
+      switchingNow: async () => (await sagaStore.listActive()).length,
+      health,
+      metrics,
+      log,
+    }),
+    label: new LabelJob({
+      labeler: new OutcomeLabeler({ predictions, market, clock }),
+      decisions: infra.decisions,
+      market,
+      onDemand: tables.onDemand,
+      switchCostOdHours: file.policy.switchCostOdHours,
+    }),
+    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
+  } satisfies Record<JobName, Job>;
+
+  const jobRunner = new JobRunner({ clock, log, tickLog: infra.tickLog, metrics, health });
+  return {
+    infra,
+    accounts,
+    market,
+    tables,
+    notifier,
+    registry,
+    activeModels,
+    scoring,
+    control,
+    runner,
+    recommendations,
+    publisher,
+    jobs,
+    jobList: Object.values(jobs),
+    jobRunner,
+    botServices: () =>
+      botServicesFrom({
+        recommendations,
+        runner,
+        registry,
+        control,
+        health,
+        experimentReport: experiments,
+        audit,
+        fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
+        clock,
+      }),
+    async close() {
+      await activeModels.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The scrape tick: spot prices of every configured account and region into the market store, scoped to
+ * the instance types the managed fleet could use (one page per region for an unchanged market).
+ */
+import type { Logger } from "../../adapters/log/logger.js";
+import type { PolicyConfig } from "../../config/schema.js";
+import type { FleetStore } from "../../core/fleet/discovery.js";
+import type { HealthService } from "../../core/health/health.js";
+import type { SpotPriceScraper } from "../../core/market/scraper.js";
+import type { Catalog } from "../../core/market/tables.js";
+import { compatibleTypes } from "../../core/policy/candidates.js";
+import { BASE_TYPE_TAG } from "../../core/policy/index.js";
+import type { Ec2Factory, Ec2Port } from "../../core/ports/ec2.js";
+import type { AccountRef } from "../../core/types.js";
+import type { Job } from "../job.js";
+
+export interface ScrapeDeps {
+  accounts: AccountRef[];
+  ec2: Ec2Factory;
+  scraper: SpotPriceScraper;
+  fleet: FleetStore;
+  catalog: Catalog;
+  policy: PolicyConfig;
+  health: HealthService;
+  metrics: {
+    ec2Calls: { inc(l: { operation: string }, n?: number): void };
+    ec2Throttles: { inc(l: { operation: string }, n?: number): void };
+  };
+  log: Logger;
+}
+
+export class ScrapeJob implements Job {
+  readonly name = "scrape" as const;
+  constructor(private readonly d: ScrapeDeps) {}
+
+  /** Types the fleet runs or could move to; empty when no fleet is known yet (then everything is scraped). */
+  async scope(): Promise<string[]> {
+    const types = new Set<string>();
+    for (const inst of await this.d.fleet.list()) {
+      types.add(inst.instanceType);
+      for (const t of compatibleTypes(inst.tags[BASE_TYPE_TAG] || inst.instanceType, this.d.catalog, this.d.policy)) {
+        types.add(t);
+      }
+    }
+    return [...types].sort();
+  }
+
+  async tick(_now: number): Promise<Record<string, unknown>> {
+    const { d } = this;
+    const ports: Ec2Port[] = [];
+    const failures: string[] = [];
+    for (const a of d.accounts) {
+      for (const region of a.regions) {
+        try {
+          ports.push(await d.ec2.forAccount(a.accountId, region, "spotwise-scrape"));
+        } catch (e) {
+          failures.push(`${a.accountId}/${region}: ${e instanceof Error ? e.message : String(e)}`);
+          await d.health.fail(`aws:${a.accountId}`, e instanceof Error ? e.message : String(e));
+        }
+      }
+    }
+    const types = await this.scope();
+    const run = await d.scraper.scrape(ports, types.length ? { instanceTypes: types } : {});
+    d.metrics.ec2Calls.inc({ operation: "DescribeSpotPriceHistory" }, run.apiCalls);
+    const throttled = run.regions.reduce((s, r) => s + r.throttled, 0);
+    if (throttled) d.metrics.ec2Throttles.inc({ operation: "DescribeSpotPriceHistory" }, throttled);
+    for (const r of run.regions) {
+      if (r.error) failures.push(`${r.accountId}/${r.region}: ${r.error.message}`);
+    }
+    if (failures.length === 0) await d.health.ok("scraper", `${run.stored} new points, ${run.apiCalls} calls`);
+    else await d.health.fail("scraper", failures.join("; "), failures.length < ports.length ? "degraded" : "down");
+    return {
+      regions: run.regions.length,
+      apiCalls: run.apiCalls,
+      received: run.received,
+      stored: run.stored,
+      throttled,
+      failed: failures.length,
+      scopedTypes: types.length,
+    };
+  }
+}
