@@ -50,17 +50,22 @@ export interface InfraOptions {
   /** Apply pending migrations on start (default true: the embedded default must just run). */
   migrate?: boolean;
   processMetrics?: boolean;
+  /** Use this database instead of opening the configured one (tests); it is not closed by close(). */
+  db?: Database;
 }
 
 export async function openInfra(config: Config, opts: InfraOptions = {}): Promise<Infra> {
   const log = opts.log ?? createLogger({ level: config.env.LOG_LEVEL });
   const clock = opts.clock ?? systemClock;
   const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const db = await openDatabase({
-    url: config.env.DATABASE_URL,
-    dataDir: config.env.SPOTWISE_DATA_DIR,
-    logger: (m) => log.debug({ component: "orm" }, m),
-  });
+  const ownDb = !opts.db;
+  const db =
+    opts.db ??
+    (await openDatabase({
+      url: config.env.DATABASE_URL,
+      dataDir: config.env.SPOTWISE_DATA_DIR,
+      logger: (m) => log.debug({ component: "orm" }, m),
+    }));
   if (opts.migrate !== false) {
     const { applied } = await db.migrate();
     if (applied.length) log.info({ applied, database: db.describe }, "migrations applied");
@@ -110,7 +115,7 @@ export async function openInfra(config: Config, opts: InfraOptions = {}): Promis
     ],
     async close() {
       redis?.disconnect();
-      await db.close();
+      if (ownDb) await db.close();
     },
   };
   return infra;

@@ -54,7 +54,7 @@ export function createBotApp(deps: BotDeps): BotApp {
       seen: deps.kv.idempotency,
       now: () => deps.clock.now(),
     });
-    receiver = new VerifyingReceiver({ verifier, port: config.port, logger });
+    receiver = new VerifyingReceiver({ verifier, port: config.port, logger, routes: deps.httpRoutes });
     app = new App({ ...common, receiver });
   }
   const ctx = createContext(deps, app.client);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 /** What every listener gets: the services, the config, the coordination stores and the helpers built on them. */
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../adapters/log/logger.js";
@@ -41,6 +42,8 @@ export interface BotDeps {
   tokenVerification?: boolean;
   /** WebClient retries (default 3; tests use 0). */
   apiRetries?: number;
+  /** HTTP mode: other routes on the receiver's port (the ops endpoints /healthz, /readyz, /metrics). */
+  httpRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface BotContext extends BotDeps {

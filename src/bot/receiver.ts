@@ -17,6 +17,8 @@ export interface VerifyingReceiverOptions {
   path?: string;
   logger: Logger;
   bodyLimitBytes?: number;
+  /** Other routes served on the same port (the ops endpoints); returns true when it answered. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export class VerifyingReceiver implements Receiver {
@@ -71,6 +73,7 @@ export class VerifyingReceiver implements Receiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== this.path && this.opts.routes && (await this.opts.routes(req, res))) return;
     if (req.method === "GET" && url.pathname === "/healthz") return reply(res, 200, "ok");
     if (url.pathname !== this.path) return reply(res, 404, "not found");
     if (req.method !== "POST") return reply(res, 405, "POST only");

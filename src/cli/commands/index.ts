@@ -10,8 +10,10 @@ import * as demo from "./demo.js";
 import * as experiments from "./experiments.js";
 import * as migrate from "./migrate.js";
 import * as models from "./models.js";
+import * as once from "./once.js";
 import * as prices from "./prices.js";
 import * as riskEval from "./risk-eval.js";
+import * as run from "./run.js";
 import * as switchCmd from "./switch.js";
 
 export interface CommandModule {
@@ -19,6 +21,8 @@ export interface CommandModule {
 }
 
 export const commandModules: CommandModule[] = [
+  run,
+  once,
   backtest,
   migrate,
   config,

@@ -1,0 +1,55 @@
+/** `spotwise scrape --once` and `spotwise decide --once [--json]`: one tick, for operators and cron users. */
+import type { Command } from "commander";
+import { awsCloud } from "../../app/cloud.js";
+import { buildContainer } from "../../app/container.js";
+import { openInfra } from "../../app/infra.js";
+import { loadConfig } from "../../config/load.js";
+import { poolId } from "../../core/types.js";
+import { CliExit, type CliIo } from "../io.js";
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command("scrape")
+    .description("Scrape spot prices of every configured account and region into the market store")
+    .requiredOption("--once", "run one tick and exit (the scheduled loop is `spotwise daemon`)")
+    .action(async () => {
+      await oneTick(io, "scrape", false);
+    });
+  program
+    .command("decide")
+    .description("Decide SWITCH or STAY for every managed instance and post the recommendations")
+    .requiredOption("--once", "run one tick and exit (the scheduled loop is `spotwise daemon`)")
+    .option("--json", "print the decisions as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      await oneTick(io, "decide", opts.json === true);
+    });
+}
+
+async function oneTick(io: CliIo, job: "scrape" | "decide", json: boolean): Promise<void> {
+  const config = loadConfig(io.env);
+  const infra = await openInfra(config);
+  try {
+    const c = await buildContainer(infra, { cloud: awsCloud(config, io.env) });
+    try {
+      if (c.accounts.length === 0) {
+        throw new CliExit(1, `spotwise ${job}: no accounts configured: add accounts: to the SPOTWISE_CONFIG file`);
+      }
+      const r = await c.jobRunner.run(c.jobs[job]);
+      if (r.status === "failed") throw new CliExit(1, `spotwise ${job}: tick failed: ${r.error}`);
+      const decisions = job === "decide" ? (c.jobs.decide.last?.decisions ?? []) : [];
+      if (json) {
+        io.stdout(JSON.stringify({ stats: r.stats, decisions }, null, 2));
+        return;
+      }
+      io.stdout(`${job}: ${JSON.stringify(r.stats)}`);
+      for (const d of decisions) {
+        const to = d.to ? ` → ${poolId(d.to)}` : "";
+        io.stdout(`  ${d.instanceId} ${d.action} ${poolId(d.from)}${to}  ${d.reasons[0] ?? ""}`);
+      }
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await infra.close();
+  }
+}
