@@ -1,0 +1,158 @@
+import { readFile } from "node:fs/promises";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendLabel, testDatabase } from "../../../test/support/services.js";
+import { createLogger } from "../../adapters/log/logger.js";
+import { SimCloud } from "../../adapters/sim/cloud.js";
+import { ConsoleNotifier } from "../../adapters/slack/console-notifier.js";
+import { BUNDLED, bundledPath } from "../../adapters/tables/index.js";
+import { simCloudPorts } from "../../app/cloud.js";
+import { buildContainer, type Container } from "../../app/container.js";
+import { demoFleet } from "../../app/demo.js";
+import { openInfra } from "../../app/infra.js";
+import { loadConfig } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
+import { parsePriceFile } from "../../core/market/import.js";
+import { ManualClock } from "../../core/ports/clock.js";
+import type { MarketStore } from "../../core/ports/market-store.js";
+import type { PriceRecord } from "../../core/types.js";
+
+const HOUR = 3_600_000;
+const quiet = () => createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  let c: Container;
+  let cloud: SimCloud;
+  let clock: ManualClock;
+  let start: number;
+  const out: string[] = [];
+
+  beforeAll(async () => {
+    db = await testDatabase();
+    const file = bundledPath(BUNDLED.demoPrices);
+    const prices: PriceRecord[] = parsePriceFile(await readFile(file, "utf8"), file).records;
+    start = Math.ceil((prices[0].ts + 6 * 24 * HOUR) / HOUR) * HOUR;
+    clock = new ManualClock(start);
+    cloud = new SimCloud({ clock, prices });
+    const fleet = demoFleet(prices, start, 3);
+    fleet.forEach((f, n) =>
+      cloud.seedInstance({
+        instanceId: `i-test${n}`,
+        accountId: "sim",
+        ...f,
+        lifecycle: "spot",
+        launchedAt: start - 10 * 24 * HOUR,
+        tags: { "spotwise:managed": "true", "spotwise:az-flexible": "true" },
+      }),
+    );
+    const regions = [...new Set(fleet.map((f) => f.region))];
+    const azs = [...new Set(prices.map((p) => p.az))];
+    const base = loadConfig({});
+    const config: Config = {
+      ...base,
+      env: { ...base.env, SPOTWISE_MODE: "approve" },
+      file: {
+        ...base.file,
+        accounts: [
+          {
+            id: "sim",
+            name: "test",
+            regions,
+            subnets: Object.fromEntries(azs.map((a) => [a, `subnet-${a}`])),
+            twoPersonRule: false,
+          },
+        ],
+      },
+    };
+    const infra = await openInfra(config, { clock, log: quiet(), db });
+    c = await buildContainer(infra, {
+      cloud: simCloudPorts(cloud),
+      notifier: new ConsoleNotifier({ write: (t) => out.push(t) }),
+    });
+  });
+  afterAll(async () => {
+    await c?.close();
+    await c?.infra.close();
+    await db?.dispose();
+  });
+
+  it("scrapes the replayed market incrementally into the store", async () => {
+    const first = await c.jobs.scrape.tick(clock.now());
+    expect(first.stored).toBeGreaterThan(0);
+    expect(first.failed).toBe(0);
+    expect((await c.market.listPools()).length).toBeGreaterThan(5);
+    clock.advance(HOUR);
+    const second = await c.jobs.scrape.tick(clock.now());
+    expect(second.apiCalls).toBeLessThanOrEqual(first.apiCalls as number);
+  });
+
+  it("decides per instance, persists every decision with reasons and posts each SWITCH once", async () => {
+    const stats = await c.jobs.decide.tick(clock.now());
+    expect(stats.instances).toBe(3);
+    const decisions = c.jobs.decide.last?.decisions ?? [];
+    expect(decisions).toHaveLength(3);
+    expect(decisions.every((d) => d.reasons.length > 0)).toBe(true);
+    expect(decisions.some((d) => d.action === "SWITCH")).toBe(true);
+    const stored = await c.infra.decisions.list({ since: clock.now() });
+    expect(stored).toHaveLength(3);
+    const pending = await c.recommendations.list({ statuses: ["pending"] });
+    expect(pending.length).toBe(decisions.filter((d) => d.action === "SWITCH").length);
+    expect(out.some((t) => t.includes("== Switch i-test"))).toBe(true);
+    // the same decision next tick keeps its recommendation instead of posting a duplicate
+    clock.advance(HOUR);
+    await c.jobs.decide.tick(clock.now());
+    expect((await c.recommendations.list({ statuses: ["pending"] })).map((r) => r.id).sort()).toEqual(
+      pending.map((r) => r.id).sort(),
+    );
+    // nothing was executed: decide never switches by itself
+    expect(cloud.callsOf("RunInstances")).toHaveLength(0);
+  });
+
+  it("records nothing and decides nothing while paused", async () => {
+    await c.control.pause("test", "maintenance");
+    expect(await c.jobs.decide.tick(clock.now())).toMatchObject({ paused: true });
+    await c.control.resume("test");
+  });
+
+  it("labels the realized saving of a recommendation a day later and expires stale ones", async () => {
+    const switches = (await c.infra.decisions.list({ action: "SWITCH" })).length;
+    clock.advance(25 * HOUR);
+    await c.jobs.scrape.tick(clock.now());
+    const label = await c.jobs.label.tick(clock.now());
+    expect(label.realized).toBe(switches);
+    const realized = await c.infra.decisions.list({ action: "SWITCH" });
+    expect(realized.every((d) => d.realizedSavingUsd !== null)).toBe(true);
+    const cleanup = await c.jobs.cleanup.tick(clock.now());
+    expect(cleanup.expiredRecommendations).toBeGreaterThan(0);
+    expect(await c.recommendations.list({ statuses: ["pending"] })).toHaveLength(0);
+  });
+
+  it("posts a digest with yesterday's decisions and the 30-day series", async () => {
+    await c.jobs.digest.tick(clock.now());
+    const digest = c.jobs.digest.last;
+    expect(digest?.series).toHaveLength(30);
+    expect(Object.values(digest?.decisions ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(out.some((t) => t.includes("daily digest"))).toBe(true);
+  });
+
+  it("records a tick as failed with the reason when the market store is down, and keeps going", async () => {
+    const broken: MarketStore = new Proxy(c.market, {
+      get(target, prop) {
+        if (prop === "listPools" || prop === "readPrices") {
+          return async () => {
+            throw new Error("connect ECONNREFUSED 127.0.0.1:6379");
+          };
+        }
+        return Reflect.get(target, prop);
+      },
+    });
+    const decide = Object.create(c.jobs.decide, {
+      d: { value: { ...Reflect.get(c.jobs.decide, "d"), market: broken } },
+    });
+    const rec = await c.jobRunner.run(decide, clock.now());
+    expect(rec).toMatchObject({ status: "failed", error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(cloud.callsOf("RunInstances")).toHaveLength(0);
+    expect((await c.jobRunner.run(c.jobs.scrape, clock.now())).status).toBe("ok");
+  });
+});
