@@ -6,15 +6,12 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { z } from "zod";
-import { AwsTargetGroupFactory } from "../../adapters/aws/elb.js";
-import { AwsEc2Factory } from "../../adapters/aws/factory.js";
-import { createStsClient, StsCredentialCache } from "../../adapters/aws/sts.js";
 import { DbControlStore } from "../../adapters/db/control-repo.js";
 import { DbSagaStore } from "../../adapters/db/saga-repo.js";
 import { createLogger } from "../../adapters/log/logger.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
-import { SimEc2Factory, SimHealthChecker, SimTargetGroupFactory } from "../../adapters/sim/factory.js";
 import { SIM_ACCOUNT, seedSimFleet } from "../../adapters/sim/seed.js";
+import { awsCloud, simCloudPorts } from "../../app/cloud.js";
 import { openInfra } from "../../app/infra.js";
 import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
@@ -22,7 +19,6 @@ import { ControlService } from "../../core/control/service.js";
 import { CodedError } from "../../core/errors.js";
 import { type Clock, ManualClock, systemClock } from "../../core/ports/clock.js";
 import type { Ec2Factory } from "../../core/ports/ec2.js";
-import { HttpHealthChecker } from "../../core/switch/http-health.js";
 import { SwitchSagaRunner } from "../../core/switch/saga.js";
 import { switchSettingsFrom } from "../../core/switch/settings.js";
 import type { HealthChecker, SagaOutcome, SwitchRequest, TargetGroupFactory } from "../../core/switch/types.js";
@@ -91,9 +87,7 @@ function wire(config: Config, args: Args, env: NodeJS.ProcessEnv): Wiring {
     const cloud = new SimCloud({ clock });
     seedSimFleet(cloud, { accountId, region });
     return {
-      ec2: new SimEc2Factory(cloud),
-      targetGroups: new SimTargetGroupFactory(cloud),
-      health: new SimHealthChecker(cloud),
+      ...simCloudPorts(cloud),
       accountId,
       region,
       clock,
@@ -115,32 +109,7 @@ function wire(config: Config, args: Args, env: NodeJS.ProcessEnv): Wiring {
     );
   }
   const region = args.region ?? account.regions[0] ?? (config.env.AWS_REGION as string);
-  const e = config.env;
-  const credentials =
-    e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: e.AWS_ACCESS_KEY_ID,
-          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-          sessionToken: e.AWS_SESSION_TOKEN,
-        }
-      : undefined;
-  const sts = new StsCredentialCache({
-    client: createStsClient({ region, endpoint: e.AWS_ENDPOINT_URL_STS, credentials }),
-  });
-  // an EC2-compatible endpoint rarely speaks ELBv2: target groups are carried only when ELB is reachable too
-  const elbEndpoint = env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2?.trim() || undefined;
-  const targetGroups =
-    !e.AWS_ENDPOINT_URL_EC2 || elbEndpoint
-      ? new AwsTargetGroupFactory({ accounts, sts, endpoint: elbEndpoint, defaultCredentials: credentials })
-      : undefined;
-  return {
-    ec2: new AwsEc2Factory({ accounts, sts, endpoint: e.AWS_ENDPOINT_URL_EC2, defaultCredentials: credentials }),
-    targetGroups,
-    health: new HttpHealthChecker(),
-    accountId: account.id,
-    region,
-    clock: systemClock,
-  };
+  return { ...awsCloud(config, env), accountId: account.id, region, clock: systemClock };
 }
 
 function parseTargets(to: string, region: string, currentAz: string): PoolKey[] {

@@ -106,7 +106,7 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
       pending.map((r) => r.id).sort(),
     );
     // nothing was executed: decide never switches by itself
-    expect(cloud.callsOf("RunInstances")).toHaveLength(0);
+    expect(cloud.callsOf("runInstances")).toHaveLength(0);
   });
 
   it("records nothing and decides nothing while paused", async () => {
@@ -152,7 +152,7 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     });
     const rec = await c.jobRunner.run(decide, clock.now());
     expect(rec).toMatchObject({ status: "failed", error: expect.stringMatching(/ECONNREFUSED/) });
-    expect(cloud.callsOf("RunInstances")).toHaveLength(0);
+    expect(cloud.callsOf("runInstances")).toHaveLength(0);
     expect((await c.jobRunner.run(c.jobs.scrape, clock.now())).status).toBe("ok");
   });
 });
