@@ -40,12 +40,14 @@ export const PolicyConfig = z.object({
   /** Share of the fleet allowed to be switching at once. */
   fleetDisruptionBudget: z.number().min(0).max(1).default(0.1),
   minSavingPct: z.number().min(0).default(2),
-  minSavingUsdMonth: z.number().min(0).default(1),
+  minSavingUsdMonth: z.number().min(0).default(3),
   maxVcpuFactor: z.number().min(1).default(2),
   /** Half-life (hours) of the exponentially weighted mean price of each pool. */
   priceHalfLifeHours: z.number().positive().default(48),
   /** Share of the gap between price now and its recent mean held against a move (0 = price now only). */
   meanWeight: z.number().min(0).max(1).default(0.75),
+  /** Half-life (hours) of the slower mean price the pool an instance is in is also judged at (0 = off). */
+  stayLevelHalfLifeHours: z.number().min(0).default(168),
   allowFamilies: z.array(z.string()).default([]),
   denyFamilies: z.array(z.string()).default([]),
 });

@@ -1,7 +1,7 @@
 /**
  * The spotwise policy in the replay: every hour, every instance in fleet order goes through `decide()`,
  * the very function the daemon calls, with the risks of the injected RiskScorer and each pool's recent
- * exponentially weighted mean price (half-life `priceHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
+ * exponentially weighted mean prices (half-lives `priceHalfLifeHours` and `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
  * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
  * escapes first, then to the largest savings.
  */
@@ -46,10 +46,12 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
       const { price, hours } = grid;
       const { risk, confidence } = await scorer.score(grid);
       const mean = gridEwma(grid, settings.priceHalfLifeHours);
+      const slow = settings.stayLevelHalfLifeHours > 0 ? gridEwma(grid, settings.stayLevelHalfLifeHours) : null;
       const fill = (q: PoolQuote, p: number, h: number): void => {
         const at = p * hours + h;
         q.price = price[at];
         q.recentMean = mean[at];
+        q.slowMean = slow ? slow[at] : undefined;
         q.risk = risk[at];
         q.confidence = confidence ? confidence[at] : null;
       };

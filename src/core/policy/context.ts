@@ -23,16 +23,20 @@ export interface PolicyContext {
 
 const isUsable = (c: CandidateQuote): boolean => Number.isFinite(c.price) && c.price >= 0 && Number.isFinite(c.risk);
 
+const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+
 /**
- * The price a quote is judged on: a target at price + w × (mean − price) when its recent mean is higher, the
- * current pool at price − w × (price − mean) when its recent mean is lower (w = meanWeight); else the price.
+ * The price a quote is judged on (w = meanWeight): a target at price + w × (mean − price) when its recent mean
+ * is higher; the current pool at price − w × (price − level) when its level is lower, the level being the lower
+ * of its recent mean and its slower mean (a week-long cheap level holds against a spike of a day or two);
+ * else the price.
  */
 export function judgedPrice(q: PoolQuote, role: "current" | "target", weight: number): number {
   const m = q.recentMean;
-  if (m === undefined || !Number.isFinite(m) || weight <= 0) return q.price;
-  const gap = m - q.price;
-  if (role === "target") return gap > 0 ? q.price + weight * gap : q.price;
-  return gap < 0 ? q.price + weight * gap : q.price;
+  if (!finite(m) || weight <= 0) return q.price;
+  if (role === "target") return m > q.price ? q.price + weight * (m - q.price) : q.price;
+  const level = finite(q.slowMean) ? Math.min(m, q.slowMean) : m;
+  return level < q.price ? q.price + weight * (level - q.price) : q.price;
 }
 
 export function expectedCostOf(input: PolicyInput, price: number, risk: number): number {

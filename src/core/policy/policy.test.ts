@@ -65,6 +65,26 @@ describe("payback (hysteresis)", () => {
         .savingPerHour,
     ).toBeCloseTo(0.008, 6);
   });
+
+  it("judges the current pool towards the lower of its recent and slower means: a cheap week holds against a short spike", () => {
+    const spiking = { price: 0.05, recentMean: 0.044, risk: 0.0001, confidence: 0.9 };
+    // recent mean only: 0.05 − 0.75 × 0.006 = 0.0455 vs c at 0.032
+    expect(decide(input({ current: spiking, candidates: [cheapC] })).savingPerHour).toBeCloseTo(0.0135, 6);
+    // slower mean 0.036: 0.05 − 0.75 × 0.014 = 0.0395
+    const slow = decide(input({ current: { ...spiking, slowMean: 0.036 }, candidates: [cheapC] }));
+    expect(slow.savingPerHour).toBeCloseTo(0.0075, 6);
+    // a slower mean above the recent one does not loosen the hold; targets ignore the slower mean
+    expect(
+      decide(input({ current: { ...spiking, slowMean: 0.06 }, candidates: [{ ...cheapC, slowMean: 0.09 }] }))
+        .savingPerHour,
+    ).toBeCloseTo(0.0135, 6);
+    // the slower level can keep the instance in place: judged at 0.04 − 0.75 × 0.0075 ≈ 0.0344, the saving
+    // (~$1.7/month) is below the $3/month minimum; on the recent mean alone (0.03925) it saves ~$5.3/month
+    const current = { price: 0.04, recentMean: 0.039, risk: 0.0001, confidence: 0.9 };
+    const held = decide(input({ current: { ...current, slowMean: 0.0325 }, candidates: [cheapC] }));
+    expect([held.action, held.strategy]).toEqual(["STAY", "min-saving"]);
+    expect(decide(input({ current, candidates: [cheapC] })).action).toBe("SWITCH");
+  });
 });
 
 describe("guards", () => {

@@ -29,6 +29,13 @@ export interface PolicySettings {
    * price − w × (price − mean) when its mean is lower. 0 = price now only.
    */
   meanWeight: number;
+  /**
+   * Half-life, hours, of the slower exponentially weighted mean in each quote's slowMean (0 = off). The pool
+   * the instance is in is judged towards the lower of its two means, so a pool that was cheap for a week is not
+   * left on a spike of a day or two; targets are judged on the faster mean only (dips into a cheaper level are
+   * still followed within a day or two).
+   */
+  stayLevelHalfLifeHours: number;
   allowFamilies: string[];
   denyFamilies: string[];
 }
@@ -44,10 +51,11 @@ export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   maxSwitchesPerWeek: 2,
   fleetDisruptionBudget: 0.1,
   minSavingPct: 2,
-  minSavingUsdMonth: 1,
+  minSavingUsdMonth: 3,
   maxVcpuFactor: 2,
   priceHalfLifeHours: 48,
   meanWeight: 0.75,
+  stayLevelHalfLifeHours: 168,
   allowFamilies: [],
   denyFamilies: [],
 });

@@ -13,6 +13,12 @@ export interface PoolQuote {
    * Absent or not finite: the price now is used.
    */
   recentMean?: number;
+  /**
+   * Slower exponentially weighted mean spot price (half-life `stayLevelHalfLifeHours`). Only used for the pool
+   * the instance is in: it is judged at price − meanWeight × the gap down to the lower of recentMean and this.
+   * Absent or not finite: recentMean alone.
+   */
+  slowMean?: number;
   risk: number;
   /** In [0,1]; null for the advisor-bucket heuristic. */
   confidence: number | null;
