@@ -1,0 +1,187 @@
+/**
+ * One decide tick for 10,000 managed instances over 5,000 pools on real Redis and PostgreSQL: fleet
+ * discovery (SimCloud), the market read, features, batch inference with models/default.onnx, the policy,
+ * persistence of every decision and posting of each SWITCH as a recommendation (notifier dropped), shadow
+ * mode. Reported against its floors measured in the same run: one onnxruntime batch over the same tensor
+ * shape and one pipelined Redis read of the same history; plus where the tick's time went and peak RSS.
+ * REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres;
+ * a fresh database is created next to it and dropped afterwards).
+ */
+import { readFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { createLogger } from "../src/adapters/log/logger.js";
+import { DEFAULT_MODEL_PATH } from "../src/adapters/onnx/fixtures.js";
+import { OnnxModelLoader } from "../src/adapters/onnx/runner.js";
+import type { SimEc2Factory } from "../src/adapters/sim/factory.js";
+import { ConsoleNotifier } from "../src/adapters/slack/console-notifier.js";
+import { simCloudPorts } from "../src/app/cloud.js";
+import { buildContainer } from "../src/app/container.js";
+import { openInfra } from "../src/app/infra.js";
+import { loadConfig } from "../src/config/load.js";
+import type { Config } from "../src/config/schema.js";
+import { buildFeatureMatrix } from "../src/core/features/engine.js";
+import { readFeatureSeries } from "../src/core/features/inputs.js";
+import { parsePoolId } from "../src/core/types.js";
+import { openDecideWorld } from "./decide-fixture.js";
+import { type BenchResult, medianMs } from "./types.js";
+
+const POOLS = 5_000;
+const INSTANCES = 10_000;
+const HOUR = 3_600_000;
+
+/** Time spent in async methods of an object, summed per label (concurrent calls overlap). */
+class Phases {
+  readonly ms = new Map<string, number>();
+  readonly calls = new Map<string, number>();
+  wrap<T extends object>(label: string, obj: T, methods: Array<keyof T & string>): T {
+    for (const m of methods) {
+      const fn = obj[m] as unknown as (...a: unknown[]) => Promise<unknown>;
+      const bound = fn.bind(obj);
+      Object.defineProperty(obj, m, {
+        configurable: true,
+        value: async (...a: unknown[]) => {
+          const t = performance.now();
+          try {
+            return await bound(...a);
+          } finally {
+            const key = `${label}.${m}`;
+            this.ms.set(key, (this.ms.get(key) ?? 0) + performance.now() - t);
+            this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+          }
+        },
+      });
+    }
+    return obj;
+  }
+  reset(): void {
+    this.ms.clear();
+    this.calls.clear();
+  }
+  summary(totalMs: number): string {
+    const parts = [...this.ms.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(0)} ms/${this.calls.get(k)}x`);
+    const io = [...this.ms.values()].reduce((s, v) => s + v, 0);
+    return `${parts.join(", ")}; rest (discovery sync excluded) ~${Math.max(0, totalMs - io).toFixed(0)} ms in-process`;
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const world = await openDecideWorld({ pools: POOLS, instances: INSTANCES });
+  const quiet = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const phases = new Phases();
+  try {
+    const base = loadConfig({});
+    const config: Config = {
+      ...base,
+      env: { ...base.env, SPOTWISE_MODE: "shadow", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+      file: {
+        ...base.file,
+        accounts: [
+          {
+            id: "sim",
+            name: "bench",
+            regions: world.regions,
+            subnets: Object.fromEntries(world.azs.map((a) => [a, `subnet-${a}`])),
+            twoPersonRule: false,
+          },
+        ],
+      },
+    };
+    const infra = await openInfra(config, { clock: world.clock, log: quiet, db: world.db });
+    phases.wrap("fleet", infra.fleet, ["sync"]);
+    phases.wrap("decisions", infra.decisions, ["history", "saveTick"]);
+    phases.wrap("market", world.market, ["listPools", "readPrices", "readCapacity"]);
+    const ports = simCloudPorts(world.cloud);
+    phases.wrap("ec2", ports.ec2 as SimEc2Factory, ["forAccount"]);
+    const c = await buildContainer(infra, {
+      cloud: ports,
+      market: world.market,
+      notifier: new ConsoleNotifier({ write: () => {} }),
+    });
+    phases.wrap("scoring", c.scoring, ["scoreTick"]);
+    phases.wrap("recommendations", c.recommendations, ["list"]);
+    phases.wrap("publisher", c.publisher, ["publish"]);
+    try {
+      // warm-up: loads the model, fills the fleet table, posts the first recommendations
+      world.clock.set(world.now - HOUR);
+      const warm = await c.jobs.decide.tick(world.now - HOUR);
+      world.clock.set(world.now);
+      phases.reset();
+      const t = performance.now();
+      const stats = await c.jobs.decide.tick(world.now);
+      const tickMs = performance.now() - t;
+      const where = phases.summary(tickMs);
+      if (stats.instances !== INSTANCES) {
+        throw new Error(
+          `decide saw ${String(stats.instances)} instances, expected ${INSTANCES}: ${JSON.stringify(stats)}`,
+        );
+      }
+      const rows = Number(stats.pools);
+
+      // floors over the same pools: the pipelined history read and one ORT batch over a tensor of that shape
+      const ids = (await Promise.all(world.regions.map((r) => world.market.listPools(r)))).flat();
+      const readMs = await medianMs(() => readFeatureSeries(world.market, ids, world.now), 5, 1);
+      const series = await readFeatureSeries(world.market, ids, world.now);
+      const features = buildFeatureMatrix({
+        now: world.now,
+        pools: ids.map(parsePoolId),
+        prices: series.prices,
+        capacity: series.capacity,
+        onDemand: c.tables.onDemand,
+        advisor: c.tables.advisor,
+      });
+      const x = new Float32Array(rows * features.cols);
+      for (let r = 0; r < rows; r++) {
+        const src = r % features.rows;
+        x.set(features.matrix.subarray(src * features.cols, (src + 1) * features.cols), r * features.cols);
+      }
+      const runner = await new OnnxModelLoader().load({
+        modelId: "bench",
+        name: "default",
+        bytes: new Uint8Array(readFileSync(DEFAULT_MODEL_PATH)),
+      });
+      let ortMs: number;
+      try {
+        ortMs = await medianMs(() => runner.predict(x, rows, features.cols), 5, 2);
+      } finally {
+        await runner.close();
+      }
+      const floor = readMs + ortMs;
+      const maxRssMb = process.resourceUsage().maxRSS / 1024;
+      const outcome =
+        `${stats.switch} SWITCH, ${stats.stay} STAY, ${stats.ondemand} ONDEMAND, ${stats.recommendations} new ` +
+        `recommendations (warm-up tick posted ${warm.recommendations}), model ${String(stats.model)}`;
+      return [
+        {
+          name: `decide tick, ${INSTANCES} instances / ${rows} pools`,
+          value: tickMs,
+          unit: "ms",
+          baseline: { name: "floor: Redis read + ORT batch", value: floor },
+          notes:
+            `${outcome}; ${POOLS} pools = ${world.realSeries} real us-east-1 2021 series replayed under ` +
+            `${world.regions.join(", ")} (${world.points} points); Redis ${world.redisUrl}, PostgreSQL ${world.databaseUrl}` +
+            `\n${"".padEnd(11)}where the tick went: ${where}`,
+        },
+        {
+          name: `floor: one pipelined Redis read, ${ids.length} pools`,
+          value: readMs,
+          unit: "ms",
+          notes: "readFeatureSeries (prices + capacity, 30 days) on the same RedisMarketStore",
+        },
+        {
+          name: `floor: one ORT batch [${rows}, ${features.cols}]`,
+          value: ortMs,
+          unit: "ms",
+          notes: "OnnxModelLoader over models/default.onnx, the same pools' feature rows",
+        },
+        { name: "decide peak RSS (whole bench process)", value: maxRssMb, unit: "MB" },
+      ];
+    } finally {
+      await c.close();
+      await infra.close();
+    }
+  } finally {
+    await world.dispose();
+  }
+}
