@@ -142,7 +142,10 @@ export class DecideJob implements Job {
       if (od === undefined) {
         return stay(inst, current, `no on-demand price for ${baseType} in ${inst.region}: cannot price a switch`);
       }
-      const quotes = new Map<string, { price: number; risk: number; confidence: number | null; recentMean?: number }>();
+      const quotes = new Map<
+        string,
+        { price: number; risk: number; confidence: number | null; recentMean?: number; slowMean?: number }
+      >();
       let risk: ReturnType<typeof scores.forInstance> | null = null;
       const unobserved: string[] = [];
       for (const p of [current, ...(candidatesOf.get(inst.instanceId) ?? [])]) {
@@ -163,6 +166,8 @@ export class DecideJob implements Job {
           risk: modelled ? r.risk : advisorBucketHourlyRisk(bucket),
           confidence: r.fallback || !modelled ? null : confidenceOf(r.risk),
           recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
+          slowMean:
+            d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
         });
       }
       const h = history.get(inst.instanceId);
