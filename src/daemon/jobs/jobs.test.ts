@@ -36,7 +36,7 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     clock = new ManualClock(start);
     cloud = new SimCloud({ clock, prices });
     const fleet = demoFleet(prices, start, 3);
-    fleet.forEach((f, n) =>
+    for (const [n, f] of fleet.entries()) {
       cloud.seedInstance({
         instanceId: `i-test${n}`,
         accountId: "sim",
@@ -44,8 +44,8 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
         lifecycle: "spot",
         launchedAt: start - 10 * 24 * HOUR,
         tags: { "spotwise:managed": "true", "spotwise:az-flexible": "true" },
-      }),
-    );
+      });
+    }
     const regions = [...new Set(fleet.map((f) => f.region))];
     const azs = [...new Set(prices.map((p) => p.az))];
     const base = loadConfig({});
