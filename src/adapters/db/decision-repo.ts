@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DecisionStore, InstanceHistory, StoredDecision } from "../../core/fleet/decisions.js";
-import { type Decision, type Mode, parsePoolId, poolId } from "../../core/types.js";
+import type { Decision, Mode } from "../../core/types.js";
+import { decisionFromRow, decisionRow } from "./decision-rows.js";
 import { DecisionEntity, type DecisionRow, ManagedInstanceEntity } from "./entities.js";
 import { SwitchExecutionEntity } from "./entities-ops.js";
 import type { Database } from "./orm.js";
@@ -9,25 +10,10 @@ const WEEK = 7 * 24 * 3600_000;
 
 function toDomain(r: DecisionRow): StoredDecision {
   return {
+    ...decisionFromRow(r),
     id: r.id,
     tickAt: r.tickAt.getTime(),
     mode: r.mode === "approve" ? "approve" : "shadow",
-    action: r.action as Decision["action"],
-    instanceId: r.instanceId,
-    accountId: r.accountId,
-    from: parsePoolId(r.fromPool),
-    to: r.toPool ? parsePoolId(r.toPool) : null,
-    savingPerHour: r.savingPerHour,
-    savingPerMonth: r.savingPerMonth,
-    riskFrom: r.riskFrom,
-    riskTo: r.riskTo ?? null,
-    modelId: r.modelId ?? null,
-    modelName: r.modelName ?? null,
-    confidence: r.confidence ?? null,
-    fallback: r.fallback,
-    strategy: r.strategy,
-    reasons: r.reasons,
-    alternatives: r.alternatives.map(parsePoolId),
     realizedSavingUsd: r.realizedSavingUsd ?? null,
   };
 }
@@ -42,28 +28,7 @@ export class DbDecisionStore implements DecisionStore {
       for (const d of decisions) {
         const id = randomUUID();
         ids.push(id);
-        tx.create(DecisionEntity, {
-          id,
-          tickAt: new Date(tickAt),
-          instanceId: d.instanceId,
-          accountId: d.accountId,
-          action: d.action,
-          fromPool: poolId(d.from),
-          toPool: d.to ? poolId(d.to) : null,
-          savingPerHour: d.savingPerHour,
-          savingPerMonth: d.savingPerMonth,
-          riskFrom: d.riskFrom,
-          riskTo: d.riskTo,
-          modelId: d.modelId,
-          modelName: d.modelName,
-          confidence: d.confidence,
-          fallback: d.fallback,
-          strategy: d.strategy,
-          reasons: d.reasons,
-          alternatives: d.alternatives.map(poolId),
-          mode,
-          createdAt: new Date(),
-        });
+        tx.create(DecisionEntity, decisionRow(id, d, mode, tickAt));
       }
     });
     return ids;

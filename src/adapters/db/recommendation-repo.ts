@@ -13,7 +13,8 @@ import type {
   TransitionPatch,
   Verdict,
 } from "../../core/recommendations/types.js";
-import { type Decision, type DecisionAction, type Mode, parsePoolId, poolId } from "../../core/types.js";
+import type { Mode } from "../../core/types.js";
+import { decisionFromRow, decisionRow } from "./decision-rows.js";
 import {
   AccountEntity,
   ApprovalEntity,
@@ -174,7 +175,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
 }
 
 function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[], accountName?: string) {
-  const decision = toDecision(d);
+  const decision = decisionFromRow(d);
   const rec: RecommendationRecord = {
     id: r.id,
     decisionId: r.decisionId,
@@ -197,52 +198,6 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     ),
   };
   return rec;
-}
-
-function toDecision(d: DecisionRow): Decision {
-  return {
-    action: d.action as DecisionAction,
-    instanceId: d.instanceId,
-    accountId: d.accountId,
-    from: parsePoolId(d.fromPool),
-    to: d.toPool ? parsePoolId(d.toPool) : null,
-    savingPerHour: d.savingPerHour,
-    savingPerMonth: d.savingPerMonth,
-    riskFrom: d.riskFrom,
-    riskTo: d.riskTo ?? null,
-    modelName: d.modelName ?? null,
-    modelId: d.modelId ?? null,
-    confidence: d.confidence ?? null,
-    fallback: d.fallback,
-    strategy: d.strategy,
-    reasons: d.reasons,
-    alternatives: d.alternatives.map(parsePoolId),
-  };
-}
-
-function decisionRow(id: string, d: Decision, mode: Mode, tickAt: number): DecisionRow {
-  return {
-    id,
-    tickAt: new Date(tickAt),
-    instanceId: d.instanceId,
-    accountId: d.accountId,
-    action: d.action,
-    fromPool: poolId(d.from),
-    toPool: d.to ? poolId(d.to) : null,
-    savingPerHour: d.savingPerHour,
-    savingPerMonth: d.savingPerMonth,
-    riskFrom: d.riskFrom,
-    riskTo: d.riskTo,
-    modelId: d.modelId,
-    modelName: d.modelName,
-    confidence: d.confidence,
-    fallback: d.fallback,
-    strategy: d.strategy,
-    reasons: d.reasons,
-    alternatives: d.alternatives.map(poolId),
-    mode,
-    createdAt: new Date(tickAt),
-  };
 }
 
 function isUniqueViolation(e: unknown): boolean {
