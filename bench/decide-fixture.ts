@@ -1,7 +1,8 @@
 /**
  * The world of the decide bench: 5,000 spot pools of real price history (the us-east-1 2021 file of
  * ../shared/data, 1,246 pools, replayed under four more real region names to reach 5,000 so that the on-demand
- * and advisor tables price them), 10,000 managed instances spread over those pools on a SimCloud, a fresh
+ * and advisor tables price them), 10,000 managed spot instances spread over those pools on a SimCloud (two per
+ * pool, every other one tagged spotwise:az-flexible), a fresh
  * PostgreSQL database and a Redis key prefix, both removed by dispose().
  */
 import { randomUUID } from "node:crypto";
@@ -171,7 +172,8 @@ export async function openDecideWorld(opts: { pools: number; instances: number }
         instanceType: p.instanceType,
         lifecycle: "spot",
         launchedAt: now - 10 * DAY,
-        tags: { "spotwise:managed": "true", "spotwise:az-flexible": "true" },
+        // half the fleet may move across AZs (about 150 candidate pools each), the other half stays in its AZ (~25)
+        tags: { "spotwise:managed": "true", "spotwise:az-flexible": n % 2 === 0 ? "true" : "false" },
       });
     }
     return {

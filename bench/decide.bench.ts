@@ -161,7 +161,7 @@ export async function run(): Promise<BenchResult[]> {
           unit: "ms",
           baseline: { name: "floor: Redis read + ORT batch", value: floor },
           notes:
-            `${outcome}; ${POOLS} pools = ${world.realSeries} real us-east-1 2021 series replayed under ` +
+            `${outcome}; every other instance az-flexible; ${POOLS} pools = ${world.realSeries} real us-east-1 2021 series replayed under ` +
             `${world.regions.join(", ")} (${world.points} points); Redis ${world.redisUrl}, PostgreSQL ${world.databaseUrl}` +
             `\n${"".padEnd(11)}where the tick went: ${where}`,
         },
