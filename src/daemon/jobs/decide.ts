@@ -13,7 +13,7 @@ import { discoverFleet, type FleetStore } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../../core/market/tables.js";
 import { tableKey } from "../../core/market/tables.js";
-import type { ChampionChallenger } from "../../core/models/champion-challenger.js";
+import type { ChampionChallenger, InstanceRisk } from "../../core/models/champion-challenger.js";
 import { advisorBucketHourlyRisk } from "../../core/models/heuristic.js";
 import { BASE_TYPE_TAG, budgetOrder, candidatePools, decideFromQuotes } from "../../core/policy/index.js";
 import { priceEwma } from "../../core/policy/outlook.js";
@@ -135,6 +135,40 @@ export class DecideJob implements Job {
       now,
     );
 
+    // a quote depends only on the pool (and the model deciding): computed once per pool per tick
+    const quoteMaps = new Map<string, PoolQuotes>();
+    const quotesFor = (override: string | undefined): PoolQuotes => {
+      const key = override ?? "";
+      const cached = quoteMaps.get(key);
+      if (cached) return cached;
+      const quotes = new Map<string, Quote>();
+      const unobserved = new Set<string>();
+      features.poolIds.forEach((id, row) => {
+        const points = series.prices.get(id) ?? [];
+        const last = lastAtOrBefore(points, now);
+        if (last === undefined) return;
+        const r = scores.forInstance(row, override);
+        // a capacity model knows nothing of a pool spotwise has never observed: the advisor bucket prices it
+        const modelled = r.fallback || (series.capacity.get(id)?.length ?? 0) > 0;
+        if (!modelled) unobserved.add(id);
+        const p = pools[row];
+        quotes.set(id, {
+          price: last,
+          risk: modelled
+            ? r.risk
+            : advisorBucketHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket),
+          confidence: r.fallback || !modelled ? null : confidenceOf(r.risk),
+          recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
+          slowMean:
+            d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
+        });
+      });
+      const ref = features.poolIds.length > 0 ? scores.forInstance(0, override) : null;
+      const out = { quotes, unobserved, ref };
+      quoteMaps.set(key, out);
+      return out;
+    };
+
     const decideOne = (inst: ManagedInstance, switchingNow: number): Decision => {
       const baseType = inst.tags[BASE_TYPE_TAG] || inst.instanceType;
       const od = d.tables.onDemand.get(tableKey(inst.region, baseType));
@@ -142,50 +176,25 @@ export class DecideJob implements Job {
       if (od === undefined) {
         return stay(inst, current, `no on-demand price for ${baseType} in ${inst.region}: cannot price a switch`);
       }
-      const quotes = new Map<
-        string,
-        { price: number; risk: number; confidence: number | null; recentMean?: number; slowMean?: number }
-      >();
-      let risk: ReturnType<typeof scores.forInstance> | null = null;
-      const unobserved: string[] = [];
-      for (const p of [current, ...(candidatesOf.get(inst.instanceId) ?? [])]) {
-        const id = poolId(p);
-        const row = rowOf.get(id);
-        const points = series.prices.get(id) ?? [];
-        const last = lastAtOrBefore(points, now);
-        if (row === undefined || last === undefined) continue;
-        const r = scores.forInstance(row, inst.modelOverride);
-        if (!risk) risk = r;
-        // a capacity model knows nothing of a pool spotwise has never observed: the advisor bucket prices it
-        const observed = (series.capacity.get(id)?.length ?? 0) > 0;
-        const bucket = d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket;
-        const modelled = r.fallback || observed;
-        if (!modelled) unobserved.push(p.az === inst.az && p.instanceType === inst.instanceType ? "current" : id);
-        quotes.set(id, {
-          price: last,
-          risk: modelled ? r.risk : advisorBucketHourlyRisk(bucket),
-          confidence: r.fallback || !modelled ? null : confidenceOf(r.risk),
-          recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
-          slowMean:
-            d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
-        });
-      }
+      const { quotes, unobserved, ref } = quotesFor(inst.modelOverride);
+      const candidates = candidatesOf.get(inst.instanceId) ?? [];
       const h = history.get(inst.instanceId);
       const decision = decideFromQuotes({
         instance: inst,
         now,
         history: { lastSwitchAt: h?.lastSwitchAt ?? null, switchesPastWeek: h?.switchesLastWeek ?? 0 },
-        candidates: candidatesOf.get(inst.instanceId) ?? [],
+        candidates,
         quotes,
         onDemandPrice: od,
         fleet: { switchingNow, fleetSize: instances.length },
         config: d.policy,
-        model: risk && !risk.fallback && risk.modelName ? { name: risk.modelName, id: risk.modelId } : null,
+        model: ref && !ref.fallback && ref.modelName ? { name: ref.modelName, id: ref.modelId } : null,
       });
-      if (risk?.reasons.length) decision.reasons.push(...risk.reasons);
-      if (unobserved.length) {
+      if (ref?.reasons.length) decision.reasons.push(...ref.reasons);
+      const blind = [current, ...candidates].filter((p) => unobserved.has(poolId(p))).length;
+      if (blind) {
         decision.reasons.push(
-          `no capacity observations yet for ${unobserved.length} pool(s): their risk is the Spot Advisor bucket's, not the model's`,
+          `no capacity observations yet for ${blind} pool(s): their risk is the Spot Advisor bucket's, not the model's`,
         );
       }
       return decision;
@@ -208,13 +217,21 @@ export class DecideJob implements Job {
     const decisions = instances.map((i) => final.get(i.instanceId) as Decision);
     const savedIds = await d.decisions.saveTick(now, mode, decisions);
     let posted = 0;
+    const pending = new Map<string, Set<string>>();
+    if (decisions.some((x) => x.action === "SWITCH")) {
+      for (const o of await d.recommendations.list({ statuses: ["pending"], limit: 100_000 })) {
+        if (!o.decision.to || o.expiresAt <= now) continue;
+        const set = pending.get(o.instanceId) ?? new Set<string>();
+        set.add(poolId(o.decision.to));
+        pending.set(o.instanceId, set);
+      }
+    }
     for (let i = 0; i < decisions.length; i++) {
       const x = decisions[i];
       d.metrics.decisions.inc({ action: x.action });
       if (x.action !== "SWITCH" || !x.to) continue;
-      const to = poolId(x.to);
-      const open = await d.recommendations.list({ instanceId: x.instanceId, statuses: ["pending"] });
-      if (open.some((o) => o.decision.to && poolId(o.decision.to) === to && o.expiresAt > now)) continue;
+      // the same advice is still pending: keep that message instead of posting it again
+      if (pending.get(x.instanceId)?.has(poolId(x.to))) continue;
       const r = await d.publisher.publish({ decision: x, decisionId: savedIds[i], mode });
       if (r.kind === "created") posted++;
     }
@@ -232,6 +249,22 @@ export class DecideJob implements Job {
       failures: discovery.failures.length,
     };
   }
+}
+
+interface Quote {
+  price: number;
+  risk: number;
+  confidence: number | null;
+  recentMean?: number;
+  slowMean?: number;
+}
+
+interface PoolQuotes {
+  quotes: Map<string, Quote>;
+  /** Pools with no capacity observations: priced by the advisor bucket. */
+  unobserved: Set<string>;
+  /** Who scored (for the decision's model and reasons). */
+  ref: InstanceRisk | null;
 }
 
 function lastAtOrBefore(points: readonly { ts: number; price: number }[], now: number): number | undefined {
