@@ -10,6 +10,7 @@ const CALLS = [
   "ec2:GetSpotPlacementScores",
   "ec2:DescribeInstances",
   "ec2:DescribeInstanceStatus",
+  "ec2:DescribeInstanceAttribute",
   "ec2:CreateImage",
   "ec2:DescribeImages",
   "ec2:DeregisterImage",

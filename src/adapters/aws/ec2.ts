@@ -13,6 +13,7 @@ import {
   DescribeAddressesCommand,
   DescribeAvailabilityZonesCommand,
   DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
@@ -218,6 +219,18 @@ export class SdkEc2Port implements Ec2Port {
       systemOk: s.SystemStatus?.Status === "ok",
       instanceOk: s.InstanceStatus?.Status === "ok",
     }));
+  }
+
+  /** User data comes base64-encoded from DescribeInstanceAttribute; an absent or empty value means none. */
+  async getUserData(input: { instanceId: string }): Promise<{ userData?: string; requestId?: string }> {
+    const out = await this.call("DescribeInstanceAttribute", () =>
+      this.client.send(new DescribeInstanceAttributeCommand({ InstanceId: input.instanceId, Attribute: "userData" })),
+    );
+    const encoded = out.UserData?.Value;
+    return {
+      userData: encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined,
+      requestId: out.$metadata.requestId,
+    };
   }
 
   /** CreateImage has no client token in the EC2 API: the image name (unique per account) is the guard. */

@@ -30,6 +30,7 @@ export type SimOperation =
   | "getSpotPlacementScores"
   | "describeInstances"
   | "describeInstanceStatus"
+  | "getUserData"
   | "createImage"
   | "describeImages"
   | "deregisterImage"

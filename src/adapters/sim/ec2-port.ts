@@ -131,6 +131,14 @@ export class SimEc2Port implements Ec2Port {
     );
   }
 
+  async getUserData(input: { instanceId: string }): Promise<{ userData?: string; requestId?: string }> {
+    return this.op("getUserData", input, () => {
+      const i = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      return { userData: i.userData || undefined, requestId: this.requestId() };
+    });
+  }
+
   async createImage(input: {
     instanceId: string;
     name: string;

@@ -125,6 +125,18 @@ export async function startEc2QueryServer(opts: {
           ),
         );
       }
+      case "DescribeInstanceAttribute": {
+        const attribute = p.get("Attribute");
+        if (attribute !== "userData") {
+          throw Object.assign(new Error(`attribute ${attribute} is not simulated`), {
+            awsCode: "InvalidParameterValue",
+          });
+        }
+        const instanceId = p.get("InstanceId") ?? "";
+        const r = await port.getUserData({ instanceId });
+        const value = r.userData === undefined ? "" : el("value", Buffer.from(r.userData, "utf8").toString("base64"));
+        return `${el("instanceId", instanceId)}<userData>${value}</userData>`;
+      }
       case "DescribeInstanceStatus": {
         const st = await port.describeInstanceStatus({ instanceIds: list(p, "InstanceId") });
         return set(

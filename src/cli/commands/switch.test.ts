@@ -123,7 +123,10 @@ describe("spotwise switch against an EC2-compatible endpoint (AWS_ENDPOINT_URL_E
     expect(cloud.stateOf(old)).not.toBe("running");
     const fresh = [...cloud.instances.values()].find((i) => i.tags["spotwise:replaces"] === "i-sim0002")!;
     expect(fresh).toMatchObject({ instanceType: "g4dn.xlarge", lifecycle: "spot", keyName: "ops" });
-    expect(fresh.userData).toBe(undefined); // SdkEc2Port does not read user data yet (see report)
+    // DescribeInstances has no user data: it is read with DescribeInstanceAttribute and launched base64-encoded
+    expect(server.actions).toContain("DescribeInstanceAttribute");
+    expect(fresh.userData).toBe(old.userData);
+    expect(fresh.userData).toBe("#!/bin/sh\necho hello\n");
     expect(cloud.stateOf(fresh)).toBe("running");
   });
 

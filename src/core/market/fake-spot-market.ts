@@ -61,6 +61,7 @@ export class FakeSpotMarket {
       getSpotPlacementScores: stub,
       describeInstances: stub,
       describeInstanceStatus: stub,
+      getUserData: stub,
       createImage: stub,
       describeImages: stub,
       deregisterImage: stub,

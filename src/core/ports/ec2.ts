@@ -37,6 +37,12 @@ export interface Ec2Port {
     instanceIds: string[];
   }): Promise<Array<{ instanceId: string; state: Ec2InstanceState; systemOk: boolean; instanceOk: boolean }>>;
 
+  /**
+   * The instance's user data as plain text (DescribeInstanceAttribute userData, base64-decoded);
+   * `userData` is undefined when the instance has none. DescribeInstances does not return it.
+   */
+  getUserData(input: { instanceId: string }): Promise<{ userData?: string; requestId?: string }>;
+
   createImage(input: {
     instanceId: string;
     name: string;

@@ -36,7 +36,7 @@ interface GuardDeps {
   settings: SwitchSettings;
 }
 
-/** The instance as EC2 describes it; user data travels along when the adapter reads it. */
+/** The instance as EC2 describes it; a port that already knows the user data (the sim) may pass it along. */
 export type SourceInstance = Ec2Instance & { userData?: string };
 
 export async function preflight(
@@ -93,6 +93,24 @@ export async function preflight(
   }
   checks.push(`${req.instanceId} is running and tagged ${TAG_MANAGED}=true`);
 
+  // DescribeInstances carries no user data on AWS: read it so the replacement boots the same way
+  let userData = instance.userData;
+  if (userData === undefined) {
+    try {
+      const r = await retry(() => ec2.getUserData({ instanceId: req.instanceId }));
+      userData = r.userData;
+      checks.push(
+        `user data of ${req.instanceId}: ${userData === undefined ? "none" : `${new TextEncoder().encode(userData).length} bytes, copied to the replacement`}${r.requestId ? ` (request ${r.requestId})` : ""}`,
+      );
+    } catch (e) {
+      const err = asCodedError(e);
+      return no(
+        err.code,
+        `cannot read the user data of ${req.instanceId} to copy it to the replacement: ${err.message}`,
+      );
+    }
+  }
+
   const active = await deps.store.findActiveByInstance(req.instanceId);
   if (active) {
     return no(
@@ -139,7 +157,7 @@ export async function preflight(
       securityGroupIds: instance.securityGroupIds,
       iamInstanceProfileArn: instance.iamInstanceProfileArn,
       keyName: instance.keyName,
-      userData: instance.userData,
+      userData,
       privateIp: instance.privateIp,
       tags: instance.tags,
     },

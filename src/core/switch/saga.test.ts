@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { SimCloud } from "../../adapters/sim/cloud.js";
+import type { SimEc2Factory } from "../../adapters/sim/factory.js";
 import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
 import type { MemoryAuditLog } from "../ports/audit.js";
 import { ManualClock } from "../ports/clock.js";
+import type { Ec2Instance } from "../ports/ec2.js";
 import type { SwitchRequest } from "./types.js";
 
 function setup(mode: "shadow" | "approve" = "approve") {
@@ -29,6 +31,21 @@ function setup(mode: "shadow" | "approve" = "approve") {
     },
   };
   return { clock, cloud, fleet, h, old, req };
+}
+
+/** Like real EC2: DescribeInstances never carries user data, only DescribeInstanceAttribute (getUserData) does. */
+function withoutDescribedUserData(factory: SimEc2Factory): void {
+  const forAccount = factory.forAccount.bind(factory);
+  factory.forAccount = async (...args) => {
+    const port = await forAccount(...args);
+    const describe = port.describeInstances.bind(port);
+    port.describeInstances = async (input) =>
+      (await describe(input)).map((i) => {
+        const { userData: _dropped, ...rest } = i as Ec2Instance & { userData?: string };
+        return rest;
+      });
+    return port;
+  };
 }
 
 describe("switch saga on the simulated cloud", () => {
@@ -73,6 +90,35 @@ describe("switch saga on the simulated cloud", () => {
     expect(actions[0]).toBe("switch.started");
     expect(actions.at(-1)).toBe("switch.done");
     expect((await h.control.budget()).used).toBe(1);
+  });
+
+  it("copies user data that only getUserData returns (DescribeInstances has none on AWS) to the replacement", async () => {
+    const { cloud, h, old, req } = setup();
+    withoutDescribedUserData(h.ec2);
+    const plan = await h.runner.plan(req);
+    expect(plan.ok).toBe(true);
+    expect(plan.checks.join("\n")).toMatch(
+      new RegExp(
+        `user data of ${old.instanceId}: ${old.userData!.length} bytes, copied to the replacement \\(request req-`,
+      ),
+    );
+    const out = await h.runner.start(req);
+    expect(out.state).toBe("done");
+    expect(cloud.callsOf("getUserData").map((c) => c.input)).toContainEqual({ instanceId: old.instanceId });
+    const launch = cloud.callsOf("runInstances")[0]!.input as { userData?: string };
+    expect(launch.userData).toBe("#!/bin/sh\necho hello\n");
+    expect(cloud.instances.get(out.newInstanceId!)!.userData).toBe(old.userData);
+  });
+
+  it("refuses the switch when the user data cannot be read, launching nothing", async () => {
+    const { cloud, h, req } = setup();
+    withoutDescribedUserData(h.ec2);
+    cloud.failNext("getUserData", "denied");
+    const out = await h.runner.start(req);
+    expect(out).toMatchObject({ state: "refused", code: "aws_access_denied" });
+    expect((out as { reason: string }).reason).toMatch(/cannot read the user data of i-sim0001/);
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+    expect(cloud.callsOf("runInstances")).toHaveLength(0);
   });
 
   it("shadow mode never executes", async () => {
