@@ -76,6 +76,39 @@ describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it("keeps the pool clock of an unchanged instance and restarts it after a type or AZ change", async () => {
+    const store = new DbFleetStore(db);
+    const base = {
+      accountId: "333333333333",
+      region: "us-east-1",
+      lifecycle: "spot" as const,
+      azFlexible: false,
+      tags: {},
+    };
+    await store.sync(
+      "333333333333",
+      "us-east-1",
+      [{ ...base, instanceId: "i-p", az: "us-east-1a", instanceType: "m5.large", launchedAt: 100 }],
+      1_000,
+    );
+    expect((await store.get("i-p"))?.launchedAt).toBe(100);
+    await store.sync(
+      "333333333333",
+      "us-east-1",
+      [{ ...base, instanceId: "i-p", az: "us-east-1a", instanceType: "m5.large" }],
+      2_000,
+    );
+    expect((await store.get("i-p"))?.launchedAt).toBe(100);
+    await store.sync(
+      "333333333333",
+      "us-east-1",
+      [{ ...base, instanceId: "i-p", az: "us-east-1b", instanceType: "m5.large" }],
+      3_000,
+    );
+    expect((await store.get("i-p"))?.launchedAt).toBe(3_000);
+    expect((await new DbDecisionStore(db).history(["i-p"], 4_000)).get("i-p")?.poolSince).toBe(3_000);
+  });
+
   it("saves a tick's decisions and reads them back with their reasons", async () => {
     const decisions = new DbDecisionStore(db);
     const d: Decision = {

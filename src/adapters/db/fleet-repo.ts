@@ -22,48 +22,53 @@ function toDomain(r: ManagedInstanceRow): ManagedInstance {
 export class DbFleetStore implements FleetStore {
   constructor(private readonly db: Database) {}
 
+  /**
+   * One bulk upsert per 500 instances plus one update for the ones not seen, so a fleet of thousands syncs
+   * in a few statements. The pool clock (pool_since) restarts when the type or AZ changed.
+   */
   async sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<void> {
-    const em = this.db.em();
-    await em.transactional(async (tx) => {
-      const existing = await tx.find(ManagedInstanceEntity, { accountId, region });
-      const byId = new Map(existing.map((r) => [r.id, r]));
-      for (const i of seen) {
-        const row = byId.get(i.instanceId);
-        if (row) {
-          if (row.instanceType !== i.instanceType || row.az !== i.az) row.poolSince = new Date(now);
-          Object.assign(row, {
-            az: i.az,
-            instanceType: i.instanceType,
-            lifecycle: i.lifecycle,
-            subnetId: i.subnetId ?? null,
-            azFlexible: i.azFlexible,
-            modelOverride: i.modelOverride ?? null,
-            tags: i.tags,
-            state: "running",
-            lastSeenAt: new Date(now),
-          });
-        } else {
-          tx.create(ManagedInstanceEntity, {
-            id: i.instanceId,
-            accountId,
-            region,
-            az: i.az,
-            instanceType: i.instanceType,
-            lifecycle: i.lifecycle,
-            subnetId: i.subnetId ?? null,
-            azFlexible: i.azFlexible,
-            modelOverride: i.modelOverride ?? null,
-            tags: i.tags,
-            poolSince: new Date(i.launchedAt ?? now),
-            state: "running",
-            discoveredAt: new Date(now),
-            lastSeenAt: new Date(now),
-          });
-        }
-      }
-      const seenIds = new Set(seen.map((i) => i.instanceId));
-      for (const r of existing) if (!seenIds.has(r.id) && r.state !== "gone") r.state = "gone";
-    });
+    const conn = this.db.em().getConnection();
+    const at = new Date(now);
+    for (let i = 0; i < seen.length; i += 500) {
+      const chunk = seen.slice(i, i + 500);
+      const params: unknown[] = [];
+      const values = chunk.map((inst) => {
+        params.push(
+          inst.instanceId,
+          accountId,
+          region,
+          inst.az,
+          inst.instanceType,
+          inst.lifecycle,
+          inst.subnetId ?? null,
+          inst.azFlexible,
+          inst.modelOverride ?? null,
+          JSON.stringify(inst.tags),
+          new Date(inst.launchedAt ?? now),
+          at,
+          at,
+        );
+        return "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'running', ?, ?)";
+      });
+      await conn.execute(
+        `insert into managed_instance (id, account_id, region, az, instance_type, lifecycle, subnet_id, az_flexible,
+           model_override, tags, pool_since, state, discovered_at, last_seen_at)
+         values ${values.join(", ")}
+         on conflict (id) do update set
+           pool_since = case when managed_instance.instance_type <> excluded.instance_type
+                               or managed_instance.az <> excluded.az
+                             then excluded.last_seen_at else managed_instance.pool_since end,
+           account_id = excluded.account_id, region = excluded.region, az = excluded.az,
+           instance_type = excluded.instance_type, lifecycle = excluded.lifecycle, subnet_id = excluded.subnet_id,
+           az_flexible = excluded.az_flexible, model_override = excluded.model_override, tags = excluded.tags,
+           state = 'running', last_seen_at = excluded.last_seen_at`,
+        params,
+      );
+    }
+    await conn.execute(
+      "update managed_instance set state = 'gone' where account_id = ? and region = ? and state <> 'gone' and last_seen_at < ?",
+      [accountId, region, at],
+    );
   }
 
   async list(filter: { accountId?: string } = {}): Promise<ManagedInstance[]> {
