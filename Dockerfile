@@ -9,6 +9,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
+COPY test ./test
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
