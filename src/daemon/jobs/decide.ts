@@ -99,17 +99,30 @@ export class DecideJob implements Job {
     }
     const candidatesOf = new Map<string, PoolKey[]>();
     const inPlay = new Map<string, PoolKey>();
+    // instances alike in what candidates depend on share one candidate list (fleets are many of a kind)
+    const byShape = new Map<string, PoolKey[]>();
     for (const inst of instances) {
-      const current: PoolKey = { region: inst.region, az: inst.az, instanceType: inst.instanceType };
-      const cands = candidatePools({
-        instance: inst,
-        pools: regionPools.get(inst.region) ?? [],
-        catalog: d.tables.catalog,
-        rules: d.policy,
-        subnetAzs: new Set(Object.keys(d.subnets[inst.accountId] ?? {})),
-      });
+      const shape = [
+        inst.accountId,
+        inst.region,
+        inst.az,
+        inst.instanceType,
+        inst.tags[BASE_TYPE_TAG] ?? "",
+        inst.azFlexible,
+      ].join("|");
+      let cands = byShape.get(shape);
+      if (!cands) {
+        cands = candidatePools({
+          instance: inst,
+          pools: regionPools.get(inst.region) ?? [],
+          catalog: d.tables.catalog,
+          rules: d.policy,
+          subnetAzs: new Set(Object.keys(d.subnets[inst.accountId] ?? {})),
+        });
+        byShape.set(shape, cands);
+        for (const p of cands) inPlay.set(poolId(p), p);
+      }
       candidatesOf.set(inst.instanceId, cands);
-      for (const p of [current, ...cands]) inPlay.set(poolId(p), p);
     }
     const pools = [...inPlay.values()];
     const ids = pools.map(poolId);
