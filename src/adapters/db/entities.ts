@@ -3,6 +3,8 @@
  * migrations under migrations/; these schemas only map them. Column names are snake_case of the properties.
  */
 import { EntitySchema } from "@mikro-orm/core";
+import type { ModelStatus } from "../../core/models/model-repository.js";
+import type { RecommendationStatus } from "../../core/recommendations/types.js";
 
 export interface AccountRow {
   id: string;
@@ -64,7 +66,7 @@ export const ManagedInstanceEntity = new EntitySchema<ManagedInstanceRow>({
   },
 });
 
-export type ModelStatus = "candidate" | "shadow" | "champion" | "retired" | "rejected";
+export type { ModelStatus };
 export interface ModelRow {
   id: string;
   name: string;
@@ -184,17 +186,7 @@ export const DecisionEntity = new EntitySchema<DecisionRow>({
   },
 });
 
-export type RecommendationStatus =
-  | "pending"
-  | "approved"
-  | "rejected"
-  | "snoozed"
-  | "expired"
-  | "superseded"
-  | "executing"
-  | "done"
-  | "rolled_back"
-  | "failed";
+export type { RecommendationStatus };
 export interface RecommendationRow {
   id: string;
   decisionId: string;
