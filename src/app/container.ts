@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
@@ -21,6 +22,7 @@ import { loadAdvisor, loadCatalog, loadOnDemand } from "../adapters/tables/index
 import type { BotServices } from "../bot/services.js";
 import { botServicesFrom } from "../bot/wiring.js";
 import { ControlService } from "../core/control/service.js";
+import { CapacityRecordingEc2Factory } from "../core/market/capacity-recorder.js";
 import { SpotPriceScraper } from "../core/market/scraper.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../core/market/tables.js";
 import { ActiveModels } from "../core/models/active-models.js";
@@ -82,6 +84,11 @@ export function defaultModelPath(): string {
   return resolve(here, here.includes("/dist/") ? "../../../models/default.onnx" : "../../models/default.onnx");
 }
 
+/** The region of an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME). */
+export function sqsRegion(url: string, fallback = "us-east-1"): string {
+  return /sqs[.-]([a-z]{2}(?:-gov)?-[a-z]+-\d)\./.exec(url)?.[1] ?? fallback;
+}
+
 export function accountsFromConfig(infra: Infra): AccountRef[] {
   return infra.config.file.accounts.map((a) => ({
     accountId: a.id,
@@ -135,7 +142,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     store: sagaStore,
     control,
     leases: infra.leases,
-    ec2: opts.cloud.ec2,
+    // launches the saga makes are capacity observations of their pools
+    ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
     audit,
     clock,
     settings: switchSettingsFrom(sw, file.accounts),
@@ -165,6 +173,15 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       health,
       metrics,
       log,
+      spotEvents: file.market.interruptionQueueUrl
+        ? {
+            queue: new SqsSpotEventQueue(
+              createSqsClient({ region: sqsRegion(file.market.interruptionQueueUrl, config.env.AWS_REGION) }),
+              file.market.interruptionQueueUrl,
+            ),
+            store: market,
+          }
+        : undefined,
     }),
     decide: new DecideJob({
       accounts,

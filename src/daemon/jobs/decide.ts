@@ -142,7 +142,6 @@ export class DecideJob implements Job {
       cols: features.cols,
       labModelNames: [...new Set(instances.map((i) => i.modelOverride).filter((x): x is string => !!x))],
     });
-    const rowOf = new Map(features.poolIds.map((id, i) => [id, i]));
     const history = await d.decisions.history(
       instances.map((i) => i.instanceId),
       now,

@@ -16,6 +16,7 @@ import { parsePriceFile } from "../../core/market/import.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
 import type { PriceRecord } from "../../core/types.js";
+import { ScrapeJob } from "./scrape.js";
 
 const HOUR = 3_600_000;
 const quiet = () => createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -134,6 +135,36 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     expect(digest?.series).toHaveLength(30);
     expect(Object.values(digest?.decisions ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(out.some((t) => t.includes("daily digest"))).toBe(true);
+  });
+
+  it("turns interruption warnings from the spot event queue into capacity losses of the instance's pool", async () => {
+    const inst = (await c.infra.fleet.list())[0];
+    const messages = [
+      {
+        handle: "h1",
+        body: JSON.stringify({
+          "detail-type": "EC2 Spot Instance Interruption Warning",
+          source: "aws.ec2",
+          account: "123456789012",
+          time: new Date(clock.now()).toISOString(),
+          region: inst.region,
+          detail: { "instance-id": inst.instanceId, "instance-action": "terminate" },
+        }),
+      },
+    ];
+    const acked: string[] = [];
+    const queue = {
+      receive: async () => messages.splice(0),
+      ack: async (h: string[]) => {
+        acked.push(...h);
+      },
+    };
+    const job = new ScrapeJob({ ...Reflect.get(c.jobs.scrape, "d"), spotEvents: { queue, store: c.market } });
+    const stats = await job.tick(clock.now());
+    expect(stats).toMatchObject({ spotEvents: 1, capacityPoints: 1 });
+    expect(acked).toEqual(["h1"]);
+    const pool = `${inst.region}/${inst.az}/${inst.instanceType}`;
+    expect((await c.market.readCapacity([pool], 0)).get(pool)?.at(-1)?.available).toBe(0);
   });
 
   it("records a tick as failed with the reason when the market store is down, and keeps going", async () => {

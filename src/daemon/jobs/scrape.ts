@@ -7,10 +7,12 @@ import type { PolicyConfig } from "../../config/schema.js";
 import type { FleetStore } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { SpotPriceScraper } from "../../core/market/scraper.js";
+import { drainSpotEvents, type SpotEventQueue } from "../../core/market/spot-event-intake.js";
 import type { Catalog } from "../../core/market/tables.js";
 import { compatibleTypes } from "../../core/policy/candidates.js";
 import { BASE_TYPE_TAG } from "../../core/policy/index.js";
 import type { Ec2Factory, Ec2Port } from "../../core/ports/ec2.js";
+import type { MarketStore } from "../../core/ports/market-store.js";
 import type { AccountRef } from "../../core/types.js";
 import type { Job } from "../job.js";
 
@@ -27,6 +29,8 @@ export interface ScrapeDeps {
     ec2Throttles: { inc(l: { operation: string }, n?: number): void };
   };
   log: Logger;
+  /** EventBridge spot events (interruption warnings, rebalance recommendations) through SQS, when configured. */
+  spotEvents?: { queue: SpotEventQueue; store: MarketStore };
 }
 
 export class ScrapeJob implements Job {
@@ -67,6 +71,15 @@ export class ScrapeJob implements Job {
     for (const r of run.regions) {
       if (r.error) failures.push(`${r.accountId}/${r.region}: ${r.error.message}`);
     }
+    let events: Record<string, unknown> = {};
+    if (d.spotEvents) {
+      const drained = await drainSpotEvents({ ...d.spotEvents, log: d.log }, async (_accountId, instanceId) => {
+        const inst = await d.fleet.get(instanceId);
+        return inst ? { region: inst.region, az: inst.az, instanceType: inst.instanceType } : undefined;
+      });
+      if (drained.error) failures.push(`spot events: ${drained.error}`);
+      events = { spotEvents: drained.received, capacityPoints: drained.recorded };
+    }
     if (failures.length === 0) await d.health.ok("scraper", `${run.stored} new points, ${run.apiCalls} calls`);
     else await d.health.fail("scraper", failures.join("; "), failures.length < ports.length ? "degraded" : "down");
     return {
@@ -77,6 +90,7 @@ export class ScrapeJob implements Job {
       throttled,
       failed: failures.length,
       scopedTypes: types.length,
+      ...events,
     };
   }
 }
