@@ -4,8 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
@@ -18,7 +17,7 @@ import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
 import { slackFileFetcher } from "../adapters/slack/files.js";
 import { notifierFromConfig } from "../adapters/slack/index.js";
-import { loadAdvisor, loadCatalog, loadOnDemand } from "../adapters/tables/index.js";
+import { loadAdvisor, loadCatalog, loadOnDemand, packageRoot } from "../adapters/tables/index.js";
 import type { BotServices } from "../bot/services.js";
 import { botServicesFrom } from "../bot/wiring.js";
 import { ControlService } from "../core/control/service.js";
@@ -80,8 +79,7 @@ export interface Container {
 }
 
 export function defaultModelPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, here.includes("/dist/") ? "../../../models/default.onnx" : "../../models/default.onnx");
+  return resolve(packageRoot(), "models/default.onnx");
 }
 
 /** The region of an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME). */

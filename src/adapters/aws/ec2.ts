@@ -44,7 +44,7 @@ import {
   toEc2Instance,
   toInstanceTypeInfo,
 } from "./ec2-map.js";
-import { mapAwsError } from "./errors.js";
+import { callAws } from "./errors.js";
 
 export { toEc2Instance, toInstanceTypeInfo } from "./ec2-map.js";
 
@@ -80,12 +80,8 @@ export class SdkEc2Port implements Ec2Port {
     readonly region: string,
   ) {}
 
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      throw mapAwsError(e, `ec2:${operation} in ${this.accountId}/${this.region}`);
-    }
+  private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return callAws("ec2", this, operation, run);
   }
 
   async describeSpotPriceHistory(input: {

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CodedError } from "../../core/errors.js";
 import type { TargetGroupFactory, TargetGroupPort } from "../../core/switch/types.js";
-import { mapAwsError } from "./errors.js";
+import { callAws } from "./errors.js";
 import type { FactoryAccount } from "./factory.js";
 import type { StsCredentialCache } from "./sts.js";
 
@@ -34,12 +34,8 @@ export class SdkTargetGroupPort implements TargetGroupPort {
     readonly region: string,
   ) {}
 
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      throw mapAwsError(e, `elasticloadbalancing:${operation} in ${this.accountId}/${this.region}`);
-    }
+  private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return callAws("elasticloadbalancing", this, operation, run);
   }
 
   async targetGroupsOf(instanceId: string): Promise<Array<{ targetGroupArn: string; port?: number }>> {

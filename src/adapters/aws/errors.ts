@@ -74,3 +74,17 @@ export function mapAwsError(e: unknown, operation: string): CodedError {
   }
   return new CodedError("aws_error", `${operation}: ${name}: ${message}`, detail, { cause: e });
 }
+
+/** Runs one SDK call and maps its error, naming `service:operation in account/region` (e.g. ec2:RunInstances). */
+export async function callAws<T>(
+  service: string,
+  where: { accountId: string; region: string },
+  operation: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw mapAwsError(e, `${service}:${operation} in ${where.accountId}/${where.region}`);
+  }
+}

@@ -11,11 +11,15 @@ import {
   parseOnDemandCsv,
 } from "../../core/market/tables.js";
 
-/** The repository's data/ folder, from src/ or dist/src/. */
-export function bundledDataDir(): string {
+/** The repository (or installed package) root, whether running from src/ (tsx) or dist/src/ (node). */
+export function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const up = here.includes("/dist/") ? "../../../../data" : "../../../data";
-  return resolve(here, up);
+  return resolve(here, here.includes("/dist/") ? "../../../.." : "../../..");
+}
+
+/** The repository's data/ folder. */
+export function bundledDataDir(): string {
+  return resolve(packageRoot(), "data");
 }
 
 export function bundledPath(file: string): string {
