@@ -147,18 +147,16 @@ export class DbSagaStore implements SagaStore {
   }
 
   async listForImageCleanup(before: EpochMs): Promise<SagaRecord[]> {
-    const rows = await this.db
-      .em()
-      .find(
-        SwitchExecutionEntity,
-        {
-          active: false,
-          state: { $ne: "needs_attention" },
-          imageId: { $ne: null },
-          finishedAt: { $lt: new Date(before) },
-        },
-        { orderBy: { finishedAt: "asc" }, limit: 500 },
-      );
+    const rows = await this.db.em().find(
+      SwitchExecutionEntity,
+      {
+        active: false,
+        state: { $ne: "needs_attention" },
+        imageId: { $ne: null },
+        finishedAt: { $lt: new Date(before) },
+      },
+      { orderBy: { finishedAt: "asc" }, limit: 500 },
+    );
     return rows.map(toRecord).filter((s) => s.context.imageCleanedAt === undefined);
   }
 
