@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
+import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
@@ -101,10 +102,14 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const { config, db, clock, log, audit, health, metrics } = infra;
   const file = config.file;
   const accounts = opts.accounts ?? accountsFromConfig(infra);
+  // the configured names are what every message shows: the account table mirrors the config at each start
+  await syncAccounts(db, accounts);
   const retentionMs = file.market.retentionDays * 86_400_000;
   const market =
     opts.market ??
-    (infra.redis ? new RedisMarketStore(infra.redis, { retentionMs }) : new MemoryMarketStore({ retentionMs }));
+    (infra.redis
+      ? new RedisMarketStore(infra.redis, { retentionMs, now: () => clock.now() })
+      : new MemoryMarketStore({ retentionMs, now: () => clock.now() }));
   const tables = opts.tables ?? {
     onDemand: await loadOnDemand(),
     advisor: await loadAdvisor(),
@@ -240,6 +245,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         audit,
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
+        accounts: accounts.map((a) => a.accountId),
       }),
     async close() {
       await activeModels.close();
