@@ -43,7 +43,10 @@ describe(`spotwise migrate on ${backendLabel()}`, () => {
   let db: Awaited<ReturnType<typeof testDatabase>>;
   beforeAll(async () => {
     db = await testDatabase();
-    await db.migrateDown(); // start from an empty schema
+    // start from an empty schema: revert every migration, newest first
+    while ((await db.migrateDown()).reverted.length > 0) {
+      // one migration per call
+    }
   });
   afterAll(async () => db?.dispose());
 
