@@ -155,6 +155,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
+    notifier,
+    ownerId: infra.replicaId,
   });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
