@@ -86,6 +86,8 @@ export interface ModelRow {
   previousChampionId?: string | null;
   filePath?: string | null;
   content?: Buffer | null;
+  identity?: string | null;
+  lineage?: Record<string, unknown>;
 }
 export const ModelEntity = new EntitySchema<ModelRow>({
   name: "Model",
@@ -106,6 +108,8 @@ export const ModelEntity = new EntitySchema<ModelRow>({
     previousChampionId: { type: "uuid", nullable: true },
     filePath: { type: "string", nullable: true },
     content: { type: "blob", nullable: true, lazy: true },
+    identity: { type: "string", nullable: true },
+    lineage: { type: "json", default: "{}" },
   },
 });
 
@@ -119,6 +123,7 @@ export interface PredictionRow {
   labelAt: Date;
   outcome?: number | null;
   labelledAt?: Date | null;
+  windowStart?: Date | null;
 }
 export const PredictionEntity = new EntitySchema<PredictionRow>({
   name: "Prediction",
@@ -133,6 +138,7 @@ export const PredictionEntity = new EntitySchema<PredictionRow>({
     labelAt: { type: "Date" },
     outcome: { type: "smallint", nullable: true },
     labelledAt: { type: "Date", nullable: true },
+    windowStart: { type: "Date", nullable: true },
   },
 });
 

@@ -5,7 +5,7 @@ import { Migration } from "@mikro-orm/migrations";
  * keep their honest figures apart (price saving vs risk-adjusted saving, where each risk figure came from).
  * Existing rows: managed_id = the instance id (every instance was its own lineage before).
  */
-export class Migration20261130180000_lineage extends Migration {
+export class Migration20261130183000_instance_lineage extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "managed_instance" add column "managed_id" varchar(64) null;`);
     this.addSql(`update "managed_instance" set "managed_id" = "id" where "managed_id" is null;`);
