@@ -209,7 +209,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       onDemand: tables.onDemand,
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
-    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
   } satisfies Record<JobName, Job>;
 
