@@ -108,7 +108,9 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const retentionMs = file.market.retentionDays * 86_400_000;
   const market =
     opts.market ??
-    (infra.redis ? new RedisMarketStore(infra.redis, { retentionMs }) : new MemoryMarketStore({ retentionMs }));
+    (infra.redis
+      ? new RedisMarketStore(infra.redis, { retentionMs, now: () => clock.now() })
+      : new MemoryMarketStore({ retentionMs, now: () => clock.now() }));
   const tables = opts.tables ?? {
     onDemand: await loadOnDemand(),
     advisor: await loadAdvisor(),
