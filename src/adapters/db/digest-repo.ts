@@ -9,6 +9,7 @@ import { type PoolKey, parsePoolId } from "../../core/types.js";
 import { RecommendationEntity } from "./entities.js";
 import { SwitchExecutionEntity } from "./entities-ops.js";
 import type { Database } from "./orm.js";
+import { poolOf } from "./pool-json.js";
 
 const DAY = 86_400_000;
 
@@ -80,13 +81,13 @@ export class DigestQueries {
     };
     const completed: CompletedSwitch[] = [];
     for (const s of done) {
-      const target = s.targets[s.targetIndex] ?? s.targets[0];
+      const target = poolOf(s.targets[s.targetIndex] ?? s.targets[0]);
       if (!target || !s.finishedAt) continue;
       completed.push({
         instanceId: s.instanceId,
         newInstanceId: s.newInstanceId ?? null,
         from: parsePoolId(s.fromPool),
-        to: parsePoolId(target),
+        to: target,
         finishedAt: s.finishedAt.getTime(),
       });
     }

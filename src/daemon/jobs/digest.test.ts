@@ -55,7 +55,7 @@ describe(`the daily digest counts each instance and recommendation once (${backe
 
   beforeAll(async () => {
     db = await testDatabase();
-    const market = new MemoryMarketStore({ retentionMs: 365 * 24 * H });
+    const market = new MemoryMarketStore({ retentionMs: 0 });
     const file = resolve(import.meta.dirname, "fixtures/digest-prices.csv");
     await market.appendPrices(parsePriceFile(readFileSync(file, "utf8"), file).records);
 
@@ -142,7 +142,7 @@ describe(`the daily digest counts each instance and recommendation once (${backe
         state,
         active: false,
         fromPool: poolId(E2C),
-        targets: [poolId(E2A)],
+        targets: [E2A] as unknown as string[], // the saga stores its targets as PoolKey objects
         targetIndex: 0,
         newInstanceId,
         context: {},
