@@ -125,14 +125,16 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     clock,
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
+    describe: (b) => loader.describe(b),
+    announce: (text) => notifier.alert(text),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader);
+  const activeModels = new ActiveModels(registry, loader, health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
   const sw = file.switch;
   const control = new ControlService(new DbControlStore(db), audit, clock, {
@@ -154,6 +156,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
+    notifier,
+    ownerId: infra.replicaId,
   });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
