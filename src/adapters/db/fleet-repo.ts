@@ -1,4 +1,5 @@
 import { type FleetStore, TAG_REPLACES } from "../../core/fleet/discovery.js";
+import { BASE_TYPE_TAG } from "../../core/policy/candidates.js";
 import type { ManagedInstance } from "../../core/types.js";
 import { ManagedInstanceEntity, type ManagedInstanceRow } from "./entities.js";
 import type { Database } from "./orm.js";
@@ -20,37 +21,66 @@ function toDomain(r: ManagedInstanceRow): ManagedInstance {
   };
 }
 
+interface Known {
+  managedId: string;
+  /** spotwise:base-type of the lineage (the first instance's type), null when it never changed type. */
+  baseType: string | null;
+}
+interface Lineage extends Known {
+  lastSwitchAt: Date | null;
+}
+
+/** last_seen_at of an unchanged fleet is refreshed at least this often (a sync of an unchanged region is skipped). */
+const UNCHANGED_REFRESH_MS = 3_600_000;
+
 export class DbFleetStore implements FleetStore {
+  /** Managed ids already resolved (they never change once set). */
+  private readonly managedIds = new Map<string, { managedId: string; baseType: string | null }>();
+  /** Per account/region: what the last sync wrote, and when. */
+  private readonly lastSync = new Map<string, { signature: string; at: number }>();
   constructor(private readonly db: Database) {}
 
   /**
    * Managed ids of `seen`: kept for known rows; a new row replacing a known one (tag spotwise:replaces)
    * inherits the replaced row's managed id and records its launch as the lineage's last switch.
    */
-  private async lineage(
-    seen: ManagedInstance[],
-    now: number,
-  ): Promise<Map<string, { managedId: string; lastSwitchAt: Date | null }>> {
-    const out = new Map<string, { managedId: string; lastSwitchAt: Date | null }>();
+  private async lineage(seen: ManagedInstance[], now: number): Promise<Map<string, Lineage>> {
+    const out = new Map<string, Lineage>();
     if (seen.length === 0) return out;
+    if (seen.every((i) => this.managedIds.has(i.instanceId))) {
+      for (const i of seen)
+        out.set(i.instanceId, { ...(this.managedIds.get(i.instanceId) as Known), lastSwitchAt: null });
+      return out;
+    }
     const em = this.db.em();
     const ids = seen.map((i) => i.instanceId);
     const replaced = [...new Set(seen.map((i) => i.tags[TAG_REPLACES]).filter((x): x is string => !!x))];
     const rows = await em.find(
       ManagedInstanceEntity,
       { id: { $in: [...new Set([...ids, ...replaced])] } },
-      { fields: ["id", "managedId"] },
+      { fields: ["id", "managedId", "tags", "instanceType"] },
     );
-    const known = new Map(rows.map((r) => [r.id, r.managedId ?? r.id]));
+    const known = new Map<string, Known & { instanceType: string }>(
+      rows.map((r) => [
+        r.id,
+        { managedId: r.managedId ?? r.id, baseType: r.tags?.[BASE_TYPE_TAG] || null, instanceType: r.instanceType },
+      ]),
+    );
     for (const i of seen) {
       const mine = known.get(i.instanceId);
       if (mine !== undefined) {
-        out.set(i.instanceId, { managedId: i.managedId ?? mine, lastSwitchAt: null });
+        out.set(i.instanceId, {
+          managedId: i.managedId ?? mine.managedId,
+          baseType: i.tags[BASE_TYPE_TAG] || mine.baseType,
+          lastSwitchAt: null,
+        });
         continue;
       }
       const before = known.get(i.tags[TAG_REPLACES] ?? "");
       out.set(i.instanceId, {
-        managedId: i.managedId ?? before ?? i.instanceId,
+        managedId: i.managedId ?? before?.managedId ?? i.instanceId,
+        // the requirements of the first instance keep bounding the candidates (moves never drift upwards)
+        baseType: i.tags[BASE_TYPE_TAG] || (before ? before.baseType || before.instanceType : null),
         lastSwitchAt: before !== undefined ? new Date(i.launchedAt ?? now) : null,
       });
     }
@@ -63,11 +93,25 @@ export class DbFleetStore implements FleetStore {
    * FleetStore.sync.
    */
   async sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<ManagedInstance[]> {
+    const lineage = await this.lineage(seen, now);
+    const resolved = seen.map((i): ManagedInstance => {
+      const l = lineage.get(i.instanceId);
+      const base = l?.baseType;
+      return {
+        ...i,
+        managedId: l?.managedId ?? i.instanceId,
+        tags: base && base !== i.tags[BASE_TYPE_TAG] ? { ...i.tags, [BASE_TYPE_TAG]: base } : i.tags,
+      };
+    });
+    // an unchanged region is not written again within the hour (the fleet is listed every decide tick)
+    const key = `${accountId}|${region}`;
+    const signature = JSON.stringify(resolved);
+    const last = this.lastSync.get(key);
+    if (last && last.signature === signature && now >= last.at && now - last.at < UNCHANGED_REFRESH_MS) return resolved;
     const conn = this.db.em().getConnection();
     const at = new Date(now);
-    const lineage = await this.lineage(seen, now);
-    for (let i = 0; i < seen.length; i += 500) {
-      const chunk = seen.slice(i, i + 500);
+    for (let i = 0; i < resolved.length; i += 500) {
+      const chunk = resolved.slice(i, i + 500);
       const params: unknown[] = [];
       const values = chunk.map((inst) => {
         params.push(
@@ -110,7 +154,14 @@ export class DbFleetStore implements FleetStore {
       "update managed_instance set state = 'gone' where account_id = ? and region = ? and state <> 'gone' and last_seen_at < ?",
       [accountId, region, at],
     );
-    return seen.map((i) => ({ ...i, managedId: lineage.get(i.instanceId)?.managedId ?? i.instanceId }));
+    for (const i of resolved) {
+      this.managedIds.set(i.instanceId, {
+        managedId: i.managedId as string,
+        baseType: lineage.get(i.instanceId)?.baseType ?? null,
+      });
+    }
+    this.lastSync.set(key, { signature, at: now });
+    return resolved;
   }
 
   async list(filter: { accountId?: string } = {}): Promise<ManagedInstance[]> {

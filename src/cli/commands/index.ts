@@ -12,6 +12,7 @@ import * as migrate from "./migrate.js";
 import * as models from "./models.js";
 import * as once from "./once.js";
 import * as prices from "./prices.js";
+import * as replay from "./replay.js";
 import * as riskEval from "./risk-eval.js";
 import * as run from "./run.js";
 import * as switchCmd from "./switch.js";
@@ -27,6 +28,7 @@ export const commandModules: CommandModule[] = [
   migrate,
   config,
   demo,
+  replay,
   prices,
   models,
   experiments,
