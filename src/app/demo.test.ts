@@ -30,7 +30,7 @@ describe("spotwise demo: replay on the bundled GPU market", () => {
 
   it("runs every approved switch through the saga and needs no more switches than the oracle, plus two", async () => {
     const io = memoryIo({});
-    expect(await runCli(["demo", "--days", "2", "--approve", "all", "--json"], io)).toBe(0);
+    expect(await runCli(["demo", "--days", "1", "--approve", "all", "--json"], io)).toBe(0);
     const s = JSON.parse(io.out.join(""));
     expect(s.switches.done).toBeGreaterThan(0);
     expect(s.switches.done).toBe(s.recommendations);
