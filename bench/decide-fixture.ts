@@ -6,9 +6,7 @@
  * PostgreSQL database and a Redis key prefix, both removed by dispose().
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { type Database, openDatabase } from "../src/adapters/db/orm.js";
 import { RedisMarketStore } from "../src/adapters/market/redis.js";
@@ -18,9 +16,9 @@ import { parsePriceFile } from "../src/core/market/import.js";
 import { ManualClock } from "../src/core/ports/clock.js";
 import type { PoolKey, PriceRecord } from "../src/core/types.js";
 import { poolId } from "../src/core/types.js";
+import { sharedDataFile } from "./data.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const PRICE_FILE = resolve(here, "../../shared/data/prices-us-east-1-2021-03-02_2021-04-30.csv");
+export const PRICE_FILE_NAME = "prices-us-east-1-2021-03-02_2021-04-30.csv";
 /** Real regions the us-east-1 series are replayed under (copy n goes to REGIONS[n]). */
 const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1"];
 const DAY = 86_400_000;
@@ -95,10 +93,8 @@ async function freshDatabase(base: string): Promise<{ db: Database; drop(): Prom
 
 /** The real series of the last 30 days (+3 for the price in effect at the cutoff), one list per pool. */
 function realSeries(): { series: PriceRecord[][]; now: number } {
-  if (!existsSync(PRICE_FILE)) {
-    throw new Error(`${PRICE_FILE} is missing: the decide bench replays the shared us-east-1 2021 price file`);
-  }
-  const records = parsePriceFile(readFileSync(PRICE_FILE, "utf8"), PRICE_FILE).records;
+  const file = sharedDataFile(PRICE_FILE_NAME);
+  const records = parsePriceFile(readFileSync(file, "utf8"), file).records;
   const newest = records.reduce((m, r) => Math.max(m, r.ts), 0);
   const now = Math.ceil(newest / 3_600_000) * 3_600_000;
   const since = now - FEATURE_HISTORY_MS - 3 * DAY;

@@ -16,18 +16,51 @@ import { DEFAULT_RETENTION_MS } from "./memory.js";
  * Returns { points new or changed and still stored, points older than the cutoff and not kept }.
  */
 const UPSERT = `
-local changed = {}
+-- one read of the batch's time range instead of one per point, one ZREM and one ZADD per batch
+local lo, hi, loS, hiS = nil, nil, nil, nil
+for i = 2, #ARGV, 2 do
+  local t = tonumber(ARGV[i])
+  if lo == nil or t < lo then lo = t; loS = ARGV[i] end
+  if hi == nil or t > hi then hi = t; hiS = ARGV[i] end
+end
+local have = {}
+if lo ~= nil then
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], loS, hiS)) do
+    local ts = string.sub(m, 1, string.find(m, ':', 1, true) - 1)
+    local list = have[ts]
+    if list == nil then list = {}; have[ts] = list end
+    list[#list + 1] = m
+  end
+end
+local rem, add, addAt, changed = {}, {}, {}, {}
 for i = 2, #ARGV, 2 do
   local ts = ARGV[i]
   local member = ARGV[i + 1]
+  local list = have[ts]
   local same = false
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ts, ts)) do
-    if m == member then same = true else redis.call('ZREM', KEYS[1], m) end
+  if list ~= nil then
+    for _, m in ipairs(list) do
+      if m == member then same = true else rem[#rem + 1] = m end
+    end
   end
   if not same then
-    redis.call('ZADD', KEYS[1], ts, member)
+    local at = addAt[ts]
+    if at ~= nil then
+      add[at] = member
+    else
+      add[#add + 1] = ts
+      add[#add + 1] = member
+      addAt[ts] = #add
+    end
     changed[#changed + 1] = tonumber(ts)
   end
+  have[ts] = { member }
+end
+for i = 1, #rem, 500 do
+  redis.call('ZREM', KEYS[1], unpack(rem, i, math.min(i + 499, #rem)))
+end
+for i = 1, #add, 1000 do
+  redis.call('ZADD', KEYS[1], unpack(add, i, math.min(i + 999, #add)))
 end
 local keepFrom = nil
 if ARGV[1] ~= '' then
