@@ -11,6 +11,8 @@ import { Redis } from "ioredis";
 import { type Database, openDatabase } from "../src/adapters/db/orm.js";
 import { RedisMarketStore } from "../src/adapters/market/redis.js";
 import { SimCloud } from "../src/adapters/sim/cloud.js";
+import { loadConfig } from "../src/config/load.js";
+import type { Config } from "../src/config/schema.js";
 import { FEATURE_HISTORY_MS } from "../src/core/features/engine.js";
 import { parsePriceFile } from "../src/core/market/import.js";
 import { ManualClock } from "../src/core/ports/clock.js";
@@ -25,6 +27,9 @@ const DAY = 86_400_000;
 
 export interface DecideWorld {
   now: number;
+  /** Redis key prefix of the market and the fresh database's URL, for a child process (daemon-day.ts). */
+  prefix: string;
+  dbUrl: string;
   clock: ManualClock;
   cloud: SimCloud;
   market: RedisMarketStore;
@@ -68,7 +73,7 @@ async function adminExecute(url: string, sql: string): Promise<void> {
 }
 
 /** A fresh, migrated PostgreSQL database next to the one at `base`; drop() removes it. */
-async function freshDatabase(base: string): Promise<{ db: Database; drop(): Promise<void> }> {
+async function freshDatabase(base: string): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
   const name = `spotwise_bench_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   try {
     await adminExecute(base, `create database "${name}"`);
@@ -84,6 +89,7 @@ async function freshDatabase(base: string): Promise<{ db: Database; drop(): Prom
   await db.migrate();
   return {
     db,
+    url: url.toString(),
     async drop() {
       await db.close();
       await adminExecute(base, `drop database if exists "${name}" with (force)`);
@@ -107,6 +113,45 @@ function realSeries(): { series: PriceRecord[][]; now: number } {
     byPool.set(id, list);
   }
   return { series: [...byPool.values()], now };
+}
+
+/** `instances` managed spot instances over `pools` (round robin), every other one az-flexible. */
+export function seedFleet(cloud: SimCloud, pools: readonly PoolKey[], instances: number, now: number): void {
+  for (let n = 0; n < instances; n++) {
+    const p = pools[n % pools.length];
+    cloud.seedInstance({
+      instanceId: `i-bench${String(n).padStart(6, "0")}`,
+      accountId: "sim",
+      region: p.region,
+      az: p.az,
+      instanceType: p.instanceType,
+      lifecycle: "spot",
+      launchedAt: now - 10 * DAY,
+      // half the fleet may move across AZs (about 150 candidate pools each), the other half stays in its AZ (~25)
+      tags: { "spotwise:managed": "true", "spotwise:az-flexible": n % 2 === 0 ? "true" : "false" },
+    });
+  }
+}
+
+/** The daemon's configuration in the benches: shadow mode, one simulated account over the world's regions. */
+export function benchConfig(regions: string[], azs: string[]): Config {
+  const base = loadConfig({});
+  return {
+    ...base,
+    env: { ...base.env, SPOTWISE_MODE: "shadow", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    file: {
+      ...base.file,
+      accounts: [
+        {
+          id: "sim",
+          name: "bench",
+          regions,
+          subnets: Object.fromEntries(azs.map((a) => [a, `subnet-${a}`])),
+          twoPersonRule: false,
+        },
+      ],
+    },
+  };
 }
 
 export async function openDecideWorld(opts: { pools: number; instances: number }): Promise<DecideWorld> {
@@ -158,22 +203,11 @@ export async function openDecideWorld(opts: { pools: number; instances: number }
 
     const clock = new ManualClock(now);
     const cloud = new SimCloud({ clock });
-    for (let n = 0; n < opts.instances; n++) {
-      const p = pools[n % pools.length];
-      cloud.seedInstance({
-        instanceId: `i-bench${String(n).padStart(6, "0")}`,
-        accountId: "sim",
-        region: p.region,
-        az: p.az,
-        instanceType: p.instanceType,
-        lifecycle: "spot",
-        launchedAt: now - 10 * DAY,
-        // half the fleet may move across AZs (about 150 candidate pools each), the other half stays in its AZ (~25)
-        tags: { "spotwise:managed": "true", "spotwise:az-flexible": n % 2 === 0 ? "true" : "false" },
-      });
-    }
+    seedFleet(cloud, pools, opts.instances, now);
     return {
       now,
+      prefix,
+      dbUrl: fresh.url,
       clock,
       cloud,
       market,
