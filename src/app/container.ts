@@ -13,6 +13,7 @@ import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
 import { DbSagaStore } from "../adapters/db/saga-repo.js";
+import { recentSwitches } from "../adapters/db/switch-history.js";
 import { MemoryMarketStore } from "../adapters/market/memory.js";
 import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
@@ -132,14 +133,16 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     clock,
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
+    describe: (b) => loader.describe(b),
+    announce: (text) => notifier.alert(text),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader);
+  const activeModels = new ActiveModels(registry, loader, health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
   const sw = file.switch;
   const control = new ControlService(new DbControlStore(db), audit, clock, {
@@ -221,7 +224,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       onDemand: tables.onDemand,
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
-    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
     reconcile: new ReconcileJob({ runner }),
   } satisfies Record<JobName, Job>;
@@ -255,6 +258,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
         accounts: accounts.map((a) => a.accountId),
+        switches: { recent: (n) => recentSwitches(db, n) },
       }),
     async close() {
       await activeModels.close();

@@ -3,6 +3,7 @@ import type { BreakerView } from "../core/control/service.js";
 import { ControlService } from "../core/control/service.js";
 import { MemoryControlStore } from "../core/control/store.js";
 import { CodedError } from "../core/errors.js";
+import { FEATURE_CONTRACT_VERSION, FEATURE_NAMES } from "../core/features/contract.js";
 import { HealthService, MemoryHealthStore } from "../core/health/health.js";
 import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
 import { ModelRegistry } from "../core/models/registry.js";
@@ -18,9 +19,18 @@ describe("wiring the real core services into BotServices", () => {
       if (bytes[0] !== 8) throw new CodedError("model_invalid", "not an ONNX model");
       return {
         sha256: String(bytes.join("")).padEnd(64, "0"),
+        identity: String(bytes.join("")).padEnd(64, "1"),
+        lineage: {
+          trainingDataSha256: null,
+          codeCommit: null,
+          libraries: null,
+          parameters: null,
+          split: null,
+          trainedAt: null,
+        },
         sizeBytes: bytes.length,
-        contractVersion: "v1",
-        featureNames: [],
+        contractVersion: FEATURE_CONTRACT_VERSION,
+        featureNames: [...FEATURE_NAMES],
         input: { name: "x", width: 1 },
         output: { name: "p" } as unknown as CoreSummary["output"],
         producer: "test",
