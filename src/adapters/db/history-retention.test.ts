@@ -66,7 +66,7 @@ describe(`history retention on ${backendLabel()}`, () => {
     }
     const history = new DbHistoryRetention(db, { decisionDays: 90, predictionDays: 90, tickLogDays: 30 });
     const job = new CleanupJob({
-      runner: { cleanupImages: async () => ({}) },
+      runner: { cleanupImages: async () => ({ images: 0, snapshots: 0, failed: 0 }) },
       publisher: { expireDue: async () => [] },
       market: { prune: async () => ({ removed: 0 }) },
       retentionMs: 30 * DAY,
