@@ -6,12 +6,14 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
+import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
 import { DbSagaStore } from "../adapters/db/saga-repo.js";
+import { recentSwitches } from "../adapters/db/switch-history.js";
 import { MemoryMarketStore } from "../adapters/market/memory.js";
 import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
@@ -102,10 +104,14 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const { config, db, clock, log, audit, health, metrics } = infra;
   const file = config.file;
   const accounts = opts.accounts ?? accountsFromConfig(infra);
+  // the configured names are what every message shows: the account table mirrors the config at each start
+  await syncAccounts(db, accounts);
   const retentionMs = file.market.retentionDays * 86_400_000;
   const market =
     opts.market ??
-    (infra.redis ? new RedisMarketStore(infra.redis, { retentionMs }) : new MemoryMarketStore({ retentionMs }));
+    (infra.redis
+      ? new RedisMarketStore(infra.redis, { retentionMs, now: () => clock.now() })
+      : new MemoryMarketStore({ retentionMs, now: () => clock.now() }));
   const tables = opts.tables ?? {
     onDemand: await loadOnDemand(),
     advisor: await loadAdvisor(),
@@ -120,14 +126,16 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     clock,
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
+    describe: (b) => loader.describe(b),
+    announce: (text) => notifier.alert(text),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, timedModels(loader, metrics));
+  const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
   const sw = file.switch;
   const control = new ControlService(new DbControlStore(db), audit, clock, {
@@ -149,6 +157,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
+    notifier,
+    ownerId: infra.replicaId,
   });
   databaseGauges(metrics, { control, sagas: sagaStore });
   const recommendations = new RecommendationService({
@@ -208,7 +218,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       onDemand: tables.onDemand,
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
-    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
   } satisfies Record<JobName, Job>;
 
@@ -240,6 +250,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         audit,
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
+        accounts: accounts.map((a) => a.accountId),
+        switches: { recent: (n) => recentSwitches(db, n) },
       }),
     async close() {
       await activeModels.close();

@@ -15,7 +15,7 @@ import type { SagaStore } from "../core/switch/types.js";
 export const SWITCH_OUTCOMES: Record<string, string> = {
   "switch.done": "done",
   "switch.rolled_back": "rolled_back",
-  "switch.rollback_incomplete": "rollback_incomplete",
+  "switch.needs_attention": "needs_attention",
   "switch.refused": "refused",
   // a roll-forward ends with switch.done: counted once, as done
 };
@@ -64,7 +64,10 @@ export function timedModels(loader: ModelLoader, metrics: Metrics): ModelLoader 
 const BREAKER_VALUE = { closed: 0, "half-open": 0.5, open: 1 } as const;
 
 /** Breaker and saga gauges, read when /metrics is scraped. */
-export function databaseGauges(metrics: Metrics, deps: { control: ControlService; sagas: SagaStore }): void {
+export function databaseGauges(
+  metrics: Metrics,
+  deps: { control: Pick<ControlService, "status">; sagas: Pick<SagaStore, "listActive" | "listNeedsAttention"> },
+): void {
   metrics.source("breakers", async () => {
     const { breakers } = await deps.control.status();
     metrics.breakerOpen.reset();
@@ -77,10 +80,13 @@ export function databaseGauges(metrics: Metrics, deps: { control: ControlService
     }
   });
   metrics.source("sagas", async () => {
-    const active = await deps.sagas.listActive();
+    const sagas = new Map<string, string>();
+    for (const s of [...(await deps.sagas.listActive()), ...(await deps.sagas.listNeedsAttention())]) {
+      sagas.set(s.id, s.state);
+    }
     metrics.sagas.reset();
     const counts = new Map<string, number>();
-    for (const s of active) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+    for (const state of sagas.values()) counts.set(state, (counts.get(state) ?? 0) + 1);
     for (const [state, n] of counts) metrics.sagas.set({ state }, n);
   });
 }

@@ -110,8 +110,17 @@ export const FileConfig = z.strictObject({
       retentionDays: z.number().positive().default(30),
       advisorUrl: z.string().url().default("https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"),
       interruptionQueueUrl: z.string().url().optional(),
+      /** Imported prices above this multiple of the type's on-demand price are refused. */
+      maxPriceMultiple: z.number().positive().default(10),
+      /** Imported prices above this (USD per hour) are refused for types without a known on-demand price. */
+      maxPriceUsdPerHour: z.number().positive().default(1000),
     })
-    .default({ retentionDays: 30, advisorUrl: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json" }),
+    .default({
+      retentionDays: 30,
+      advisorUrl: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json",
+      maxPriceMultiple: 10,
+      maxPriceUsdPerHour: 1000,
+    }),
   models: z
     .object({
       maxBytes: z

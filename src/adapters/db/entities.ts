@@ -83,6 +83,8 @@ export interface ModelRow {
   previousChampionId?: string | null;
   filePath?: string | null;
   content?: Buffer | null;
+  identity?: string | null;
+  lineage?: Record<string, unknown>;
 }
 export const ModelEntity = new EntitySchema<ModelRow>({
   name: "Model",
@@ -103,6 +105,8 @@ export const ModelEntity = new EntitySchema<ModelRow>({
     previousChampionId: { type: "uuid", nullable: true },
     filePath: { type: "string", nullable: true },
     content: { type: "blob", nullable: true, lazy: true },
+    identity: { type: "string", nullable: true },
+    lineage: { type: "json", default: "{}" },
   },
 });
 
@@ -116,6 +120,7 @@ export interface PredictionRow {
   labelAt: Date;
   outcome?: number | null;
   labelledAt?: Date | null;
+  windowStart?: Date | null;
 }
 export const PredictionEntity = new EntitySchema<PredictionRow>({
   name: "Prediction",
@@ -130,6 +135,7 @@ export const PredictionEntity = new EntitySchema<PredictionRow>({
     labelAt: { type: "Date" },
     outcome: { type: "smallint", nullable: true },
     labelledAt: { type: "Date", nullable: true },
+    windowStart: { type: "Date", nullable: true },
   },
 });
 

@@ -50,6 +50,12 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly modelOutOfRange = new Gauge({
+    name: "spotwise_model_rows_out_of_range",
+    help: "Pools of the last scored tick with a feature outside the deciding model's training range",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
   readonly breakerOpen = new Gauge({
     name: "spotwise_circuit_breaker_open",
     help: "1 when the account's circuit breaker is open (or half-open: 0.5), 0 when closed",
@@ -62,6 +68,7 @@ export class Metrics {
     help: "1 for the state each account's circuit breaker is in (closed, open, half-open)",
     labelNames: ["account", "state"] as const,
     registers: [this.registry],
+    collect: () => this.collectFrom("breakers"),
   });
   readonly skippedFires = new Counter({
     name: "spotwise_scheduler_skipped_fires_total",
@@ -83,13 +90,15 @@ export class Metrics {
   });
   readonly sagas = new Gauge({
     name: "spotwise_switch_sagas",
-    help: "Switch sagas in flight, by persisted state (read from the database at scrape time)",
+    help: "Switch sagas in flight or waiting for a person (needs_attention), by persisted state (read at scrape time)",
     labelNames: ["state"] as const,
     registers: [this.registry],
     collect: () => this.collectFrom("sagas"),
   });
 
   private readonly sources = new Map<string, () => Promise<void>>();
+  /** One read per source per scrape, shared by the gauges it feeds (prom-client collects them in parallel). */
+  private readonly reading = new Map<string, Promise<void>>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
@@ -103,10 +112,16 @@ export class Metrics {
     this.sources.set(name, read);
   }
 
-  private async collectFrom(name: string): Promise<void> {
-    await this.sources
-      .get(name)?.()
-      .catch(() => undefined);
+  private collectFrom(name: string): Promise<void> {
+    const current = this.reading.get(name);
+    if (current) return current;
+    const read = this.sources.get(name);
+    if (!read) return Promise.resolve();
+    const p = read()
+      .catch(() => undefined)
+      .finally(() => this.reading.delete(name));
+    this.reading.set(name, p);
+    return p;
   }
 
   text(): Promise<string> {

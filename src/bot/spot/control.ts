@@ -1,14 +1,15 @@
 /** The global kill switch and the mode. */
 import { CodedError } from "../../core/errors.js";
+import { clip, esc } from "../views/format.js";
 import { requireApprover } from "./guard.js";
 import { reply, type SpotHandler } from "./types.js";
 
 export const pause: SpotHandler = async (ctx, inv) => {
   await requireApprover(ctx, inv.userId, "pause spotwise");
-  const reason = inv.rest.trim() || "paused from Slack";
+  const reason = clip(inv.rest.trim(), 500) || "paused from Slack";
   await ctx.services.control.pause(`slack:${inv.userId}`, reason);
   return reply(
-    `:double_vertical_bar: spotwise is *paused* by <@${inv.userId}>: ${reason}. No switch starts until \`/spot resume\`.`,
+    `:double_vertical_bar: spotwise is *paused* by <@${inv.userId}>: ${esc(reason)}. No switch starts until \`/spot resume\`.`,
   );
 };
 

@@ -6,6 +6,7 @@ import type { RenderedMessage } from "../views/recommendation.js";
 import { mode, pause, resume } from "./control.js";
 import { experiments } from "./experiments.js";
 import { models } from "./models.js";
+import { quoteInput } from "./quote.js";
 import { recommendations } from "./recommendations.js";
 import { status } from "./status.js";
 import { reply, type SpotHandler } from "./types.js";
@@ -25,9 +26,10 @@ const HANDLERS: Record<string, SpotHandler> = {
 
 export async function runSpot(ctx: BotContext, userId: string, text: string): Promise<RenderedMessage> {
   const trimmed = text.trim();
-  const [word = "help"] = trimmed.split(/\s+/);
+  if (trimmed === "") return helpMessage();
+  const [word] = trimmed.split(/\s+/);
   const handler = HANDLERS[word.toLowerCase()];
-  if (!handler) return helpMessage(`I don't know \`/spot ${trimmed}\`. Here is what I can do:`);
+  if (!handler) return helpMessage(`I don't know \`/spot ${quoteInput(trimmed)}\`. Here is what I can do:`);
   const rest = trimmed.slice(word.length).trim();
   try {
     return await handler(ctx, { userId, args: rest ? rest.split(/\s+/) : [], rest });

@@ -96,3 +96,26 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
   });
   return { start, hours, pools, ids, index, price, warmupHours, warmupPrice };
 }
+
+const hourMajorCache = new WeakMap<PriceGrid, Float64Array>();
+
+/**
+ * A grid is not changed once built (the cache below relies on it).
+ * The grid's prices laid out hour by hour (byHour[hour * pools + pool]), built once per grid and shared by
+ * every policy: the per-hour loops over an instance's candidates (oracle, greedy, karpenter) then read one
+ * contiguous row instead of striding `hours` doubles between pools.
+ */
+export function pricesByHour(grid: PriceGrid): Float64Array {
+  let out = hourMajorCache.get(grid);
+  if (!out) {
+    const { hours, price } = grid;
+    const n = grid.pools.length;
+    out = new Float64Array(n * hours);
+    for (let p = 0; p < n; p++) {
+      const base = p * hours;
+      for (let h = 0; h < hours; h++) out[h * n + p] = price[base + h];
+    }
+    hourMajorCache.set(grid, out);
+  }
+  return out;
+}

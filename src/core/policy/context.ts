@@ -1,4 +1,6 @@
 /** What every strategy needs, computed once per decision: current and best expected costs. */
+
+import { money, riskPerHour } from "../format.js";
 import type { Decision, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
@@ -92,11 +94,11 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   return list.slice(0, limit).map((x) => x.c.pool);
 }
 
-const money = (v: number): string => `$${v.toFixed(4)}`;
+/** Reason texts use the one formatter module (src/core/format.ts); call sites append "/h" or "/month". */
 export const fmt = {
   money,
   pct: (v: number): string => `${v.toFixed(1)}%`,
-  risk: (v: number): string => v.toExponential(2),
+  risk: (v: number): string => riskPerHour(v).replace(/\/h$/, ""),
 };
 
 /** A decision skeleton: STAY where the instance is, with the model fields filled in. */
