@@ -86,6 +86,8 @@ describe("config", () => {
       "  decied: '*/15 * * * *'",
       "switch:",
       "  zzzzzz: 1",
+      "market:",
+      "  retentionDyas: 7",
       "accounts:",
       "  - id: '123456789012'",
       "    regions: [us-east-1]",
@@ -103,7 +105,8 @@ describe("config", () => {
     expect(byWhere["/etc/spotwise.yaml: switch.zzzzzz"]).toMatch(
       /^unknown key \(known keys: noReboot, .*pollIntervalSeconds\)$/,
     );
-    expect(r.problems).toHaveLength(5);
+    expect(byWhere["/etc/spotwise.yaml: market.retentionDyas"]).toBe('unknown key: did you mean "retentionDays"?');
+    expect(r.problems).toHaveLength(6);
   });
 
   it("checks cron expressions and the time zone with the scheduler's own rules", () => {

@@ -106,7 +106,7 @@ export const FileConfig = z.strictObject({
   schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
   switch: SwitchConfig.default(SwitchConfig.parse({})),
   market: z
-    .object({
+    .strictObject({
       retentionDays: z.number().positive().default(30),
       advisorUrl: z.string().url().default("https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"),
       interruptionQueueUrl: z.string().url().optional(),
@@ -122,7 +122,7 @@ export const FileConfig = z.strictObject({
       maxPriceUsdPerHour: 1000,
     }),
   models: z
-    .object({
+    .strictObject({
       maxBytes: z
         .number()
         .int()
