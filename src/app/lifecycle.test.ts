@@ -176,10 +176,10 @@ function readSteps(file: string): string {
 
 describe("spotwise's own part of a failed start takes under 10 s", () => {
   const io = (env: Record<string, string>) => memoryIo({ ...base(), ...env });
-  const timed = async (env: Record<string, string>) => {
+  const timed = async (env: Record<string, string>, command = "daemon") => {
     const t = Date.now();
     const i = io(env);
-    const code = await runCli(["daemon"], i);
+    const code = await runCli([command], i);
     return { code, ms: Date.now() - t, err: i.err.join("\n") };
   };
 
@@ -200,6 +200,9 @@ describe("spotwise's own part of a failed start takes under 10 s", () => {
       const r = await timed({ PORT: String(port) });
       expect(r).toMatchObject({ code: 1, err: expect.stringMatching(/already in use/) });
       expect(r.ms).toBeLessThan(10_000);
+      // and in HTTP bot mode, where Bolt binds the port later, it is checked as early
+      const bot = await timed({ PORT: String(port), SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" }, "start");
+      expect(bot).toMatchObject({ code: 1, err: expect.stringMatching(/already in use/) });
     } finally {
       await new Promise((r) => blocker.close(r));
     }

@@ -11,6 +11,7 @@
  * database and resumes (or rolls back) on the next start.
  */
 import type { Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { OpsEndpoints } from "../adapters/http/ops-server.js";
 import { LeaseRunCoordinator } from "../adapters/kv/coordinator.js";
 import { type BotApp, createBotApp } from "../bot/app.js";
@@ -63,9 +64,19 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     for (const close of opened.reverse()) await close().catch(() => undefined);
   };
   try {
+    // a taken port is the cheapest failure to find: checked before anything is opened (and bound for real below)
+    await listening(() => portFree(config.env.PORT), config.env.PORT);
     const infra = await openInfra(config, { processMetrics: true });
     opened.push(() => infra.close());
     const { log, health } = infra;
+    // the ops port before the slow part of the start (in HTTP bot mode, Bolt binds it once the app is built)
+    const ops = new OpsEndpoints(infra.metrics, infra.readiness);
+    const httpBot = opts.bot && botConfig !== null && !botConfig.appToken;
+    let server: Server | undefined;
+    if (!httpBot) {
+      server = await listening(() => ops.listen(config.env.PORT), config.env.PORT);
+      opened.push(() => closeServer(server));
+    }
     const container = await buildContainer(infra, { cloud: awsCloud(config, opts.env) });
     opened.push(() => container.close());
     if (container.accounts.length === 0) {
@@ -74,9 +85,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await health.ok("database", infra.db.describe);
     await (infra.redis ? health.ok("redis", "connected") : health.ok("redis", "in-process stores (no REDIS_URL)"));
 
-    const ops = new OpsEndpoints(infra.metrics, infra.readiness);
     let bot: BotApp | undefined;
-    let server: Server | undefined;
     if (opts.bot && botConfig) {
       bot = createBotApp({
         services: container.botServices(),
@@ -91,10 +100,6 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       await health.ok("slack", `${bot.mode} mode`);
     } else {
       await health.ok("slack", "console notifier (no SLACK_BOT_TOKEN)");
-    }
-    if (!bot || bot.mode === "socket") {
-      server = await listening(() => ops.listen(config.env.PORT), config.env.PORT);
-      opened.push(() => closeServer(server));
     }
 
     let scheduler: Scheduler | undefined;
@@ -189,6 +194,15 @@ async function listening<T>(listen: () => Promise<T> | undefined, port: number):
     }
     throw e;
   }
+}
+
+/** Resolves when `port` can be bound now (it is released again at once). */
+function portFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen(port, "0.0.0.0", () => probe.close(() => resolve()));
+  });
 }
 
 async function closeServer(server: Server | undefined): Promise<void> {

@@ -29,7 +29,14 @@ interface Run {
 function replica(
   id: string,
   leases: LeaseStore,
-  opts: { runs: Run[]; tickMs?: number; runLeaseMs?: number; metrics?: Metrics; health?: HealthService },
+  opts: {
+    runs: Run[];
+    tickMs?: number;
+    runLeaseMs?: number;
+    metrics?: Metrics;
+    health?: HealthService;
+    log?: ReturnType<typeof createLogger>;
+  },
 ) {
   const job: Job = {
     name: "decide",
@@ -51,7 +58,7 @@ function replica(
   const scheduler = new Scheduler({
     jobs: [job],
     runner,
-    log: silent(),
+    log: opts.log ?? silent(),
     spec: {
       timezone: "UTC",
       expressions: { decide: "* * * * * *", scrape: "", label: "", digest: "", cleanup: "" },
@@ -67,9 +74,16 @@ function replica(
   return { scheduler, tickLog, metrics };
 }
 
-async function runTwoReplicas(leasesA: LeaseStore, leasesB: LeaseStore, ms: number, tickMs = 0, runLeaseMs?: number) {
+async function runTwoReplicas(
+  leasesA: LeaseStore,
+  leasesB: LeaseStore,
+  ms: number,
+  tickMs = 0,
+  runLeaseMs?: number,
+  log?: ReturnType<typeof createLogger>,
+) {
   const runs: Run[] = [];
-  const a = replica("a", leasesA, { runs, tickMs, runLeaseMs });
+  const a = replica("a", leasesA, { runs, tickMs, runLeaseMs, log });
   const b = replica("b", leasesB, { runs, tickMs, runLeaseMs });
   a.scheduler.start();
   b.scheduler.start();
@@ -104,13 +118,27 @@ describe("two daemon replicas", () => {
 
   it("never overlap a slow job: the run lease is held, and renewed, for the whole run", async () => {
     const shared = new MemoryLeaseStore();
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({
+      level: "info",
+      destination: new Writable({
+        write: (c, _e, cb) => {
+          for (const l of String(c).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+          cb();
+        },
+      }),
+    });
     // each run lasts ~2.2 s, fires come every second, and the run lease (600 ms) must be renewed to last
-    const { runs, a, b } = await runTwoReplicas(shared, shared, 6_300, 2_200, 600);
+    const { runs, a, b } = await runTwoReplicas(shared, shared, 6_300, 2_200, 600, log);
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expectNoOverlap(runs);
     const skipped =
       (await skippedCount(a.metrics, "running-elsewhere")) + (await skippedCount(b.metrics, "running-elsewhere"));
     expect(skipped).toBeGreaterThan(0);
+    // node-cron's own overlap warning arrives as a JSON line of the process logger
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "warn", component: "node-cron", msg: expect.stringMatching(/overlap/) }),
+    );
   });
 
   const url = redisUrl();
