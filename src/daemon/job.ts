@@ -8,7 +8,7 @@ export interface Job {
   tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>>;
 }
 
-export type JobName = "scrape" | "decide" | "label" | "digest" | "cleanup";
+export type JobName = "scrape" | "decide" | "label" | "digest" | "cleanup" | "reconcile";
 
 export type TickStatus = "running" | "ok" | "failed" | "cancelled";
 

@@ -61,7 +61,7 @@ function replica(
     log: opts.log ?? silent(),
     spec: {
       timezone: "UTC",
-      expressions: { decide: "* * * * * *", scrape: "", label: "", digest: "", cleanup: "" },
+      expressions: { decide: "* * * * * *", scrape: "", label: "", digest: "", cleanup: "", reconcile: "" },
     },
     leases,
     owner: id,
@@ -235,7 +235,14 @@ describe("scheduler", () => {
       log: silent(),
       spec: {
         timezone: "UTC",
-        expressions: { scrape: "every 5 minutes", decide: "61 * * * *", label: "", digest: "", cleanup: "" },
+        expressions: {
+          scrape: "every 5 minutes",
+          decide: "61 * * * *",
+          label: "",
+          digest: "",
+          cleanup: "",
+          reconcile: "",
+        },
       },
       leases: new MemoryLeaseStore(),
       owner: "a",
