@@ -14,6 +14,7 @@ import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
 import { DbSagaStore } from "../adapters/db/saga-repo.js";
+import { recentSwitches } from "../adapters/db/switch-history.js";
 import { MemoryMarketStore } from "../adapters/market/memory.js";
 import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
@@ -218,7 +219,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       onDemand: tables.onDemand,
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
-    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
   } satisfies Record<JobName, Job>;
 
@@ -251,6 +252,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
         accounts: accounts.map((a) => a.accountId),
+        switches: { recent: (n) => recentSwitches(db, n) },
       }),
     async close() {
       await activeModels.close();

@@ -188,6 +188,8 @@ export function botServicesFrom(deps: {
   clock: Clock;
   /** Configured account ids (none configured shows as such in `/spot status`). */
   accounts?: readonly string[];
+  /** The last switches (App Home). */
+  switches?: BotServices["switches"];
 }): BotServices {
   return {
     recommendations: deps.recommendations,
@@ -206,5 +208,6 @@ export function botServicesFrom(deps: {
     control: controlOps(deps.control),
     audit: deps.audit,
     fetchFile: deps.fetchFile,
+    switches: deps.switches,
   };
 }

@@ -72,7 +72,7 @@ describe("SlackNotifier against a recording Web API", () => {
     for (const s of [
       "$34.00",
       "$49.00",
-      "SWITCH 3",
+      "3 instances advised to switch",
       "2 ok · 1 rolled back · 0 failed",
       "210987654321 *open*",
       "gbt-v4: AUC 0.812",
