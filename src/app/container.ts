@@ -8,8 +8,8 @@ import { resolve } from "node:path";
 import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
-import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
@@ -137,7 +137,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   }
   const activeModels = new ActiveModels(registry, loader, health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
   const control = new ControlService(new DbControlStore(db), audit, clock, {

@@ -9,7 +9,6 @@ import { FEATURE_COUNT, featureIndex } from "../../core/features/contract.js";
 import { ActiveModels } from "../../core/models/active-models.js";
 import { ChampionChallenger } from "../../core/models/champion-challenger.js";
 import { experimentReport } from "../../core/models/experiment-report.js";
-import { DbExperimentQueries } from "./experiment-queries.js";
 import { advisorBucketHourlyRisk } from "../../core/models/heuristic.js";
 import { OutcomeLabeler } from "../../core/models/labeler.js";
 import { MemoryModelRepository } from "../../core/models/memory-model-repo.js";
@@ -21,6 +20,7 @@ import { ManualClock } from "../../core/ports/clock.js";
 import type { CapacityPoint } from "../../core/types.js";
 import { fixtureBytes } from "../onnx/fixtures.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
+import { DbExperimentQueries } from "./experiment-queries.js";
 import { DbPredictionRepository } from "./prediction-repo.js";
 
 const HOUR = 3_600_000;

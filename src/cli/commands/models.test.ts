@@ -113,7 +113,14 @@ describe("spotwise models registry commands", () => {
     const noReason = await run("models", "promote", "trees@1", "--force");
     expect(noReason.code).toBe(2);
     expect(noReason.err).toMatch(/--force needs --reason TEXT/);
-    const forced = await run("models", "promote", "trees@1", "--force", "--reason", "first model, nothing to compare with");
+    const forced = await run(
+      "models",
+      "promote",
+      "trees@1",
+      "--force",
+      "--reason",
+      "first model, nothing to compare with",
+    );
     expect(forced.code).toBe(0);
     expect(forced.out).toMatch(/^gate overridden \(audited\): it has never been scored/);
     expect(forced.out).toMatch(/trees v1 is the champion$/);
@@ -133,13 +140,22 @@ describe("spotwise models registry commands", () => {
         for (let k = 0; k < 4; k++) {
           const tickAt = start + h * 3_600_000;
           rows.push({ modelId: v1.id, pool: `p/${k}/x`, probability: 0.3, tickAt, horizonMs: 3_600_000 });
-          rows.push({ modelId: v2.id, pool: `p/${k}/x`, probability: y(h, k) ? 0.6 : 0.15, tickAt, horizonMs: 3_600_000 });
+          rows.push({
+            modelId: v2.id,
+            pool: `p/${k}/x`,
+            probability: y(h, k) ? 0.6 : 0.15,
+            tickAt,
+            horizonMs: 3_600_000,
+          });
         }
       }
       expect((await predictions.insertMany(rows)).added).toBe(640);
       const due = await predictions.listDue(Date.now(), 10_000);
       await predictions.setOutcomes(
-        due.map((d) => ({ id: d.id, outcome: y((d.tickAt - start) / 3_600_000, Number(d.pool.split("/")[1])) as 0 | 1 })),
+        due.map((d) => ({
+          id: d.id,
+          outcome: y((d.tickAt - start) / 3_600_000, Number(d.pool.split("/")[1])) as 0 | 1,
+        })),
         Date.now(),
       );
     } finally {
@@ -147,7 +163,9 @@ describe("spotwise models registry commands", () => {
     }
     const passed = await run("models", "promote", "trees@2");
     expect(passed.code).toBe(0);
-    expect(passed.out).toMatch(/^gate passed: shadowed \d+\.\d h; 320 paired outcomes \(effective n \d+\); Brier vs champion -0\.\d{4}/);
+    expect(passed.out).toMatch(
+      /^gate passed: shadowed \d+\.\d h; 320 paired outcomes \(effective n \d+\); Brier vs champion -0\.\d{4}/,
+    );
     expect(passed.out).toMatch(/trees v2 is the champion; trees v1 retired/);
     expect((await run("models", "rollback")).out).toBe("trees v1 is the champion again; trees v2 retired");
     expect(JSON.parse((await run("models", "show", "trees@1")).out).status).toBe("champion");

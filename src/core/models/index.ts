@@ -36,13 +36,13 @@ export { MemoryExperimentQueries } from "./memory-experiment-queries.js";
 export { MemoryModelRepository } from "./memory-model-repo.js";
 export { auc, brier, logLoss, type ScoreMetrics, scoreMetrics } from "./metrics.js";
 export type { ModelRecord, ModelRepository, ModelStatus, NewModel, StatusChange } from "./model-repository.js";
+export { type ExperimentQueries, type PairedComparison, pairedComparison } from "./paired.js";
 export {
   MemoryPredictionRepository,
   type NewPrediction,
   type PredictionRecord,
   type PredictionRepository,
 } from "./prediction-repository.js";
-export { type ExperimentQueries, type PairedComparison, pairedComparison } from "./paired.js";
 export { DEFAULT_GATE, type GateVerdict, PromotionGate, type PromotionGateSettings } from "./promotion-gate.js";
 export { ModelRegistry, type ModelRegistryDeps, modelLabel, type PromoteOptions } from "./registry.js";
 export { type RiskEvalResult, riskEval, traceFeatureMatrix } from "./risk-eval.js";

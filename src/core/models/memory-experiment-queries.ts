@@ -64,7 +64,9 @@ export class MemoryExperimentQueries implements ExperimentQueries {
   }
 
   async scoreBins(modelId: string, pairedWith: string | null, since?: number): Promise<ScoreBin[]> {
-    const rows = pairedWith ? this.pairs(modelId, pairedWith, since).map(([r]) => r) : this.of(modelId, since).filter(known);
+    const rows = pairedWith
+      ? this.pairs(modelId, pairedWith, since).map(([r]) => r)
+      : this.of(modelId, since).filter(known);
     const bins = new Map<number, ScoreBin>();
     for (const r of rows) {
       const p = Math.round(r.probability * 1e4) / 1e4;

@@ -219,7 +219,7 @@ export class ModelRegistry {
     if (gate && !gate.ok && !opts.force) {
       throw new CodedError(
         "conflict",
-        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with --force --reason TEXT (audited)`,
+        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with a reason (CLI: --force --reason TEXT; Slack: /spot models promote NAME --force REASON), audited and announced`,
         { gate },
       );
     }
