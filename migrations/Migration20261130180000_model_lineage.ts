@@ -37,6 +37,7 @@ export class Migration20261130180000_model_lineage extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "prediction" drop constraint if exists "prediction_outcome_check";`);
     this.addSql(`drop index if exists "prediction_pool_tick_idx";`);
+    this.addSql(`drop index if exists "prediction_pair_idx";`);
     this.addSql(`drop index if exists "prediction_window_uniq";`);
     this.addSql(`alter table "prediction" drop column if exists "window_start";`);
     this.addSql(`drop index if exists "model_identity_uniq";`);
