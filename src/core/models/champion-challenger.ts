@@ -81,6 +81,7 @@ export interface TickInput {
 export class ChampionChallenger {
   private readonly heuristic: ModelRunner;
   private readonly horizonMs: number;
+  private shownDetail: string | null = null;
   private last: ScoringStatus = {
     lastTickAt: null,
     champion: null,
@@ -197,8 +198,13 @@ export class ChampionChallenger {
       const drift = outOfRangeRows
         ? `; ${outOfRangeRows} of ${rows} pools outside its training ranges (${champFallsBack ? "scored by the fallback" : "scored, counted"})`
         : "";
-      await this.deps.health?.ok("model", `champion ${champion.name} v${champion.version}${drift}`);
-    }
+      const detail = `champion ${champion.name} v${champion.version}${drift}`;
+      // written when it changes, not every tick
+      if (detail !== this.shownDetail) {
+        await this.deps.health?.ok("model", detail);
+        this.shownDetail = detail;
+      }
+    } else this.shownDetail = null;
     const activeOf = (modelOverride?: string): ActiveModel | undefined =>
       (modelOverride ? snap.lab.get(modelOverride) : undefined) ?? snap.champion ?? undefined;
     const features = input.features;
