@@ -9,6 +9,8 @@ import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.j
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
+import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
@@ -29,6 +31,7 @@ import type { AdvisorTable, Catalog, OnDemandTable } from "../core/market/tables
 import { ActiveModels } from "../core/models/active-models.js";
 import { ChampionChallenger } from "../core/models/champion-challenger.js";
 import { OutcomeLabeler } from "../core/models/labeler.js";
+import { PromotionGate } from "../core/models/promotion-gate.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { validateModel } from "../core/models/validate.js";
 import type { MarketStore } from "../core/ports/market-store.js";
@@ -43,11 +46,13 @@ import { CleanupJob } from "../daemon/jobs/cleanup.js";
 import { DecideJob } from "../daemon/jobs/decide.js";
 import { DigestJob } from "../daemon/jobs/digest.js";
 import { LabelJob } from "../daemon/jobs/label.js";
+import { ReconcileJob } from "../daemon/jobs/reconcile.js";
 import { ScrapeJob } from "../daemon/jobs/scrape.js";
 import { JobRunner } from "../daemon/runner.js";
 import type { CloudPorts } from "./cloud.js";
 import { buildExperimentReport } from "./experiments.js";
 import type { Infra } from "./infra.js";
+import { countingSwitches, databaseGauges, timedModels } from "./instrument.js";
 
 export interface ContainerOptions {
   cloud: CloudPorts;
@@ -75,7 +80,14 @@ export interface Container {
   runner: SwitchSagaRunner;
   recommendations: RecommendationService;
   publisher: RecommendationPublisher;
-  jobs: { scrape: ScrapeJob; decide: DecideJob; label: LabelJob; digest: DigestJob; cleanup: CleanupJob };
+  jobs: {
+    scrape: ScrapeJob;
+    decide: DecideJob;
+    label: LabelJob;
+    digest: DigestJob;
+    cleanup: CleanupJob;
+    reconcile: ReconcileJob;
+  };
   jobList: Job[];
   jobRunner: JobRunner;
   botServices(): BotServices;
@@ -129,14 +141,15 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
     describe: (b) => loader.describe(b),
     announce: (text) => notifier.alert(text),
+    gate: new PromotionGate({ queries: new DbExperimentQueries(db), clock, settings: file.models.promotion }),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader, health);
+  const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
   const control = new ControlService(new DbControlStore(db), audit, clock, {
@@ -152,7 +165,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     leases: infra.leases,
     // launches the saga makes are capacity observations of their pools
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
-    audit,
+    audit: countingSwitches(audit, metrics),
     clock,
     settings: switchSettingsFrom(sw, file.accounts),
     newId: randomUUID,
@@ -161,6 +174,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     notifier,
     ownerId: infra.replicaId,
   });
+  databaseGauges(metrics, { control, sagas: sagaStore });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
     audit,
@@ -220,7 +234,14 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
     digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
-    cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
+    cleanup: new CleanupJob({
+      runner,
+      publisher,
+      market,
+      retentionMs,
+      history: new DbHistoryRetention(db, file.retention),
+    }),
+    reconcile: new ReconcileJob({ runner }),
   } satisfies Record<JobName, Job>;
 
   const jobRunner = new JobRunner({ clock, log, tickLog: infra.tickLog, metrics, health });

@@ -68,11 +68,6 @@ export interface DecideResult {
   [k: string]: unknown;
 }
 
-/** Model confidence in its own answer: how far the probability is from a coin flip. */
-export function confidenceOf(p: number): number {
-  return Math.max(p, 1 - p);
-}
-
 export class DecideJob implements Job {
   readonly name = "decide" as const;
   /** The last tick's decisions, for `spotwise decide --once --json` and the demo. */
@@ -80,7 +75,7 @@ export class DecideJob implements Job {
 
   constructor(private readonly d: DecideDeps) {}
 
-  async tick(now: number): Promise<Record<string, unknown>> {
+  async tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const { d } = this;
     const pause = await d.control.pauseStatus();
     if (pause.paused) {
@@ -96,6 +91,8 @@ export class DecideJob implements Job {
     }
     for (const a of d.accounts) if (!failedAccounts.has(a.accountId)) await d.health.ok(`aws:${a.accountId}`);
     const instances = discovery.instances;
+    // safe point: the slow part (EC2 discovery) is done and nothing has been decided or published yet
+    signal?.throwIfAborted();
     if (instances.length === 0) {
       this.last = { decisions: [], ids: [] };
       return { instances: 0, failures: discovery.failures.length };
@@ -181,7 +178,8 @@ export class DecideJob implements Job {
           risk: risk.risk,
           riskSource: risk.source,
           launchFailure,
-          confidence: launchFailure === null ? null : confidenceOf(launchFailure),
+          // max(p, 1-p) is not a confidence (a calibrated 2% risk is not "98% confident"): no field until one is
+          confidence: null,
           recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
           slowMean:
             d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
