@@ -12,7 +12,7 @@ import { botConfigFromConfig } from "../bot/config.js";
 import type { Config } from "../config/schema.js";
 import { CodedError, errorMessage } from "../core/errors.js";
 import { Scheduler } from "../daemon/scheduler.js";
-import { awsCloud } from "./cloud.js";
+import { cloudSetup } from "./cloud.js";
 import { buildContainer, type Container } from "./container.js";
 import { type Infra, openInfra } from "./infra.js";
 
@@ -41,7 +41,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   }
   const infra = await openInfra(config, { processMetrics: true });
   const { log, health } = infra;
-  const container = await buildContainer(infra, { cloud: awsCloud(config, opts.env) });
+  // SPOTWISE_CLOUD=sim: the sandbox (simulated cloud, bundled market shifted to now, seeded fleet)
+  const container = await buildContainer(infra, await cloudSetup(config, opts.env, infra.clock));
   if (container.accounts.length === 0) {
     log.warn("no AWS accounts configured: add accounts: to the SPOTWISE_CONFIG file (see docs/config.example.yaml)");
   }
@@ -52,6 +53,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let bot: BotApp | undefined;
   let server: Server | undefined;
   let scheduler: Scheduler | undefined;
+  let warmUp: Promise<void> | undefined;
   const watch = setInterval(() => void probe(infra), 30_000);
   watch.unref();
 
@@ -77,6 +79,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       coordinator: infra.redis ? new LeaseRunCoordinator(infra.leases, infra.replicaId) : undefined,
     });
     scheduler.start();
+    // the sandbox shows its first recommendations at once instead of at the next decide fire
+    if (config.env.SPOTWISE_CLOUD === "sim") warmUp = sandboxWarmUp(container);
   }
   if (opts.bot && botConfig) {
     bot = createBotApp({
@@ -108,6 +112,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         log.info({ reason }, "shutting down");
         clearInterval(watch);
         await scheduler?.stop(SHUTDOWN_MS - 5_000);
+        await warmUp;
         await bot?.stop(SHUTDOWN_MS - 10_000);
         if (server) await new Promise<void>((r) => server?.close(() => r()));
         await container.close();
@@ -116,6 +121,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       return stopping;
     },
   };
+}
+
+/** One scrape and one decide tick, in the background (failures are recorded like any tick's). */
+async function sandboxWarmUp(c: Container): Promise<void> {
+  await c.jobRunner.run(c.jobs.scrape);
+  await c.jobRunner.run(c.jobs.decide);
 }
 
 function portOf(server: Server | undefined): number | undefined {
