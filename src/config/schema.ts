@@ -33,8 +33,15 @@ export const PolicyConfig = z.object({
   interruptionCostOdHours: z.number().min(0).default(2),
   /** Switch cost, in hours of the instance's on-demand price (image, double running, warm-up). */
   switchCostOdHours: z.number().min(0).default(0.5),
-  /** Leave a pool whose disruption probability (per hour) is above this. */
-  riskCeiling: z.number().min(0).max(1).default(0.5),
+  /**
+   * P(interruption within the next hour) above which a pool is not a target, and above which (sustained for an
+   * hour) an instance may leave its pool early. Scale: core/policy/risk.ts (advisor buckets are 3e-5..3.4e-4/h).
+   */
+  riskCeiling: z.number().min(0).max(1).default(0.005),
+  /** A pool whose newest price record is older than this many hours is not a candidate (stale market data). */
+  maxPriceAgeHours: z.number().positive().default(48),
+  /** A target whose model P(launch finds no capacity) is above this is vetoed (1 = never). */
+  maxLaunchFailure: z.number().min(0).max(1).default(0.9),
   minHoursInPool: z.number().min(0).default(24),
   maxSwitchesPerWeek: z.number().int().min(0).default(2),
   /** Share of the fleet allowed to be switching at once. */
@@ -60,6 +67,8 @@ export const ScheduleConfig = z.object({
   label: cron.default("0 * * * *"),
   digest: cron.default("0 9 * * *"),
   cleanup: cron.default("30 * * * *"),
+  /** Unfinished switch sagas are driven forward or back (ReconcileJob). */
+  reconcile: cron.default("*/5 * * * *"),
 });
 
 export const SwitchConfig = z.object({

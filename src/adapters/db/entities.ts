@@ -38,6 +38,8 @@ export interface ManagedInstanceRow {
   azFlexible: boolean;
   modelOverride?: string | null;
   tags: Record<string, string>;
+  /** Stable managed-instance id (lineage across switches); null only on rows of before the migration. */
+  managedId?: string | null;
   poolSince?: Date | null;
   lastSwitchAt?: Date | null;
   state: string;
@@ -58,6 +60,7 @@ export const ManagedInstanceEntity = new EntitySchema<ManagedInstanceRow>({
     azFlexible: { type: "boolean" },
     modelOverride: { type: "string", nullable: true },
     tags: { type: "json" },
+    managedId: { type: "string", nullable: true },
     poolSince: { type: "Date", nullable: true },
     lastSwitchAt: { type: "Date", nullable: true },
     state: { type: "string" },
@@ -143,14 +146,20 @@ export interface DecisionRow {
   id: string;
   tickAt: Date;
   instanceId: string;
+  managedId?: string | null;
   accountId: string;
   action: string;
   fromPool: string;
   toPool?: string | null;
   savingPerHour: number;
   savingPerMonth: number;
+  priceSavingPerHour?: number | null;
+  priceSavingPerMonth?: number | null;
   riskFrom: number;
   riskTo?: number | null;
+  riskFromSource?: string | null;
+  riskToSource?: string | null;
+  launchFailureTo?: number | null;
   modelId?: string | null;
   modelName?: string | null;
   confidence?: number | null;
@@ -170,14 +179,20 @@ export const DecisionEntity = new EntitySchema<DecisionRow>({
     id: { type: "uuid", primary: true },
     tickAt: { type: "Date" },
     instanceId: { type: "string" },
+    managedId: { type: "string", nullable: true },
     accountId: { type: "string" },
     action: { type: "string" },
     fromPool: { type: "string" },
     toPool: { type: "string", nullable: true },
     savingPerHour: { type: "double" },
     savingPerMonth: { type: "double" },
+    priceSavingPerHour: { type: "double", nullable: true },
+    priceSavingPerMonth: { type: "double", nullable: true },
     riskFrom: { type: "double" },
     riskTo: { type: "double", nullable: true },
+    riskFromSource: { type: "string", nullable: true },
+    riskToSource: { type: "string", nullable: true },
+    launchFailureTo: { type: "double", nullable: true },
     modelId: { type: "uuid", nullable: true },
     modelName: { type: "string", nullable: true },
     confidence: { type: "double", nullable: true },

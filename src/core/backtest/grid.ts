@@ -26,6 +26,8 @@ export interface PriceGrid {
    */
   warmupHours: number;
   warmupPrice: Float64Array;
+  /** recordTs[pool * hours + hour]: time of the record in effect (NaN = none), for the policy's stale check. */
+  recordTs?: Float64Array;
 }
 
 export const MAX_WARMUP_HOURS = 7 * 24;
@@ -74,6 +76,7 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
   const ids = [...byPool.keys()].sort();
   const warmupPrice = new Float64Array(ids.length * warmupHours).fill(Number.NaN);
   const price = new Float64Array(ids.length * hours).fill(Number.NaN);
+  const recordTs = new Float64Array(ids.length * hours).fill(Number.NaN);
   const pools: PoolKey[] = [];
   const index = new Map<string, number>();
   ids.forEach((id, p) => {
@@ -91,10 +94,13 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
     for (let h = 0; h < hours; h++) {
       const t = start + h * HOUR_MS;
       while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
-      if (k >= 0) price[base + h] = pts[k].price;
+      if (k >= 0) {
+        price[base + h] = pts[k].price;
+        recordTs[base + h] = pts[k].ts;
+      }
     }
   });
-  return { start, hours, pools, ids, index, price, warmupHours, warmupPrice };
+  return { start, hours, pools, ids, index, price, warmupHours, warmupPrice, recordTs };
 }
 
 const hourMajorCache = new WeakMap<PriceGrid, Float64Array>();
