@@ -95,6 +95,8 @@ describe("SPOTWISE_CLOUD=sim: the sandbox", () => {
       const id = actions.find((e) => e.action_id === ACTION_APPROVE)?.value ?? "";
       expect(id).not.toBe("");
       const recs = service.container.recommendations;
+      // the daemon records the message's ts right after Slack answered the post
+      for (let i = 0; i < 1200 && !(await recs.get(id))?.messageTs; i++) await new Promise((r) => setTimeout(r, 50));
       const ts = (await recs.get(id))?.messageTs ?? "";
       expect(ts).not.toBe("");
 
