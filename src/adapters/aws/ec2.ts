@@ -45,6 +45,7 @@ import {
   toInstanceTypeInfo,
 } from "./ec2-map.js";
 import { callAws } from "./errors.js";
+import { awsRequestHandler, type HttpTimeouts } from "./http.js";
 
 export { toEc2Instance, toInstanceTypeInfo } from "./ec2-map.js";
 
@@ -57,14 +58,17 @@ export interface Ec2ClientOptions {
   /** Default: none, so the SDK applies AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL itself. */
   endpoint?: string;
   maxAttempts?: number;
+  /** Request and connection timeouts (30 s and 5 s by default). */
+  timeouts?: HttpTimeouts;
 }
 
-/** An EC2Client with adaptive retries (client-side rate limiting on throttles). */
+/** An EC2Client with adaptive retries (client-side rate limiting on throttles) and bounded requests. */
 export function createEc2Client(options: Ec2ClientOptions): EC2Client {
   const config: EC2ClientConfig = {
     region: options.region,
     retryMode: "adaptive",
     maxAttempts: options.maxAttempts ?? 5,
+    requestHandler: awsRequestHandler(options.timeouts),
   };
   if (options.credentials) config.credentials = options.credentials;
   if (options.endpoint) config.endpoint = options.endpoint;
