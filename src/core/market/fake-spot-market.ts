@@ -71,6 +71,10 @@ export class FakeSpotMarket {
       describeAddresses: stub,
       associateAddress: stub,
       createTags: stub,
+      describeInstanceTypeOfferings: stub,
+      describeLaunchAttributes: stub,
+      describeVolumes: stub,
+      modifyInstanceAttribute: stub,
     };
   }
 }
