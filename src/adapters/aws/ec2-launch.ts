@@ -6,14 +6,17 @@
  */
 import {
   type _InstanceType,
+  AssignPrivateIpAddressesCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstanceCreditSpecificationsCommand,
+  DescribeInstancesCommand,
   DescribeInstanceTypeOfferingsCommand,
   DescribeVolumesCommand,
   type EC2Client,
   ModifyInstanceAttributeCommand,
   type RunInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
+import { CodedError } from "../../core/errors.js";
 import type { Ec2Volume, LaunchAttributes, RunInstancesInput } from "../../core/ports/ec2.js";
 import { tagSpecs, tagsOf } from "./ec2-map.js";
 
@@ -169,4 +172,28 @@ export function runInstancesRequest(input: RunInstancesInput): RunInstancesComma
       : undefined,
     ClientToken: input.clientToken,
   };
+}
+
+/** AssignPrivateIpAddresses on the instance's primary network interface, moving the addresses from their holder. */
+export async function assignPrivateIps(
+  client: EC2Client,
+  call: Call,
+  input: { instanceId: string; privateIps: string[] },
+): Promise<{ requestId?: string }> {
+  const d = await call("DescribeInstances", () =>
+    client.send(new DescribeInstancesCommand({ InstanceIds: [input.instanceId] })),
+  );
+  const inst = d.Reservations?.[0]?.Instances?.[0];
+  const eni = inst?.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0)?.NetworkInterfaceId;
+  if (!eni) throw new CodedError("not_found", `instance ${input.instanceId} has no primary network interface`);
+  const out = await call("AssignPrivateIpAddresses", () =>
+    client.send(
+      new AssignPrivateIpAddressesCommand({
+        NetworkInterfaceId: eni,
+        PrivateIpAddresses: input.privateIps,
+        AllowReassignment: true,
+      }),
+    ),
+  );
+  return { requestId: out.$metadata.requestId };
 }

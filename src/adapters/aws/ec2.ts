@@ -37,6 +37,7 @@ import type {
 } from "../../core/ports/ec2.js";
 import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
 import {
+  assignPrivateIps,
   describeInstanceTypeOfferings,
   describeLaunchAttributes,
   describeVolumes,
@@ -363,6 +364,10 @@ export class SdkEc2Port implements Ec2Port {
 
   describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
     return describeLaunchAttributes(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  assignPrivateIps(input: { instanceId: string; privateIps: string[] }): Promise<{ requestId?: string }> {
+    return assignPrivateIps(this.client, (o, r) => this.call(o, r), input);
   }
 
   describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {

@@ -44,6 +44,7 @@ export type SimOperation =
   | "describeInstanceTypeOfferings"
   | "describeLaunchAttributes"
   | "describeVolumes"
+  | "assignPrivateIps"
   | "modifyInstanceAttribute"
   | "targetGroupsOf"
   | "registerTarget"

@@ -382,6 +382,31 @@ export class SimEc2Port implements Ec2Port {
     });
   }
 
+  async assignPrivateIps(input: { instanceId: string; privateIps: string[] }) {
+    return this.op("assignPrivateIps", input, () => {
+      const target = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(target)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      for (const ip of input.privateIps) {
+        for (const other of this.cloud.instances.values()) {
+          if (other === target || !other.privateIps?.some((p) => p.privateIp === ip)) continue;
+          if (other.privateIps.some((p) => p.privateIp === ip && p.primary)) {
+            throw awsError("InvalidParameterValue", `${ip} is the primary private IP of ${other.instanceId}`);
+          }
+          if (other.subnetId !== target.subnetId) {
+            throw awsError("InvalidParameterValue", `${ip} is not in the subnet of ${input.instanceId}`);
+          }
+          other.privateIps = other.privateIps.filter((p) => p.privateIp !== ip);
+          // an Elastic IP on a moved private IP moves with it
+          for (const a of this.cloud.addresses.values()) if (a.privateIp === ip) a.instanceId = target.instanceId;
+        }
+        target.privateIps ??= [];
+        if (!target.privateIps.some((p) => p.privateIp === ip))
+          target.privateIps.push({ privateIp: ip, primary: false });
+      }
+      return { requestId: this.requestId() };
+    });
+  }
+
   async describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {
     return this.op("describeVolumes", input, () =>
       input.volumeIds.map((id) => {

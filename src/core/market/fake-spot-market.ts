@@ -74,6 +74,7 @@ export class FakeSpotMarket {
       describeInstanceTypeOfferings: stub,
       describeLaunchAttributes: stub,
       describeVolumes: stub,
+      assignPrivateIps: stub,
       modifyInstanceAttribute: stub,
     };
   }

@@ -64,6 +64,12 @@ export interface Ec2Port {
    */
   describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes>;
 
+  /**
+   * Moves secondary private IPs onto the instance's primary network interface (AssignPrivateIpAddresses with
+   * AllowReassignment: an address held by another interface in the subnet moves here).
+   */
+  assignPrivateIps(input: { instanceId: string; privateIps: string[] }): Promise<{ requestId?: string }>;
+
   /** Volumes by id, with their tags and attachments (DescribeVolumes). */
   describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]>;
 
