@@ -9,6 +9,7 @@ import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.j
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
@@ -49,6 +50,7 @@ import { JobRunner } from "../daemon/runner.js";
 import type { CloudPorts } from "./cloud.js";
 import { buildExperimentReport } from "./experiments.js";
 import type { Infra } from "./infra.js";
+import { countingSwitches, databaseGauges, timedModels } from "./instrument.js";
 
 export interface ContainerOptions {
   cloud: CloudPorts;
@@ -140,7 +142,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader, health);
+  const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
   const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
@@ -158,7 +160,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     leases: infra.leases,
     // launches the saga makes are capacity observations of their pools
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
-    audit,
+    audit: countingSwitches(audit, metrics),
     clock,
     settings: switchSettingsFrom(sw, file.accounts),
     newId: randomUUID,
@@ -167,6 +169,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     notifier,
     ownerId: infra.replicaId,
   });
+  databaseGauges(metrics, { control, sagas: sagaStore });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
     audit,
@@ -225,7 +228,13 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
     digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
-    cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
+    cleanup: new CleanupJob({
+      runner,
+      publisher,
+      market,
+      retentionMs,
+      history: new DbHistoryRetention(db, file.retention),
+    }),
     reconcile: new ReconcileJob({ runner }),
   } satisfies Record<JobName, Job>;
 
