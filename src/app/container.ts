@@ -58,6 +58,8 @@ export interface ContainerOptions {
   cloud: CloudPorts;
   /** Accounts to manage (default: the config file's). */
   accounts?: AccountRef[];
+  /** Subnet per account and AZ (default: the config file's accounts[].subnets). */
+  subnets?: Record<string, Record<string, string>>;
   notifier?: Notifier;
   market?: MarketStore;
   tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
@@ -150,6 +152,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
+  const subnets = { ...Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}])), ...opts.subnets };
+  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
   const control = new ControlService(new DbControlStore(db), audit, clock, {
     defaultMode: config.env.SPOTWISE_MODE,
     breakerThreshold: sw.breakerThreshold,
@@ -165,7 +169,10 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
     audit: countingSwitches(audit, metrics),
     clock,
-    settings: switchSettingsFrom(sw, file.accounts),
+    settings: switchSettingsFrom(
+      sw,
+      Object.entries(subnets).map(([id, s]) => ({ id, subnets: s })),
+    ),
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
@@ -181,8 +188,6 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   });
   const publisher = new RecommendationPublisher(recommendations, notifier);
   const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
-  const subnets = Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}]));
-  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
 
   const jobs = {
     scrape: new ScrapeJob({
