@@ -86,6 +86,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       logger: log,
       clock: infra.clock,
       httpRoutes: (req, res) => ops.handle(req, res),
+      writes: container.writes,
     });
     await bot.start();
     await health.ok("slack", `${bot.mode} mode`);

@@ -31,7 +31,12 @@ export interface BotApp {
 export function createBotApp(deps: BotDeps): BotApp {
   const { config } = deps;
   const logger = boltLogger(deps.logger);
-  const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: deps.apiRetries ?? 3 } };
+  // 429s are the write queue's to handle (it waits Retry-After and sends again): the client reports them
+  const clientOptions = {
+    slackApiUrl: config.apiUrl,
+    retryConfig: { retries: deps.apiRetries ?? 3 },
+    rejectRateLimitedCalls: true,
+  };
   const common = {
     token: config.botToken,
     logger,

@@ -2,6 +2,7 @@
  * Adapters from the real core services to the narrow BotServices parts (for the lead's wiring):
  * the model registry, the control service and the experiment report.
  */
+import type { ModelEvent } from "../core/control/announcer.js";
 import type { ControlService } from "../core/control/service.js";
 import { CodedError, type ErrorCode } from "../core/errors.js";
 import type { HealthService } from "../core/health/health.js";
@@ -50,13 +51,25 @@ export function modelSummary(m: ModelRecord): ModelSummary {
   };
 }
 
-export function registryOps(registry: ModelRegistry): ModelRegistryOps {
+export function registryOps(
+  registry: ModelRegistry,
+  announce: (e: ModelEvent) => Promise<void> = async () => undefined,
+): ModelRegistryOps {
+  const label = (m: ModelSummary) => `${m.name} v${m.version}`;
   return {
     list: async () => (await registry.list()).map(modelSummary),
     show: async (ref) => modelSummary(await registry.show(ref)),
-    promote: async (ref, actor) => modelSummary((await registry.promote(ref, actor)).champion),
+    promote: async (ref, actor) => {
+      const m = modelSummary((await registry.promote(ref, actor)).champion);
+      await announce({ kind: "promoted", actor, model: label(m) });
+      return m;
+    },
     reject: async (ref, actor, reason) => modelSummary(await registry.reject(ref, actor, reason)),
-    rollback: async (actor) => modelSummary((await registry.rollback(actor)).champion),
+    rollback: async (actor) => {
+      const m = modelSummary((await registry.rollback(actor)).champion);
+      await announce({ kind: "rolled_back", actor, model: label(m) });
+      return m;
+    },
     addFromBytes: async ({ name, bytes, actor }) =>
       modelSummary((await registry.add({ bytes, name, addedBy: actor })).model),
   };
@@ -81,6 +94,9 @@ export function controlOps(control: ControlService): ControlOps {
       await control.setMode(mode, actor);
       return state();
     },
+    canApprove: (accountId) => control.canApprove(accountId),
+    checklist: () => control.checklist(),
+    resetBreaker: (accountId, actor) => control.resetBreaker(accountId, actor),
   };
 }
 
@@ -189,11 +205,13 @@ export function botServicesFrom(deps: {
   /** slackFileFetcher({ token: SLACK_BOT_TOKEN }) */
   fetchFile: BotServices["fetchFile"];
   clock: Clock;
+  /** Promotions and rollbacks told to the channel (the Announcer). */
+  announceModel?: (e: ModelEvent) => Promise<void>;
 }): BotServices {
   return {
     recommendations: deps.recommendations,
     startSwitch: startSwitchWith({ runner: deps.runner, recommendations: deps.recommendations, clock: deps.clock }),
-    models: registryOps(deps.registry),
+    models: registryOps(deps.registry, deps.announceModel),
     experiments: { report: async () => experimentsView(await deps.experimentReport(), deps.clock.now()) },
     health: healthOps(deps.health),
     control: controlOps(deps.control),

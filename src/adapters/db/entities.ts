@@ -200,6 +200,8 @@ export interface RecommendationRow {
   createdAt: Date;
   resolvedAt?: Date | null;
   resolvedBy?: string | null;
+  /** The saving the message was posted with (a refresh compares against it). */
+  postedSavingPerMonth?: number | null;
 }
 export const RecommendationEntity = new EntitySchema<RecommendationRow>({
   name: "Recommendation",
@@ -217,6 +219,7 @@ export const RecommendationEntity = new EntitySchema<RecommendationRow>({
     createdAt: { type: "Date", onCreate: () => new Date() },
     resolvedAt: { type: "Date", nullable: true },
     resolvedBy: { type: "string", nullable: true },
+    postedSavingPerMonth: { type: "double", nullable: true },
   },
 });
 

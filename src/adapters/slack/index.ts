@@ -5,10 +5,11 @@ import { CodedError } from "../../core/errors.js";
 import type { Notifier } from "../../core/ports/notifier.js";
 import { ConsoleNotifier } from "./console-notifier.js";
 import { SlackNotifier } from "./notifier.js";
+import type { SlackWriteQueue } from "./write-queue.js";
 
 export function notifierFromConfig(
   config: Config,
-  opts: { client?: WebClient; write?: (t: string) => void } = {},
+  opts: { client?: WebClient; write?: (t: string) => void; queue?: SlackWriteQueue } = {},
 ): Notifier {
   const e = config.env;
   if (!e.SLACK_BOT_TOKEN) return new ConsoleNotifier({ write: opts.write });
@@ -18,8 +19,10 @@ export function notifierFromConfig(
       "SLACK_CHANNEL is required with SLACK_BOT_TOKEN: the channel id (C…) for recommendations and digests",
     );
   }
-  const client = opts.client ?? new WebClient(e.SLACK_BOT_TOKEN, { slackApiUrl: e.SLACK_API_URL });
-  return new SlackNotifier({ client, channel: e.SLACK_CHANNEL });
+  // 429s are the write queue's to handle (it waits Retry-After and sends again)
+  const client =
+    opts.client ?? new WebClient(e.SLACK_BOT_TOKEN, { slackApiUrl: e.SLACK_API_URL, rejectRateLimitedCalls: true });
+  return new SlackNotifier({ client, channel: e.SLACK_CHANNEL, queue: opts.queue });
 }
 
 export { ConsoleNotifier } from "./console-notifier.js";

@@ -147,6 +147,17 @@ export function fakeServices(
         log.control.push(`mode ${mode} ${actor}`);
         return control;
       },
+      // the fake gates on its own pause and mode only (tests of breakers and budgets use the real ControlService)
+      async canApprove() {
+        if (control.mode === "shadow")
+          return { ok: false, code: "shadow_mode", reason: "shadow mode: `/spot mode approve`" };
+        if (control.paused) return { ok: false, code: "paused", reason: "paused: `/spot resume`" };
+        return { ok: true };
+      },
+      checklist: async () => [],
+      async resetBreaker(accountId, actor) {
+        log.control.push(`reset ${accountId} ${actor}`);
+      },
     },
     fetchFile:
       o.fetchFile ??

@@ -52,6 +52,8 @@ export interface RecommendationRecord {
   resolvedAt: EpochMs | null;
   resolvedBy: string | null;
   approvals: ApprovalRecord[];
+  /** The saving the message was posted with (refreshes keep it; a move by more than a share reposts). */
+  postedSavingPerMonth: number | null;
 }
 
 export interface NewRecommendation {
@@ -63,6 +65,18 @@ export interface NewRecommendation {
   tickAt: EpochMs;
   createdAt: EpochMs;
   expiresAt: EpochMs;
+}
+
+/** New figures for an open recommendation whose advice still holds (same target, similar saving). */
+export interface RefreshRecommendation {
+  /** The decision row of this tick; when absent the repository stores the decision itself. */
+  decisionId?: string;
+  decision: Decision;
+  mode: Mode;
+  tickAt: EpochMs;
+  expiresAt: EpochMs;
+  /** Only from these statuses (pending, or expired to reopen it); the row becomes pending. */
+  from: readonly RecommendationStatus[];
 }
 
 export interface TransitionPatch {
@@ -96,6 +110,11 @@ export interface RecommendationRepo {
   /** The verdicts recorded so far, oldest first. */
   approvals(id: string): Promise<ApprovalRecord[]>;
   setMessage(id: string, channel: string, ts: string): Promise<void>;
+  /**
+   * Points the recommendation at fresh figures and re-arms its expiry (compare-and-set on `from`). False when it
+   * moved on meanwhile, or when reopening would make a second pending recommendation for the instance.
+   */
+  refresh(id: string, input: RefreshRecommendation): Promise<boolean>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;
   /** The latest snooze of an instance still running at `now`, if any. */
