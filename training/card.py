@@ -7,7 +7,8 @@ NAMES = {
 }
 
 
-def write_card(path, params, summary, metrics, train_metrics, trained_at, n_train, n_valid, pos_train, pos_valid, n_iter):
+def write_card(path, params, summary, metrics, train_metrics, trained_at, lineage, ranges, out_of_range, slice_metrics,
+               n_avail, n_train, n_valid, pos_train, pos_valid, n_iter):
     lines = [
         "# spotwise default model: capacity risk, next hour",
         "",
@@ -49,6 +50,16 @@ def write_card(path, params, summary, metrics, train_metrics, trained_at, n_trai
         lines.append(f"| {NAMES.get(k, k)} | {m['auc']:.4f} | {m['brier']:.4f} | {m['log_loss']:.4f} | {m['n']} |")
     lines += [
         "",
+        f"On validation rows where capacity is available now ({n_avail} rows: the decisions that matter; nearly every",
+        "row where capacity is unavailable now is positive, which flatters the pooled figures):",
+        "",
+        "| predictor | AUC | Brier | log loss | n |",
+        "|---|---|---|---|---|",
+    ]
+    for k, m in slice_metrics.items():
+        lines.append(f"| {NAMES.get(k, k)} | {m['auc']:.4f} | {m['brier']:.4f} | {m['log_loss']:.4f} | {m['n']} |")
+    lines += [
+        "",
         f"Training-set metrics of the model: AUC {train_metrics['auc']:.4f}, Brier {train_metrics['brier']:.4f}, log loss {train_metrics['log_loss']:.4f}.",
         "",
         "Baselines: \"capacity lost in the last hour\" = 1 when any tick in (t-1h, t] has value 0, else 0;",
@@ -58,13 +69,36 @@ def write_card(path, params, summary, metrics, train_metrics, trained_at, n_trai
         "## Training parameters",
         f"`{params}`; trees built: {n_iter}.",
         "",
+        "## Lineage (also in the ONNX metadata)",
+        f"- training data sha256: `{lineage['training_data_sha256']}`",
+        f"- code commit: `{lineage['code_commit']}`",
+        f"- libraries: `{lineage['libraries']}`",
+        "- identity in the registry: sha256 of the graph and its semantic metadata (not trained_at, commit or versions),",
+        "  so a bit-identical retrain is recognised as the model already registered.",
+        "",
+        "## Where it is valid (drift guard)",
+        "Per-feature training ranges (min, max over training rows) travel in `spotwise.training_ranges`:",
+        "",
+        "| feature | min | max |",
+        "|---|---|---|",
+    ]
+    for name, (lo, hi) in ranges.items():
+        lines.append(f"| {name} | {lo:.4g} | {hi:.4g} |")
+    lines += [
+        "",
+        f"Outside them (`spotwise.out_of_range` = `{out_of_range}`): "
+        + ("rows are scored by the advisor-bucket fallback." if out_of_range == "fallback" else
+           "the trees are constant beyond the range (the boundary leaf), so rows are still scored by the model; they are "
+           "counted (`spotwise_model_rows_out_of_range` and `/spot status`)."),
+        "",
         "## Limits",
         "- GPU types (p2/p3) and one 64-vCPU Intel type in a few us-east/us-west zones, 2022-2023: other pools may behave differently.",
         "- Capacity series only; when the daemon has no capacity observations for a pool, the capacity features are NaN and",
         "  the model returns roughly the base rate. Retrain when price or advisor features become available in training data.",
         "",
         "Reproduce: `/usr/bin/python3 training/train.py --traces ../shared/data/aux/spot-traces.csv --out models`; check with",
-        "`spotwise risk-eval --traces ../shared/data/aux/spot-traces.csv --model models/default.onnx`.",
+        "`spotwise risk-eval --traces ../shared/data/aux/spot-traces.csv --model models/default.onnx` (held-out rows only,",
+        "pooled and by capacity available/unavailable now, AUC intervals by bootstrap over whole traces).",
     ]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

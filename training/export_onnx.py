@@ -98,7 +98,28 @@ def set_metadata(model, metadata):
         entry.value = v if isinstance(v, str) else json.dumps(v)
 
 
+HORIZON_MS = 3_600_000
+POSITIVE_CLASS = "capacity_lost"
+
+
 def contract_metadata(feature_names, extra=None):
-    md = {"spotwise.feature_contract": FEATURE_CONTRACT_VERSION, "spotwise.feature_names": json.dumps(list(feature_names))}
+    """The metadata spotwise checks at every load: feature contract and names, label horizon, positive class."""
+    md = {
+        "spotwise.feature_contract": FEATURE_CONTRACT_VERSION,
+        "spotwise.feature_names": json.dumps(list(feature_names)),
+        "spotwise.horizon_ms": str(HORIZON_MS),
+        "spotwise.positive_class": POSITIVE_CLASS,
+    }
     md.update(extra or {})
     return md
+
+
+def training_ranges(x, feature_names):
+    """{feature: [min, max]} over the training rows, for features observed at least once (the drift guard)."""
+    out = {}
+    for j, name in enumerate(feature_names):
+        col = x[:, j]
+        col = col[~np.isnan(col)]
+        if col.size:
+            out[name] = [float(col.min()), float(col.max())]
+    return out

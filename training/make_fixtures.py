@@ -9,6 +9,9 @@ Small ONNX models for the tests of the runner and the validator (src/adapters/on
   no_contract.onnx   vector model without spotwise metadata
   wrong_contract.onnx declares spotwise-features/0
   wrong_names.onnx   declares the right contract with two feature names swapped
+  wrong_horizon.onnx declares a 24-hour label horizon
+  wrong_class.onnx   declares class 1 = "capacity_available"
+  ranged.onnx        vector model with training ranges on two capacity features and out_of_range=fallback
   garbage.onnx       random bytes
   /usr/bin/python3 training/make_fixtures.py src/adapters/onnx/fixtures
 """
@@ -82,6 +85,11 @@ def main():
     names = list(FEATURE_NAMES)
     names[0], names[1] = names[1], names[0]
     onnx.save(vector_model(metadata=contract_metadata(names)), os.path.join(out, "wrong_names.onnx"))
+    onnx.save(vector_model(metadata={**md, "spotwise.horizon_ms": str(24 * 3_600_000)}), os.path.join(out, "wrong_horizon.onnx"))
+    onnx.save(vector_model(metadata={**md, "spotwise.positive_class": "capacity_available"}), os.path.join(out, "wrong_class.onnx"))
+    ranges = {"cap_unavail_frac_6h": [0.0, 0.5], "hours_since_capacity_loss": [0.0, 240.0]}
+    onnx.save(vector_model(metadata={**md, "spotwise.training_ranges": json.dumps(ranges), "spotwise.out_of_range": "fallback"}),
+              os.path.join(out, "ranged.onnx"))
     with open(os.path.join(out, "garbage.onnx"), "wb") as f:
         f.write(np.random.default_rng(5).integers(0, 256, 4096, dtype=np.uint8).tobytes())
     print(json.dumps(sorted(os.listdir(out))))

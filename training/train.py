@@ -9,21 +9,28 @@ trainer's probabilities, used by the onnxruntime reproduction test). Determinist
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
+import platform
+import subprocess
 import sys
 
 import numpy as np
 import onnx
+import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export_onnx import build_classifier_model, contract_metadata, tree_ensemble_attrs  # noqa: E402
+from export_onnx import build_classifier_model, contract_metadata, training_ranges, tree_ensemble_attrs  # noqa: E402
 from features import FEATURE_NAMES, HOUR_MS  # noqa: E402
 from metrics import all_metrics  # noqa: E402
 from traces import load_traces, trace_rows  # noqa: E402
 
 TRAIN_FRACTION = 0.7
+# the default model is a tree ensemble: beyond its training ranges it is constant (the boundary leaf), so rows
+# outside are scored by it and counted; a model that extrapolates badly would declare "fallback"
+OUT_OF_RANGE = "score"
 PARAMS = dict(max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=200, l2_regularization=1.0,
               early_stopping=False, random_state=7)
 
@@ -51,6 +58,26 @@ def split_rows(traces):
     return out, summary
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def code_commit():
+    """The commit of the training code, "-dirty" when training/ has uncommitted changes, "unknown" outside git."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--traces", required=True)
@@ -72,6 +99,11 @@ def main():
     for name, p in bva.items():
         metrics[name] = all_metrics(yva, p)
     train_metrics = all_metrics(ytr, ptr)
+    # the slice that matters: capacity available now (most "unavailable now" rows are positive)
+    avail = xva[:, FEATURE_NAMES.index("cap_available_now")] == 1
+    slice_metrics = {"model": all_metrics(yva[avail], pva[avail])}
+    for name, p in bva.items():
+        slice_metrics[name] = all_metrics(yva[avail], p[avail])
     for m in ("auc", "brier"):
         better = metrics["model"][m] > metrics["capacity_lost_last_hour"][m] if m == "auc" else metrics["model"][m] < metrics["capacity_lost_last_hour"][m]
         better2 = metrics["model"][m] > metrics["frac_capacity_lost_6h"][m] if m == "auc" else metrics["model"][m] < metrics["frac_capacity_lost_6h"][m]
@@ -79,11 +111,24 @@ def main():
             print(f"WARNING: model does not beat both baselines on {m}", file=sys.stderr)
 
     trained_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    ranges = training_ranges(xtr, FEATURE_NAMES)
+    lineage = {
+        "training_data_sha256": file_sha256(args.traces),
+        "code_commit": code_commit(),
+        "libraries": {"python": platform.python_version(), "numpy": np.__version__,
+                      "scikit-learn": sklearn.__version__, "onnx": onnx.__version__},
+    }
     md = contract_metadata(FEATURE_NAMES, {
         "spotwise.model_name": "default",
         "spotwise.label": "capacity lost (value 0) at any tick within the next hour",
-        "spotwise.horizon_ms": str(int(HOUR_MS)),
         "spotwise.trained_at": trained_at,
+        "spotwise.training_data_sha256": lineage["training_data_sha256"],
+        "spotwise.code_commit": lineage["code_commit"],
+        "spotwise.libraries": json.dumps(lineage["libraries"], sort_keys=True),
+        "spotwise.parameters": json.dumps(params, sort_keys=True),
+        "spotwise.split": json.dumps({"per": "trace", "holdout": round(1 - TRAIN_FRACTION, 6), "purge_ms": int(HOUR_MS)}),
+        "spotwise.training_ranges": json.dumps(ranges),
+        "spotwise.out_of_range": OUT_OF_RANGE,
         "spotwise.validation_metrics": json.dumps({k: {kk: round(vv, 6) for kk, vv in v.items()} for k, v in metrics.items()}),
     })
     onnx_model = build_classifier_model(tree_ensemble_attrs(model), len(FEATURE_NAMES), md)
@@ -104,6 +149,7 @@ def main():
     from card import write_card
 
     write_card(os.path.join(args.out, "default.card.md"), params, summary, metrics, train_metrics, trained_at,
+               lineage, ranges, OUT_OF_RANGE, slice_metrics, int(avail.sum()),
                len(ytr), len(yva), float(ytr.mean()), float(yva.mean()), model.n_iter_)
     print(json.dumps(metrics, indent=1))
 

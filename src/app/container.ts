@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.js";
+import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
@@ -13,6 +14,7 @@ import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
 import { DbSagaStore } from "../adapters/db/saga-repo.js";
 import { DbShadowHistory } from "../adapters/db/shadow-history.js";
+import { recentSwitches } from "../adapters/db/switch-history.js";
 import { MemoryMarketStore } from "../adapters/market/memory.js";
 import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
@@ -109,10 +111,14 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const { config, db, clock, log, audit, health, metrics } = infra;
   const file = config.file;
   const accounts = opts.accounts ?? accountsFromConfig(infra);
+  // the configured names are what every message shows: the account table mirrors the config at each start
+  await syncAccounts(db, accounts);
   const retentionMs = file.market.retentionDays * 86_400_000;
   const market =
     opts.market ??
-    (infra.redis ? new RedisMarketStore(infra.redis, { retentionMs }) : new MemoryMarketStore({ retentionMs }));
+    (infra.redis
+      ? new RedisMarketStore(infra.redis, { retentionMs, now: () => clock.now() })
+      : new MemoryMarketStore({ retentionMs, now: () => clock.now() }));
   const tables = opts.tables ?? {
     onDemand: await loadOnDemand(),
     advisor: await loadAdvisor(),
@@ -130,14 +136,16 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     clock,
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
+    describe: (b) => loader.describe(b),
+    announce: (text) => notifier.alert(text),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader);
+  const activeModels = new ActiveModels(registry, loader, health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
   const sw = file.switch;
   const shadowHistory = new DbShadowHistory(db);
@@ -170,6 +178,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
+    notifier,
+    ownerId: infra.replicaId,
   });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
@@ -242,7 +252,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       onDemand: tables.onDemand,
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
-    digest: new DigestJob({ facts: new DigestQueries(db), control, experiments, notifier }),
+    digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
   } satisfies Record<JobName, Job>;
 
@@ -277,6 +287,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
         announceModel: (e) => announcer.model(e),
+        accounts: accounts.map((a) => a.accountId),
+        switches: { recent: (n) => recentSwitches(db, n) },
       }),
     async close() {
       await activeModels.close();

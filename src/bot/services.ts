@@ -5,7 +5,7 @@
 import type { ChecklistItem } from "../core/control/checklist.js";
 import type { AuditLog } from "../core/ports/audit.js";
 import type { RecommendationService } from "../core/recommendations/service.js";
-import type { EpochMs, Mode } from "../core/types.js";
+import type { EpochMs, Mode, PoolKey } from "../core/types.js";
 
 /** One step of the switch saga as it happens. */
 export interface SwitchProgress {
@@ -120,6 +120,22 @@ export type RecommendationOps = Pick<
   "get" | "list" | "approve" | "reject" | "snooze" | "markExecuting" | "finish" | "toMessage" | "attachMessage"
 >;
 
+/** One switch as App Home lists it. */
+export interface SwitchSummary {
+  id: string;
+  instanceId: string;
+  newInstanceId: string | null;
+  accountId: string;
+  from: PoolKey;
+  to: PoolKey | null;
+  /** The saga state: "done", "rolled_back", "failed", "refused", or a step while it runs. */
+  state: string;
+  requestedBy: string;
+  startedAt: EpochMs;
+  finishedAt: EpochMs | null;
+  error: string | null;
+}
+
 export interface BotServices {
   recommendations: RecommendationOps;
   startSwitch: StartSwitch;
@@ -128,6 +144,8 @@ export interface BotServices {
   health: { components(): Promise<ComponentStatus[]> };
   control: ControlOps;
   audit: AuditLog;
+  /** The last switches, newest first (App Home); absent: App Home says none are recorded. */
+  switches?: { recent(limit: number): Promise<SwitchSummary[]> };
   /** Downloads a Slack file (url_private) with the bot token, refusing more than `maxBytes`. */
   fetchFile(url: string, maxBytes: number): Promise<Uint8Array>;
 }

@@ -41,6 +41,20 @@ describe("/spot through the real Bolt receiver", () => {
       expect(text(r)).toContain("/spot mode shadow|approve");
     }
     expect(text(await h.command("frobnicate now", "U1"))).toContain("I don't know `/spot frobnicate now`");
+    expect(text(await h.command("", "U1"))).not.toContain("I don't know");
+  });
+
+  it("unknown input is escaped and cut; the help renders without nested code spans", async () => {
+    const garbage = `<!channel> \`x\` ${"z".repeat(3000)}`;
+    const r = await h.command(garbage, "U1");
+    const blocks = r.blocks as Array<{ text: { text: string } }>;
+    expect(blocks[0].text.text.length).toBeLessThanOrEqual(3000);
+    expect(blocks[0].text.text).toContain("I don't know `/spot &lt;!channel&gt;  x  zzz");
+    expect(blocks[0].text.text).not.toContain("<!channel>");
+    expect(blocks[0].text.text).not.toContain("z".repeat(100));
+    // every line has an even number of backticks: no code span swallows the next one
+    for (const line of blocks[0].text.text.split("\n")) expect((line.match(/`/g) ?? []).length % 2).toBe(0);
+    expect(blocks[0].text.text).toContain("DM me an `.onnx` file with the comment `upload NAME`");
   });
 
   it("status lists the 8 components with their last good time and the mode", async () => {
@@ -67,7 +81,7 @@ describe("/spot through the real Bolt receiver", () => {
     await h.recommend();
     const r = text(await h.command("recommendations", "U1"));
     expect(r).toContain("Open recommendations* (1)");
-    expect(r).toContain("us-east-1a m5.large → us-east-1b m5a.large, $22.63/month · pending");
+    expect(r).toContain("m5.large in us-east-1a → m5a.large in us-east-1b, $22.63/month · pending");
   });
 
   it("models list and show are open to everyone; show of an unknown model says how to find one", async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { BreakerView } from "../core/control/service.js";
 import { ControlService } from "../core/control/service.js";
 import { MemoryControlStore } from "../core/control/store.js";
 import { CodedError } from "../core/errors.js";
+import { FEATURE_CONTRACT_VERSION, FEATURE_NAMES } from "../core/features/contract.js";
 import { HealthService, MemoryHealthStore } from "../core/health/health.js";
 import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
 import { ModelRegistry } from "../core/models/registry.js";
@@ -17,9 +19,18 @@ describe("wiring the real core services into BotServices", () => {
       if (bytes[0] !== 8) throw new CodedError("model_invalid", "not an ONNX model");
       return {
         sha256: String(bytes.join("")).padEnd(64, "0"),
+        identity: String(bytes.join("")).padEnd(64, "1"),
+        lineage: {
+          trainingDataSha256: null,
+          codeCommit: null,
+          libraries: null,
+          parameters: null,
+          split: null,
+          trainedAt: null,
+        },
         sizeBytes: bytes.length,
-        contractVersion: "v1",
-        featureNames: [],
+        contractVersion: FEATURE_CONTRACT_VERSION,
+        featureNames: [...FEATURE_NAMES],
         input: { name: "x", width: 1 },
         output: { name: "p" } as unknown as CoreSummary["output"],
         producer: "test",
@@ -103,7 +114,7 @@ describe("wiring the real core services into BotServices", () => {
     await health.ok("aws:123456789012");
     clock.advance(60_000);
     await health.fail("aws:210987654321", "AccessDenied on sts:AssumeRole");
-    const c = await healthOps(health).components();
+    const c = await healthOps(health, { clock }).components();
     expect(c.map((x) => `${x.label}=${x.status}`)).toEqual([
       "database=ok",
       "redis=unknown",
@@ -117,5 +128,54 @@ describe("wiring the real core services into BotServices", () => {
     ]);
     expect(c[0].lastOkAt).toBe(1_000_000);
     expect(c[3].detail).toBe("AccessDenied on sts:AssumeRole");
+  });
+
+  it("healthOps: nothing stays unknown; breakers and model read live; stale reports degrade; no connection details", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 12));
+    const startedAt = clock.now();
+    const health = new HealthService(new MemoryHealthStore(), clock);
+    await health.ok("database", "postgres postgres://spotwise:****@db.internal:5432/spotwise");
+    await health.ok("redis", "connected");
+    await health.ok("scraper", "12 new points");
+    await health.ok("scheduler", "scrape ok");
+    await health.ok("slack", "http mode");
+    let breakers: BreakerView[] = [];
+    let champion: { name: string; version: number } | null = { name: "gbt", version: 3 };
+    const ops = healthOps(health, {
+      clock,
+      startedAt,
+      accounts: [],
+      breakers: async () => breakers,
+      champion: async () => champion,
+    });
+    const byLabel = async () => new Map((await ops.components()).map((x) => [x.label, x]));
+
+    let c = await byLabel();
+    expect(c.get("circuit breakers")).toMatchObject({ status: "ok", detail: "closed (no switch failures recorded)" });
+    expect(c.get("model")).toMatchObject({ status: "ok", detail: "champion gbt v3" });
+    expect(c.get("aws")).toMatchObject({ status: "degraded" });
+    expect(String(c.get("aws")?.detail)).toContain("no AWS accounts configured");
+    expect(c.get("database")?.status).toBe("ok");
+    expect(JSON.stringify([...c.values()])).not.toMatch(/db\.internal|spotwise:|5432/);
+    expect([...c.values()].every((x) => x.status === "ok" || x.component === "aws")).toBe(true);
+
+    // a component never reported is unknown only during the grace period after start
+    const fresh = new HealthService(new MemoryHealthStore(), clock);
+    const opsFresh = healthOps(fresh, { clock, startedAt, accounts: ["123456789012"] });
+    expect((await opsFresh.components()).find((x) => x.label === "scraper")?.status).toBe("unknown");
+    clock.advance(16 * 60_000);
+    const later = (await opsFresh.components()).find((x) => x.label === "scraper");
+    expect(later).toMatchObject({ status: "down" });
+    expect(String(later?.detail)).toContain("spotwise daemon");
+
+    // reports that stopped coming in are stale; an open breaker and a missing champion are said so
+    clock.advance(30 * 60_000);
+    breakers = [{ accountId: "123456789012", state: "open", consecutiveFailures: 3, lastError: "capacity" }];
+    champion = null;
+    c = await byLabel();
+    expect(c.get("scraper")).toMatchObject({ status: "degraded", detail: "no report for 46 min" });
+    expect(c.get("circuit breakers")?.status).toBe("down");
+    expect(String(c.get("circuit breakers")?.detail)).toContain("open for 123456789012");
+    expect(c.get("model")).toMatchObject({ status: "degraded" });
   });
 });

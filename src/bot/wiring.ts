@@ -15,7 +15,6 @@ import type { RecommendationService } from "../core/recommendations/service.js";
 import type { SwitchSagaRunner } from "../core/switch/saga.js";
 import type {
   BotServices,
-  ComponentName,
   ComponentStatus,
   ControlOps,
   ExperimentReport,
@@ -23,6 +22,7 @@ import type {
   ModelSummary,
   StartSwitch,
 } from "./services.js";
+import { componentStatuses, type StatusSourceDeps } from "./status-source.js";
 
 function metric(m: Record<string, unknown>, ...keys: string[]): number | null {
   for (const k of keys) {
@@ -124,21 +124,18 @@ export function experimentsView(r: CoreExperimentReport, now: number): Experimen
   return { generatedAt: now, rows, summary };
 }
 
-/** The health report ("aws:<id>" rows per account) as the 8 components of `/spot status`. */
-export function healthOps(health: HealthService): { components(): Promise<ComponentStatus[]> } {
+/**
+ * The health report ("aws:<id>" rows per account) as the components of `/spot status`, each with a true
+ * state: breakers and the model read live, stale and never-reported components said as such (status-source.ts).
+ */
+export function healthOps(
+  health: HealthService,
+  live: Omit<StatusSourceDeps, "report" | "now" | "startedAt"> & { clock?: Clock; startedAt?: number } = {},
+): { components(): Promise<ComponentStatus[]> } {
+  const now = () => live.clock?.now() ?? Date.now();
+  const startedAt = live.startedAt ?? now();
   return {
-    async components() {
-      return (await health.report()).map((h) => {
-        const [base, account] = h.component.split(":");
-        return {
-          component: base as ComponentName,
-          label: account ? `${base} ${account}` : base.replace("-", " "),
-          status: h.status,
-          lastOkAt: h.lastOkAt,
-          detail: h.detail ?? undefined,
-        };
-      });
-    },
+    components: () => componentStatuses({ ...live, report: () => health.report(), now, startedAt }),
   };
 }
 
@@ -207,15 +204,28 @@ export function botServicesFrom(deps: {
   clock: Clock;
   /** Promotions and rollbacks told to the channel (the Announcer). */
   announceModel?: (e: ModelEvent) => Promise<void>;
+  /** Configured account ids (none configured shows as such in `/spot status`). */
+  accounts?: readonly string[];
+  /** The last switches (App Home). */
+  switches?: BotServices["switches"];
 }): BotServices {
   return {
     recommendations: deps.recommendations,
     startSwitch: startSwitchWith({ runner: deps.runner, recommendations: deps.recommendations, clock: deps.clock }),
     models: registryOps(deps.registry, deps.announceModel),
     experiments: { report: async () => experimentsView(await deps.experimentReport(), deps.clock.now()) },
-    health: healthOps(deps.health),
+    health: healthOps(deps.health, {
+      clock: deps.clock,
+      accounts: deps.accounts,
+      breakers: async () => (await deps.control.status()).breakers,
+      champion: async () => {
+        const c = await deps.registry.champion();
+        return c ? { name: c.name, version: c.version } : null;
+      },
+    }),
     control: controlOps(deps.control),
     audit: deps.audit,
     fetchFile: deps.fetchFile,
+    switches: deps.switches,
   };
 }

@@ -33,8 +33,15 @@ export const PolicyConfig = z.object({
   interruptionCostOdHours: z.number().min(0).default(2),
   /** Switch cost, in hours of the instance's on-demand price (image, double running, warm-up). */
   switchCostOdHours: z.number().min(0).default(0.5),
-  /** Leave a pool whose disruption probability (per hour) is above this. */
-  riskCeiling: z.number().min(0).max(1).default(0.5),
+  /**
+   * P(interruption within the next hour) above which a pool is not a target, and above which (sustained for an
+   * hour) an instance may leave its pool early. Scale: core/policy/risk.ts (advisor buckets are 3e-5..3.4e-4/h).
+   */
+  riskCeiling: z.number().min(0).max(1).default(0.005),
+  /** A pool whose newest price record is older than this many hours is not a candidate (stale market data). */
+  maxPriceAgeHours: z.number().positive().default(48),
+  /** A target whose model P(launch finds no capacity) is above this is vetoed (1 = never). */
+  maxLaunchFailure: z.number().min(0).max(1).default(0.9),
   minHoursInPool: z.number().min(0).default(24),
   maxSwitchesPerWeek: z.number().int().min(0).default(2),
   /** Share of the fleet allowed to be switching at once. */
@@ -100,8 +107,17 @@ export const FileConfig = z.object({
       retentionDays: z.number().positive().default(30),
       advisorUrl: z.string().url().default("https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"),
       interruptionQueueUrl: z.string().url().optional(),
+      /** Imported prices above this multiple of the type's on-demand price are refused. */
+      maxPriceMultiple: z.number().positive().default(10),
+      /** Imported prices above this (USD per hour) are refused for types without a known on-demand price. */
+      maxPriceUsdPerHour: z.number().positive().default(1000),
     })
-    .default({ retentionDays: 30, advisorUrl: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json" }),
+    .default({
+      retentionDays: 30,
+      advisorUrl: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json",
+      maxPriceMultiple: 10,
+      maxPriceUsdPerHour: 1000,
+    }),
   models: z
     .object({
       maxBytes: z

@@ -90,7 +90,14 @@ export interface AccountRef {
 
 /** An EC2 instance spotwise manages (tag spotwise:managed=true). */
 export interface ManagedInstance {
+  /** The EC2 instance running the workload now; changes at every switch. */
   instanceId: string;
+  /**
+   * Stable id of the managed instance: the id of the first EC2 instance of its lineage. A replacement launched
+   * by a switch (tag spotwise:replaces) inherits it, so history, dwell, the weekly cap and counterfactuals
+   * follow the workload across switches. Absent = instanceId (first sighting).
+   */
+  managedId?: string;
   accountId: string;
   region: string;
   az: string;
@@ -109,15 +116,41 @@ export type DecisionAction = "SWITCH" | "STAY" | "ONDEMAND";
 
 export interface Decision {
   action: DecisionAction;
+  /** The EC2 instance the decision is about (the one a switch replaces). */
   instanceId: string;
+  /** Stable managed-instance id (see ManagedInstance.managedId); absent = instanceId. */
+  managedId?: string;
   accountId: string;
   from: PoolKey;
   to: PoolKey | null;
-  /** Positive = cheaper after the move, USD. */
+  /**
+   * Risk-adjusted expected saving, USD/h (positive = cheaper after the move): expected cost of `from` minus
+   * that of `to`, each = price (judged against its recent mean) + riskPerHour × interruption cost, capped at
+   * the on-demand price. Never above the on-demand price. Use it to rank, not to promise money.
+   */
   savingPerHour: number;
+  /** savingPerHour × 730. */
   savingPerMonth: number;
+  /**
+   * Price saving, USD/h: the spot price now of `from` (on-demand price when on-demand) minus the price now
+   * of `to`, both from the price series, no risk term. The money figure to show. 0 for a STAY.
+   */
+  priceSavingPerHour?: number;
+  /** priceSavingPerHour × 730. */
+  priceSavingPerMonth?: number;
+  /** P(interruption within the next hour) where the instance runs now (0 on-demand); see core/policy/risk.ts. */
   riskFrom: number;
+  /** The same for the target; 0 for ONDEMAND, null for a STAY. */
   riskTo: number | null;
+  /** Where riskFrom came from: "advisor" (Spot Advisor bucket), "observed" (bucket + spotwise's observations), "on-demand". */
+  riskFromSource?: string;
+  /** Where riskTo came from (as riskFromSource); null for a STAY. */
+  riskToSource?: string | null;
+  /**
+   * The model's P(a launch into the target finds no capacity), when a model scored the target from enough
+   * observations; null otherwise. Orders and vetoes targets; never priced as interruption risk.
+   */
+  launchFailureTo?: number | null;
   modelName: string | null;
   modelId: string | null;
   /** Model confidence in [0,1]; null for the heuristic fallback. */

@@ -21,6 +21,26 @@ const CAPACITY = new Set([
   "InsufficientHostCapacity",
 ]);
 const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"]);
+/** AWS server-side failures (HTTP 5xx): transient, retried with backoff within the phase deadline. */
+const SERVER = new Set([
+  "InternalError",
+  "InternalFailure",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "Unavailable",
+  "RequestExpired",
+]);
+/** The request itself is wrong (type unknown or not offered, bad parameter combination): refused, not retried. */
+const INVALID = new Set([
+  "InvalidParameterValue",
+  "InvalidParameterCombination",
+  "InvalidParameter",
+  "InvalidInstanceType",
+  "Unsupported",
+  "UnsupportedOperation",
+  "MissingParameter",
+]);
 
 interface SdkErrorShape {
   name?: string;
@@ -33,6 +53,12 @@ interface SdkErrorShape {
 export function awsErrorName(e: unknown): string {
   const s = (e ?? {}) as SdkErrorShape;
   return s.Code ?? s.name ?? s.code ?? "UnknownError";
+}
+
+/** The AWS error name behind a CodedError made by mapAwsError (e.g. "InvalidTarget"), if any. */
+export function awsErrorOf(e: unknown): string | undefined {
+  if (e instanceof CodedError) return typeof e.detail?.awsError === "string" ? e.detail.awsError : undefined;
+  return e ? awsErrorName(e) : undefined;
 }
 
 export function requestIdOf(e: unknown): string | undefined {
@@ -65,6 +91,19 @@ export function mapAwsError(e: unknown, operation: string): CodedError {
       detail,
       { cause: e },
     );
+  }
+  if (SERVER.has(name) || ((e as SdkErrorShape)?.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new CodedError(
+      "unavailable",
+      `${operation}: AWS answered ${name} (server error); will back off and retry`,
+      detail,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (INVALID.has(name)) {
+    return new CodedError("invalid_input", `${operation}: ${name}: ${message}`, detail, { cause: e });
   }
   if (/NotFound$/.test(name) || /\.NotFound$/.test(name) || name === "InvalidInstanceID.Malformed") {
     return new CodedError("not_found", `${operation}: ${name}: ${message}`, detail, { cause: e });

@@ -3,7 +3,6 @@ import type { DecisionStore, InstanceHistory, StoredDecision } from "../../core/
 import type { Decision, Mode } from "../../core/types.js";
 import { decisionFromRow, decisionRow } from "./decision-rows.js";
 import { DecisionEntity, type DecisionRow, ManagedInstanceEntity } from "./entities.js";
-import { SwitchExecutionEntity } from "./entities-ops.js";
 import type { Database } from "./orm.js";
 
 const WEEK = 7 * 24 * 3600_000;
@@ -34,39 +33,43 @@ export class DbDecisionStore implements DecisionStore {
     return ids;
   }
 
-  async history(instanceIds: string[], now: number): Promise<Map<string, InstanceHistory>> {
+  /**
+   * History per managed instance (keys: managed ids; an instance id is its own managed id on first sighting):
+   * its switches are the launches of the replacements in its lineage (managed_instance.last_switch_at, written
+   * by the fleet sync), so dwell and the weekly cap hold across replacements.
+   */
+  async history(managedIds: string[], now: number): Promise<Map<string, InstanceHistory>> {
     const out = new Map<string, InstanceHistory>();
-    if (instanceIds.length === 0) return out;
-    const em = this.db.em();
-    const [instances, switches] = await Promise.all([
-      em.find(ManagedInstanceEntity, { id: { $in: instanceIds } }),
-      em.find(SwitchExecutionEntity, {
-        instanceId: { $in: instanceIds },
-        newInstanceId: { $ne: null },
-        finishedAt: { $gte: new Date(now - WEEK) },
-        error: null,
-        active: false,
-      }),
-    ]);
-    for (const id of instanceIds) out.set(id, { poolSince: null, lastSwitchAt: null, switchesLastWeek: 0 });
-    for (const r of instances) {
-      const h = out.get(r.id);
-      if (h) {
-        h.poolSince = r.poolSince?.getTime() ?? null;
-        h.lastSwitchAt = r.lastSwitchAt?.getTime() ?? null;
-      }
-    }
-    for (const s of switches) {
-      const h = out.get(s.instanceId);
+    if (managedIds.length === 0) return out;
+    const rows = await this.db
+      .em()
+      .find(
+        ManagedInstanceEntity,
+        { $or: [{ managedId: { $in: managedIds } }, { managedId: null, id: { $in: managedIds } }] },
+        { orderBy: { lastSeenAt: "asc", id: "asc" } },
+      );
+    for (const id of managedIds) out.set(id, { poolSince: null, lastSwitchAt: null, switchesLastWeek: 0 });
+    for (const r of rows) {
+      const h = out.get(r.managedId ?? r.id);
       if (!h) continue;
-      h.switchesLastWeek++;
-      const at = s.finishedAt?.getTime() ?? null;
-      if (at !== null && (h.lastSwitchAt === null || at > h.lastSwitchAt)) h.lastSwitchAt = at;
+      // the row seen last (the instance running now) holds the pool clock
+      if (r.state !== "gone" || h.poolSince === null) h.poolSince = r.poolSince?.getTime() ?? h.poolSince;
+      const at = r.lastSwitchAt?.getTime() ?? null;
+      if (at === null) continue;
+      if (h.lastSwitchAt === null || at > h.lastSwitchAt) h.lastSwitchAt = at;
+      if (at > now - WEEK && at <= now) h.switchesLastWeek++;
     }
     return out;
   }
 
-  async list(filter: { since?: number; until?: number; action?: string; instanceId?: string; limit?: number }) {
+  async list(filter: {
+    since?: number;
+    until?: number;
+    action?: string;
+    instanceId?: string;
+    managedId?: string;
+    limit?: number;
+  }) {
     const where: Record<string, unknown> = {};
     const tick: Record<string, Date> = {};
     if (filter.since !== undefined) tick.$gte = new Date(filter.since);
@@ -74,6 +77,7 @@ export class DbDecisionStore implements DecisionStore {
     if (Object.keys(tick).length) where.tickAt = tick;
     if (filter.action) where.action = filter.action;
     if (filter.instanceId) where.instanceId = filter.instanceId;
+    if (filter.managedId) where.managedId = filter.managedId;
     const rows = await this.db
       .em()
       .find(DecisionEntity, where, { orderBy: { tickAt: "desc", id: "asc" }, limit: filter.limit ?? 10_000 });

@@ -38,6 +38,8 @@ export interface ManagedInstanceRow {
   azFlexible: boolean;
   modelOverride?: string | null;
   tags: Record<string, string>;
+  /** Stable managed-instance id (lineage across switches); null only on rows of before the migration. */
+  managedId?: string | null;
   poolSince?: Date | null;
   lastSwitchAt?: Date | null;
   state: string;
@@ -58,6 +60,7 @@ export const ManagedInstanceEntity = new EntitySchema<ManagedInstanceRow>({
     azFlexible: { type: "boolean" },
     modelOverride: { type: "string", nullable: true },
     tags: { type: "json" },
+    managedId: { type: "string", nullable: true },
     poolSince: { type: "Date", nullable: true },
     lastSwitchAt: { type: "Date", nullable: true },
     state: { type: "string" },
@@ -83,6 +86,8 @@ export interface ModelRow {
   previousChampionId?: string | null;
   filePath?: string | null;
   content?: Buffer | null;
+  identity?: string | null;
+  lineage?: Record<string, unknown>;
 }
 export const ModelEntity = new EntitySchema<ModelRow>({
   name: "Model",
@@ -103,6 +108,8 @@ export const ModelEntity = new EntitySchema<ModelRow>({
     previousChampionId: { type: "uuid", nullable: true },
     filePath: { type: "string", nullable: true },
     content: { type: "blob", nullable: true, lazy: true },
+    identity: { type: "string", nullable: true },
+    lineage: { type: "json", default: "{}" },
   },
 });
 
@@ -116,6 +123,7 @@ export interface PredictionRow {
   labelAt: Date;
   outcome?: number | null;
   labelledAt?: Date | null;
+  windowStart?: Date | null;
 }
 export const PredictionEntity = new EntitySchema<PredictionRow>({
   name: "Prediction",
@@ -130,6 +138,7 @@ export const PredictionEntity = new EntitySchema<PredictionRow>({
     labelAt: { type: "Date" },
     outcome: { type: "smallint", nullable: true },
     labelledAt: { type: "Date", nullable: true },
+    windowStart: { type: "Date", nullable: true },
   },
 });
 
@@ -137,14 +146,20 @@ export interface DecisionRow {
   id: string;
   tickAt: Date;
   instanceId: string;
+  managedId?: string | null;
   accountId: string;
   action: string;
   fromPool: string;
   toPool?: string | null;
   savingPerHour: number;
   savingPerMonth: number;
+  priceSavingPerHour?: number | null;
+  priceSavingPerMonth?: number | null;
   riskFrom: number;
   riskTo?: number | null;
+  riskFromSource?: string | null;
+  riskToSource?: string | null;
+  launchFailureTo?: number | null;
   modelId?: string | null;
   modelName?: string | null;
   confidence?: number | null;
@@ -164,14 +179,20 @@ export const DecisionEntity = new EntitySchema<DecisionRow>({
     id: { type: "uuid", primary: true },
     tickAt: { type: "Date" },
     instanceId: { type: "string" },
+    managedId: { type: "string", nullable: true },
     accountId: { type: "string" },
     action: { type: "string" },
     fromPool: { type: "string" },
     toPool: { type: "string", nullable: true },
     savingPerHour: { type: "double" },
     savingPerMonth: { type: "double" },
+    priceSavingPerHour: { type: "double", nullable: true },
+    priceSavingPerMonth: { type: "double", nullable: true },
     riskFrom: { type: "double" },
     riskTo: { type: "double", nullable: true },
+    riskFromSource: { type: "string", nullable: true },
+    riskToSource: { type: "string", nullable: true },
+    launchFailureTo: { type: "double", nullable: true },
     modelId: { type: "uuid", nullable: true },
     modelName: { type: "string", nullable: true },
     confidence: { type: "double", nullable: true },
@@ -191,6 +212,7 @@ export interface RecommendationRow {
   id: string;
   decisionId: string;
   instanceId: string;
+  managedId: string;
   accountId: string;
   status: RecommendationStatus;
   channel?: string | null;
@@ -210,6 +232,7 @@ export const RecommendationEntity = new EntitySchema<RecommendationRow>({
     id: { type: "uuid", primary: true },
     decisionId: { type: "uuid" },
     instanceId: { type: "string" },
+    managedId: { type: "string" },
     accountId: { type: "string" },
     status: { type: "string" },
     channel: { type: "string", nullable: true },

@@ -5,6 +5,7 @@ import { discoverFleet } from "../../core/fleet/discovery.js";
 import type { Ec2Factory, Ec2Instance, Ec2Port } from "../../core/ports/ec2.js";
 import type { Decision } from "../../core/types.js";
 import { DbDecisionStore } from "./decision-repo.js";
+import { ManagedInstanceEntity } from "./entities.js";
 import { DbFleetStore } from "./fleet-repo.js";
 
 const inst = (id: string, tags: Record<string, string>, extra: Partial<Ec2Instance> = {}): Ec2Instance => ({
@@ -138,5 +139,86 @@ describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
     const h = await decisions.history(["i-a", "i-unknown"], 10_000);
     expect(h.get("i-a")).toMatchObject({ poolSince: 1_000, switchesLastWeek: 0 });
     expect(h.get("i-unknown")).toEqual({ poolSince: null, lastSwitchAt: null, switchesLastWeek: 0 });
+  });
+});
+
+describe(`lineage: history follows the managed instance across switches (${backendLabel()})`, () => {
+  let db: Awaited<ReturnType<typeof testDatabase>>;
+  beforeAll(async () => {
+    db = await testDatabase();
+  });
+  afterAll(async () => db?.dispose());
+
+  it("a replacement inherits the managed id; last_switch_at, dwell and the weekly cap hold across switches", async () => {
+    const store = new DbFleetStore(db);
+    const decisions = new DbDecisionStore(db);
+    const accounts = [{ accountId: "444444444444", name: "prod", regions: ["us-east-1"] }];
+    const H = 3_600_000;
+    const managed = { "spotwise:managed": "true" };
+    const a = inst("i-first", managed, { launchTime: 0 });
+    const r1 = await discoverFleet(accounts, factory({ "444444444444": [a] }), store, 10 * H);
+    expect(r1.instances.map((i) => [i.instanceId, i.managedId])).toEqual([["i-first", "i-first"]]);
+
+    // the saga launched i-second (tag spotwise:replaces) and has not terminated i-first yet: counted once
+    const b = inst(
+      "i-second",
+      { ...managed, "spotwise:replaces": "i-first" },
+      { launchTime: 20 * H, az: "us-east-1b" },
+    );
+    const during = await discoverFleet(accounts, factory({ "444444444444": [a, b] }), store, 20 * H);
+    expect(during.instances.map((i) => i.instanceId)).toEqual(["i-first"]);
+
+    const after = await discoverFleet(accounts, factory({ "444444444444": [b] }), store, 21 * H);
+    expect(after.instances.map((i) => [i.instanceId, i.managedId])).toEqual([["i-second", "i-first"]]);
+    const row = await db.em().findOne(ManagedInstanceEntity, { id: "i-second" });
+    expect(row?.lastSwitchAt?.getTime()).toBe(20 * H);
+    expect(row?.managedId).toBe("i-first");
+    // old code: history was looked up by the new instance id and found nothing (no dwell, no weekly cap)
+    const h = (await decisions.history(["i-first"], 22 * H)).get("i-first");
+    expect(h).toEqual({ poolSince: 20 * H, lastSwitchAt: 20 * H, switchesLastWeek: 1 });
+
+    // a second switch: the chain keeps the first id and counts both switches in the week
+    const c = inst("i-third", { ...managed, "spotwise:replaces": "i-second" }, { launchTime: 50 * H });
+    await discoverFleet(accounts, factory({ "444444444444": [c] }), store, 51 * H);
+    expect((await store.get("i-third"))?.managedId).toBe("i-first");
+    expect((await decisions.history(["i-first"], 52 * H)).get("i-first")).toMatchObject({
+      lastSwitchAt: 50 * H,
+      switchesLastWeek: 2,
+    });
+    // a week later the first switch no longer counts
+    expect((await decisions.history(["i-first"], 20 * H + 7 * 24 * H + 1)).get("i-first")?.switchesLastWeek).toBe(1);
+  });
+
+  it("keeps decisions of a managed instance together, whichever EC2 instance they were about", async () => {
+    const decisions = new DbDecisionStore(db);
+    const base: Decision = {
+      action: "STAY",
+      instanceId: "i-x1",
+      managedId: "i-x1",
+      accountId: "444444444444",
+      from: { region: "us-east-1", az: "us-east-1a", instanceType: "m5.large" },
+      to: null,
+      savingPerHour: 0,
+      savingPerMonth: 0,
+      priceSavingPerHour: 0,
+      priceSavingPerMonth: 0,
+      riskFrom: 3.4e-5,
+      riskTo: null,
+      riskFromSource: "observed",
+      modelName: null,
+      modelId: null,
+      confidence: null,
+      fallback: true,
+      strategy: "cooldown",
+      reasons: ["x"],
+      alternatives: [],
+    };
+    await decisions.saveTick(1_000, "shadow", [base]);
+    await decisions.saveTick(2_000, "shadow", [{ ...base, instanceId: "i-x2" }]);
+    // a decision about the first instance of the lineage reads back without a separate managed id
+    expect((await decisions.list({ instanceId: "i-x1" }))[0].managedId).toBeUndefined();
+    const all = await decisions.list({ managedId: "i-x1" });
+    expect(all.map((d) => d.instanceId)).toEqual(["i-x2", "i-x1"]);
+    expect(all[0]).toMatchObject({ managedId: "i-x1", riskFromSource: "observed", priceSavingPerHour: 0 });
   });
 });

@@ -39,7 +39,13 @@ function toRecord(r: ModelRow): ModelRecord {
     createdAt: r.createdAt.getTime(),
     statusChangedAt: r.statusChangedAt.getTime(),
     previousChampionId: r.previousChampionId ?? null,
+    identity: r.identity ?? null,
+    lineage: r.lineage ?? {},
   };
+}
+
+function violates(e: unknown, index: string): boolean {
+  return isUniqueViolation(e) && String((e as { message?: string })?.message ?? e).includes(index);
 }
 
 export class DbModelRepository implements ModelRepository {
@@ -52,13 +58,80 @@ export class DbModelRepository implements ModelRepository {
     this.dir = opts.dir ? resolve(opts.dir) : undefined;
   }
 
-  async insert(m: NewModel): Promise<ModelRecord> {
-    let filePath: string | null = null;
-    if (this.dir) {
-      mkdirSync(this.dir, { recursive: true });
-      filePath = join(this.dir, `${m.sha256}.onnx`);
-      writeFileSync(filePath, m.content);
+  private store(m: NewModel): string | null {
+    if (!this.dir) return null;
+    mkdirSync(this.dir, { recursive: true });
+    const filePath = join(this.dir, `${m.sha256}.onnx`);
+    writeFileSync(filePath, m.content);
+    return filePath;
+  }
+
+  private async alreadyRegistered(identity: string): Promise<CodedError> {
+    const same = await this.findByIdentity(identity);
+    return new CodedError(
+      "conflict",
+      same
+        ? `this model is already registered as ${same.name} v${same.version} (${same.id})`
+        : "this model was registered at the same time by someone else: look again",
+    );
+  }
+
+  async insertSeedChampion(m: NewModel): Promise<ModelRecord | null> {
+    const filePath = this.store(m);
+    const at = new Date(m.at);
+    // one statement: the unique indexes (name, version), (one champion) and (identity) settle a race, and
+    // "on conflict do nothing" makes the losers insert nothing instead of failing
+    const res = await this.db
+      .em()
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `insert into model (id, name, version, sha256, size_bytes, contract_version, feature_names, metrics, status, added_by, created_at, status_changed_at, previous_champion_id, file_path, content, identity, lineage)
+         select ?, ?, 1, ?, ?, ?, ?::jsonb, ?::jsonb, 'champion', ?, ?, ?, null, ?, ?, ?, ?::jsonb
+         where not exists (select 1 from model where name = ? or status = 'champion' or identity = ?)
+         on conflict do nothing
+         returning id`,
+        [
+          m.id,
+          m.name,
+          m.sha256,
+          m.sizeBytes,
+          m.contractVersion,
+          JSON.stringify(m.featureNames),
+          JSON.stringify(m.metrics),
+          m.addedBy,
+          at,
+          at,
+          filePath,
+          filePath ? null : Buffer.from(m.content),
+          m.identity,
+          JSON.stringify(m.lineage),
+          m.name,
+          m.identity,
+        ],
+        "all",
+      );
+    return res.length ? this.get(m.id) : null;
+  }
+
+  async findByIdentity(identity: string): Promise<ModelRecord | null> {
+    const r = await this.db.em().findOne(ModelEntity, { identity });
+    return r ? toRecord(r) : null;
+  }
+
+  async setIdentity(id: string, identity: string): Promise<void> {
+    try {
+      await this.db
+        .em()
+        .getConnection()
+        .execute(`update model set identity = ? where id = ? and identity is null`, [identity, id], "run");
+    } catch (e) {
+      // two legacy rows of the same model: the second keeps no identity (the first one represents it)
+      if (!violates(e, "model_identity_uniq")) throw e;
     }
+  }
+
+  async insert(m: NewModel): Promise<ModelRecord> {
+    const filePath = this.store(m);
     // the unique (name, version) index serialises concurrent adds; retry on a lost race
     for (let attempt = 0; ; attempt++) {
       const em = this.db.em();
@@ -88,11 +161,14 @@ export class DbModelRepository implements ModelRepository {
             previousChampionId: null,
             filePath,
             content: filePath ? null : Buffer.from(m.content),
+            identity: m.identity,
+            lineage: m.lineage,
           });
           await tx.flush();
           return toRecord(row);
         });
       } catch (e) {
+        if (violates(e, "model_identity_uniq")) throw await this.alreadyRegistered(m.identity);
         if (isUniqueViolation(e) && attempt < 5) continue;
         throw e;
       }

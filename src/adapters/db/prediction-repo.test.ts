@@ -170,6 +170,8 @@ describe("fallback and lab subjects", () => {
       id: "00000000-0000-4000-8000-000000000001",
       name: "broken",
       sha256: "0".repeat(64),
+      identity: "0".repeat(64),
+      lineage: {},
       sizeBytes: 4096,
       contractVersion: "spotwise-features/1",
       featureNames: [],

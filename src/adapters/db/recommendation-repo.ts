@@ -47,7 +47,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
       if (isUniqueViolation(e)) {
         throw new CodedError(
           "conflict",
-          `instance ${input.decision.instanceId} already has a pending recommendation (one per managed instance)`,
+          `managed instance ${managedIdOfDecision(input.decision)} already has a pending recommendation (one per managed instance)`,
         );
       }
       throw e;
@@ -66,6 +66,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
         id: input.id,
         decisionId,
         instanceId: input.decision.instanceId,
+        managedId: managedIdOfDecision(input.decision),
         accountId: input.decision.accountId,
         status: "pending",
         expiresAt: new Date(input.expiresAt),
@@ -84,12 +85,13 @@ export class DbRecommendationRepo implements RecommendationRepo {
   }
 
   async list(
-    filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {},
+    filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {},
   ): Promise<RecommendationRecord[]> {
     await yieldToIo();
     const where: Record<string, unknown> = {};
     if (filter.statuses) where.status = { $in: filter.statuses };
     if (filter.instanceId) where.instanceId = filter.instanceId;
+    if (filter.managedId) where.managedId = filter.managedId;
     const rows = await this.db
       .em()
       .find(RecommendationEntity, where, { orderBy: { createdAt: "desc" }, limit: filter.limit ?? 100 });
@@ -174,13 +176,13 @@ export class DbRecommendationRepo implements RecommendationRepo {
     return this.hydrate(rows);
   }
 
-  async activeSnooze(instanceId: string, now: number): Promise<RecommendationRecord | null> {
+  async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {
     await yieldToIo();
     const row = await this.db
       .em()
       .findOne(
         RecommendationEntity,
-        { instanceId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
+        { managedId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
         { orderBy: { snoozedUntil: "desc" } },
       );
     if (!row) return null;
@@ -222,6 +224,7 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     id: r.id,
     decisionId: r.decisionId,
     instanceId: r.instanceId,
+    managedId: r.managedId,
     accountId: r.accountId,
     accountName: accountName ?? r.accountId,
     region: decision.from.region,
@@ -241,6 +244,10 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     ),
   };
   return rec;
+}
+
+function managedIdOfDecision(d: { instanceId: string; managedId?: string }): string {
+  return d.managedId ?? d.instanceId;
 }
 
 function isUniqueViolation(e: unknown): boolean {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendLabel, redisUrl, testDatabase } from "../../../test/support/services.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import type { LeaseStore } from "../../core/ports/kv.js";
+import { leaseKey } from "../../core/switch/run.js";
 import type { NewSaga, SwitchRequest } from "../../core/switch/types.js";
 import { MemoryLeaseStore } from "../kv/memory.js";
 import { RedisLeaseStore } from "../kv/redis.js";
@@ -179,6 +180,10 @@ describe(`duplicate execution of one approved switch (${backendLabel()}, lease $
     const restarted = simRunner({ cloud, ...shared });
     const active = (await shared.store.findActiveByInstance(req.instanceId))!;
     expect(active.state).toBe("launching");
+    // the dead process still holds the instance's lease: nobody else may drive the saga until it expires
+    const key = leaseKey(active.accountId, active.instanceId);
+    expect(await restarted.runner.resume(active.id)).toMatchObject({ state: "in_flight", code: "lease_held" });
+    await shared.leases.release(key, (await shared.leases.holder(key))!); // the lease expires
     const out = await restarted.runner.resume(active.id);
     expect(out).toMatchObject({ state: "done" });
     expect(cloud.callsOf("runInstances")).toHaveLength(1);

@@ -139,14 +139,24 @@ export class DbSagaStore implements SagaStore {
     return rows.map(toRecord);
   }
 
-  async listForImageCleanup(before: EpochMs): Promise<SagaRecord[]> {
+  async listNeedsAttention(): Promise<SagaRecord[]> {
     const rows = await this.db
       .em()
-      .find(
-        SwitchExecutionEntity,
-        { active: false, imageId: { $ne: null }, finishedAt: { $lt: new Date(before) } },
-        { orderBy: { finishedAt: "asc" }, limit: 500 },
-      );
+      .find(SwitchExecutionEntity, { state: "needs_attention" }, { orderBy: { startedAt: "asc" }, limit: 1000 });
+    return rows.map(toRecord);
+  }
+
+  async listForImageCleanup(before: EpochMs): Promise<SagaRecord[]> {
+    const rows = await this.db.em().find(
+      SwitchExecutionEntity,
+      {
+        active: false,
+        state: { $ne: "needs_attention" },
+        imageId: { $ne: null },
+        finishedAt: { $lt: new Date(before) },
+      },
+      { orderBy: { finishedAt: "asc" }, limit: 500 },
+    );
     return rows.map(toRecord).filter((s) => s.context.imageCleanedAt === undefined);
   }
 

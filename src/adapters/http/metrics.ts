@@ -50,6 +50,12 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly modelOutOfRange = new Gauge({
+    name: "spotwise_model_rows_out_of_range",
+    help: "Pools of the last scored tick with a feature outside the deciding model's training range",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
   readonly breakerOpen = new Gauge({
     name: "spotwise_circuit_breaker_open",
     help: "1 when the account's circuit breaker is open (or half-open: 0.5)",

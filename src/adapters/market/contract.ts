@@ -25,12 +25,15 @@ const records: PriceRecord[] = [
 
 export function marketStoreContract(
   name: string,
-  make: (options?: { retentionMs?: number }) => Promise<MarketStore>,
+  makeStore: (options?: { retentionMs?: number; now?: () => number }) => Promise<MarketStore>,
 ): void {
+  // the records are from 2020: the store's clock is set a day after them unless a test sets it
+  const make = (options: { retentionMs?: number; now?: () => number } = {}) =>
+    makeStore({ now: () => T0 + 24 * H, ...options });
   describe(`MarketStore contract: ${name}`, () => {
     it("stores prices sorted per pool and reads many pools at once, with the price in effect at `since`", async () => {
       const s = await make();
-      expect(await s.appendPrices([...records].reverse())).toEqual({ added: 5 });
+      expect(await s.appendPrices([...records].reverse())).toEqual({ added: 5, expired: 0 });
       const got = await s.readPrices([B, F, W, "us-east-1/us-east-1a/p3.2xlarge"], T0 + 8 * H);
       expect(got.get(B)).toEqual([
         { ts: Date.parse("2020-01-14T03:56:09Z"), price: 1.0957 }, // in effect at since
@@ -48,8 +51,8 @@ export function marketStoreContract(
     it("is idempotent: the same record twice is stored once; a corrected price replaces the old one", async () => {
       const s = await make();
       await s.appendPrices(records);
-      expect(await s.appendPrices(records)).toEqual({ added: 0 });
-      expect(await s.appendPrices([{ ...records[0], price: 1.2 }])).toEqual({ added: 1 });
+      expect(await s.appendPrices(records)).toEqual({ added: 0, expired: 0 });
+      expect(await s.appendPrices([{ ...records[0], price: 1.2 }])).toEqual({ added: 1, expired: 0 });
       const got = await s.readPrices([B], 0);
       expect(got.get(B)?.map((p) => p.price)).toEqual([1.2, 1.1019, 1.0982]);
     });
@@ -70,7 +73,7 @@ export function marketStoreContract(
         { ...b, ts: T0 + 5 * H, available: 0, source: "interruption-warning" },
         { ...b, ts: T0 + 5 * H, available: 0, source: "terminated-by-aws" },
       ];
-      expect(await s.appendCapacity(events)).toEqual({ added: 2 });
+      expect(await s.appendCapacity(events)).toEqual({ added: 2, expired: 0 });
       const got = await s.readCapacity([B, F], T0 + H);
       expect(got.get(B)).toEqual([
         { ts: T0, available: 1 },
@@ -89,12 +92,30 @@ export function marketStoreContract(
       expect(await s.getCursor("spot:123456789012:us-east-1")).toBe(T0 + H);
     });
 
-    it("applies retention relative to the pool's newest point, keeping the point in effect at the cutoff", async () => {
-      const s = await make({ retentionMs: 10 * H });
+    it("applies retention counted back from now, keeping the point in effect at the cutoff", async () => {
+      const s = await make({ retentionMs: 10 * H, now: () => T0 + 15 * H });
       const pts = [0, 2, 4, 13, 15].map((h, i) => ({ ...b, ts: T0 + h * H, price: 1 + i / 10 }));
-      await s.appendPrices(pts);
-      // newest at +15h, cutoff +5h: the +4h point is in effect at the cutoff and stays
+      // now +15h, cutoff +5h: the +4h point is in effect at the cutoff and stays; +0h and +2h are not stored
+      expect(await s.appendPrices(pts)).toEqual({ added: 3, expired: 2 });
       expect((await s.readPrices([B], 0)).get(B)?.map((p) => (p.ts - T0) / H)).toEqual([4, 13, 15]);
+    });
+
+    it("does not let a future-dated point cut a pool's history", async () => {
+      const s = await make({ retentionMs: 10 * H, now: () => T0 + 15 * H });
+      const pts = [4, 13, 15].map((h, i) => ({ ...b, ts: T0 + h * H, price: 1 + i / 10 }));
+      await s.appendPrices(pts);
+      // from the newest point, +1000h would have dropped everything before +990h
+      expect(await s.appendPrices([{ ...b, ts: T0 + 1000 * H, price: 2 }])).toEqual({ added: 1, expired: 0 });
+      expect((await s.readPrices([B], 0)).get(B)?.map((p) => (p.ts - T0) / H)).toEqual([4, 13, 15, 1000]);
+    });
+
+    it("counts old history it does not keep: only the point in effect now stays", async () => {
+      const s = await make({ retentionMs: 10 * H, now: () => T0 + 1000 * H });
+      const pts = [0, 2, 4, 13, 15].map((h, i) => ({ ...b, ts: T0 + h * H, price: 1 + i / 10 }));
+      expect(await s.appendPrices(pts)).toEqual({ added: 1, expired: 4 });
+      expect((await s.readPrices([B], 0)).get(B)?.map((p) => (p.ts - T0) / H)).toEqual([15]);
+      // appending the same file again stores nothing and says so
+      expect(await s.appendPrices(pts)).toEqual({ added: 0, expired: 4 });
     });
 
     it("prunes before a time, keeping the last point before it per pool", async () => {

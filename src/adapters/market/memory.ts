@@ -1,9 +1,9 @@
 /**
  * In-process MarketStore for the embedded default and tests: per-pool sorted arrays, same semantics as the
- * Redis adapter (one point per pool and ts, last write wins; retention relative to the pool's newest point,
- * keeping the point in effect at the cutoff).
+ * Redis adapter (one point per pool and ts, last write wins; retention counted back from now, keeping the
+ * point in effect at the cutoff).
  */
-import type { MarketStore } from "../../core/ports/market-store.js";
+import type { AppendResult, MarketStore } from "../../core/ports/market-store.js";
 import type { CapacityEvent, CapacityPoint, EpochMs, PricePoint, PriceRecord } from "../../core/types.js";
 import { poolId } from "../../core/types.js";
 
@@ -62,41 +62,53 @@ export class MemoryMarketStore implements MarketStore {
   private readonly capacity = new Map<string, Series>();
   private readonly cursors = new Map<string, EpochMs>();
 
-  constructor(private readonly options: { retentionMs?: number } = {}) {}
+  /**
+   * `retentionMs`: points older than now minus this are dropped on write, keeping the one in effect then
+   * (0 = keep all; default 30 days). `now`: the clock retention counts from (default the wall clock).
+   */
+  constructor(private readonly options: { retentionMs?: number; now?: () => EpochMs } = {}) {}
 
-  private append(target: Map<string, Series>, items: Array<{ id: string; ts: number; v: number }>): number {
-    let added = 0;
-    const touched = new Set<Series>();
+  private append(target: Map<string, Series>, items: Array<{ id: string; ts: number; v: number }>): AppendResult {
+    const touched = new Map<Series, { changed: number[]; all: number[] }>();
     for (const it of items) {
       let s = target.get(it.id);
       if (!s) {
         s = { ts: [], v: [] };
         target.set(it.id, s);
       }
-      if (upsert(s, it.ts, it.v)) added++;
-      touched.add(s);
+      let t = touched.get(s);
+      if (!t) {
+        t = { changed: [], all: [] };
+        touched.set(s, t);
+      }
+      if (upsert(s, it.ts, it.v)) t.changed.push(it.ts);
+      t.all.push(it.ts);
     }
     const retention = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
-    if (retention > 0) for (const s of touched) dropBefore(s, s.ts[s.ts.length - 1] - retention);
-    return added;
+    const cutoff = retention > 0 ? (this.options.now ?? Date.now)() - retention : Number.NEGATIVE_INFINITY;
+    let added = 0;
+    let expired = 0;
+    for (const [s, t] of touched) {
+      dropBefore(s, cutoff);
+      const keepFrom = s.ts.length > 0 ? s.ts[0] : Number.POSITIVE_INFINITY;
+      for (const ts of t.changed) if (ts >= keepFrom) added++;
+      for (const ts of t.all) if (ts < keepFrom) expired++;
+    }
+    return { added, expired };
   }
 
-  async appendPrices(records: PriceRecord[]): Promise<{ added: number }> {
-    return {
-      added: this.append(
-        this.prices,
-        records.map((r) => ({ id: poolId(r), ts: r.ts, v: r.price })),
-      ),
-    };
+  async appendPrices(records: PriceRecord[]): Promise<AppendResult> {
+    return this.append(
+      this.prices,
+      records.map((r) => ({ id: poolId(r), ts: r.ts, v: r.price })),
+    );
   }
 
-  async appendCapacity(events: CapacityEvent[]): Promise<{ added: number }> {
-    return {
-      added: this.append(
-        this.capacity,
-        events.map((e) => ({ id: poolId(e), ts: e.ts, v: e.available })),
-      ),
-    };
+  async appendCapacity(events: CapacityEvent[]): Promise<AppendResult> {
+    return this.append(
+      this.capacity,
+      events.map((e) => ({ id: poolId(e), ts: e.ts, v: e.available })),
+    );
   }
 
   async readPrices(poolIds: string[], since: EpochMs): Promise<Map<string, PricePoint[]>> {

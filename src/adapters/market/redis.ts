@@ -1,18 +1,22 @@
 /**
  * MarketStore on Redis: one sorted set per pool and series (score = ts, member = "ts:value"), upserted by a
- * Lua script so a pool holds one point per ts (last write wins) and retention is applied relative to the
- * pool's newest point, keeping the point in effect at the cutoff. Batch reads of many pools go out as one
+ * Lua script so a pool holds one point per ts (last write wins) and retention is counted back from now (not
+ * from the pool's newest point, which one future-dated row would move), keeping the point in effect at the
+ * cutoff. Batch reads of many pools go out as one
  * pipeline: one round trip whatever the number of pools.
  */
 import type { Redis } from "ioredis";
-import type { MarketStore } from "../../core/ports/market-store.js";
+import type { AppendResult, MarketStore } from "../../core/ports/market-store.js";
 import type { CapacityEvent, CapacityPoint, EpochMs, PricePoint, PriceRecord } from "../../core/types.js";
 import { poolId } from "../../core/types.js";
 import { DEFAULT_RETENTION_MS } from "./memory.js";
 
-/** KEYS[1] = series; ARGV[1] = retention ms (0 = keep all); ARGV[2..] = ts, member pairs. Returns points changed. */
+/**
+ * KEYS[1] = series; ARGV[1] = retention cutoff ts ('' = keep all); ARGV[2..] = ts, member pairs.
+ * Returns { points new or changed and still stored, points older than the cutoff and not kept }.
+ */
 const UPSERT = `
-local added = 0
+local changed = {}
 for i = 2, #ARGV, 2 do
   local ts = ARGV[i]
   local member = ARGV[i + 1]
@@ -22,19 +26,27 @@ for i = 2, #ARGV, 2 do
   end
   if not same then
     redis.call('ZADD', KEYS[1], ts, member)
-    added = added + 1
+    changed[#changed + 1] = tonumber(ts)
   end
 end
-local retention = tonumber(ARGV[1])
-if retention > 0 then
-  local newest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  if newest[2] then
-    local cutoff = string.format('%.0f', tonumber(newest[2]) - retention)
-    local prev = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. cutoff, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    if prev[2] then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. prev[2]) end
+local keepFrom = nil
+if ARGV[1] ~= '' then
+  local prev = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if prev[2] then
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. prev[2])
+    keepFrom = tonumber(prev[2])
   end
 end
-return added`;
+local added, expired = 0, 0
+for _, t in ipairs(changed) do
+  if keepFrom == nil or t >= keepFrom then added = added + 1 end
+end
+if keepFrom ~= nil then
+  for i = 2, #ARGV, 2 do
+    if tonumber(ARGV[i]) < keepFrom then expired = expired + 1 end
+  end
+end
+return { added, expired }`;
 
 /** KEYS[1] = series; ARGV[1] = before. Drops points before it except the last one. Returns how many. */
 const PRUNE = `
@@ -47,8 +59,10 @@ const CHUNK = 500;
 export interface RedisMarketStoreOptions {
   /** Key prefix, e.g. "spotwise:market:". */
   prefix?: string;
-  /** Points older than the pool's newest point minus this are dropped on write (0 = keep all). Default 30 days. */
+  /** Points older than now minus this are dropped on write, keeping the one in effect then (0 = keep all). Default 30 days. */
   retentionMs?: number;
+  /** The clock retention counts back from (default the wall clock; the demo passes its simulated one). */
+  now?: () => EpochMs;
 }
 
 type Kind = "price" | "cap";
@@ -61,6 +75,7 @@ function parseMember(m: string): { ts: number; v: number } {
 export class RedisMarketStore implements MarketStore {
   private readonly prefix: string;
   private readonly retentionMs: number;
+  private readonly now: () => EpochMs;
 
   constructor(
     private readonly redis: Redis,
@@ -68,6 +83,7 @@ export class RedisMarketStore implements MarketStore {
   ) {
     this.prefix = options.prefix ?? "spotwise:market:";
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.now = options.now ?? Date.now;
   }
 
   private key(kind: Kind, id: string): string {
@@ -77,8 +93,9 @@ export class RedisMarketStore implements MarketStore {
     return `${this.prefix}pools:${kind}`;
   }
 
-  private async append(kind: Kind, items: Array<{ id: string; ts: number; v: number }>): Promise<number> {
-    if (items.length === 0) return 0;
+  private async append(kind: Kind, items: Array<{ id: string; ts: number; v: number }>): Promise<AppendResult> {
+    if (items.length === 0) return { added: 0, expired: 0 };
+    const cutoff = this.retentionMs > 0 ? String(Math.floor(this.now() - this.retentionMs)) : "";
     const byPool = new Map<string, string[]>();
     for (const it of items) {
       const args = byPool.get(it.id) ?? [];
@@ -88,38 +105,37 @@ export class RedisMarketStore implements MarketStore {
     const pipe = this.redis.pipeline();
     for (const [id, args] of byPool) {
       for (let i = 0; i < args.length; i += 2 * CHUNK) {
-        pipe.eval(UPSERT, 1, this.key(kind, id), String(this.retentionMs), ...args.slice(i, i + 2 * CHUNK));
+        pipe.eval(UPSERT, 1, this.key(kind, id), cutoff, ...args.slice(i, i + 2 * CHUNK));
       }
     }
     pipe.sadd(this.poolsKey(kind), ...byPool.keys());
     const results = (await pipe.exec()) ?? [];
     let added = 0;
+    let expired = 0;
     for (let i = 0; i < results.length - 1; i++) {
       const [err, n] = results[i];
       if (err) throw err;
-      added += Number(n);
+      const [a, x] = n as [number, number];
+      added += Number(a);
+      expired += Number(x);
     }
     const last = results[results.length - 1];
     if (last?.[0]) throw last[0];
-    return added;
+    return { added, expired };
   }
 
-  async appendPrices(records: PriceRecord[]): Promise<{ added: number }> {
-    return {
-      added: await this.append(
-        "price",
-        records.map((r) => ({ id: poolId(r), ts: r.ts, v: r.price })),
-      ),
-    };
+  async appendPrices(records: PriceRecord[]): Promise<AppendResult> {
+    return this.append(
+      "price",
+      records.map((r) => ({ id: poolId(r), ts: r.ts, v: r.price })),
+    );
   }
 
-  async appendCapacity(events: CapacityEvent[]): Promise<{ added: number }> {
-    return {
-      added: await this.append(
-        "cap",
-        events.map((e) => ({ id: poolId(e), ts: e.ts, v: e.available })),
-      ),
-    };
+  async appendCapacity(events: CapacityEvent[]): Promise<AppendResult> {
+    return this.append(
+      "cap",
+      events.map((e) => ({ id: poolId(e), ts: e.ts, v: e.available })),
+    );
   }
 
   /** One pipeline: for every pool the last point before `since` and every point from `since` on. */

@@ -15,6 +15,9 @@ export type FixtureName =
   | "no_contract"
   | "wrong_contract"
   | "wrong_names"
+  | "wrong_horizon"
+  | "wrong_class"
+  | "ranged"
   | "garbage";
 
 export function fixturePath(name: FixtureName): string {

@@ -3,6 +3,7 @@
  * add a graph output (used to fetch the probability tensor in front of a ZipMap, since onnxruntime-node
  * cannot return seq(map) values).
  */
+import { createHash } from "node:crypto";
 import { CodedError } from "../../core/errors.js";
 import type { ModelDescription, ValueInfo, ValueType } from "../../core/models/description.js";
 import { concatBytes, encodeLenField, encodeVarint, ProtoError, ProtoReader, readFields } from "./protobuf.js";
@@ -217,6 +218,11 @@ function parse(bytes: Uint8Array): OnnxModel {
   if (!sawGraph) throw new ProtoError("no graph");
   if (model.irVersion < 3) throw new ProtoError(`ir_version ${model.irVersion} is missing or too old`);
   model.graphField.start = findFieldStart(bytes, model.graphField.payloadStart);
+  const digest = createHash("sha256").update(bytes.subarray(model.graphField.payloadStart, model.graphField.end));
+  for (const o of [...model.opsets].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))) {
+    digest.update(`\nopset ${o.domain}=${o.version}`);
+  }
+  model.graphDigest = digest.digest("hex");
   // IR < 4 lists initializers among the inputs: they are not model inputs
   model.inputs = inputs.filter((i) => !initializers.has(i.name));
   if (model.inputs.length === 0) throw new ProtoError("the graph has no inputs");

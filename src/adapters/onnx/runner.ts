@@ -7,7 +7,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { CodedError, errorMessage } from "../../core/errors.js";
-import { checkInput, pickProbabilityOutput } from "../../core/models/contract-check.js";
+import { checkContract, checkInput, pickProbabilityOutput } from "../../core/models/contract-check.js";
 import type { ModelDescription } from "../../core/models/description.js";
 import type { ModelLoader, ModelRunner } from "../../core/ports/model-runner.js";
 import { type OnnxModel, readOnnxModel, withExtraFloatOutput } from "./onnx-model.js";
@@ -51,6 +51,7 @@ export class OnnxModelRunner implements ModelRunner {
     private readonly inputName: string,
     private readonly plan: ReadPlan,
     readonly inputWidth: number,
+    readonly metadata: Readonly<Record<string, string>> = {},
   ) {}
 
   async predict(features: Float32Array, rows: number, cols: number): Promise<Float32Array> {
@@ -97,8 +98,13 @@ export class OnnxModelLoader implements ModelLoader {
     return readOnnxModel(bytes);
   }
 
+  /**
+   * Every load re-checks the file against the contract spotwise computes now (contract version, feature names
+   * and order, label horizon, positive class): a model registered under an older contract is refused here.
+   */
   async load(input: { modelId: string; name: string; bytes: Uint8Array }): Promise<ModelRunner> {
     const model = readOnnxModel(input.bytes);
+    checkContract(model);
     const { name: inputName, width } = checkInput(model);
     const { bytes, plan } = planRead(model, input.bytes);
     let session: ort.InferenceSession;
@@ -111,6 +117,6 @@ export class OnnxModelLoader implements ModelLoader {
       throw new CodedError("model_invalid", `onnxruntime cannot load model ${input.name}: ${errorMessage(e)}`);
     }
     const contract = model.metadata["spotwise.feature_contract"] ?? "undeclared";
-    return new OnnxModelRunner(input.modelId, input.name, contract, session, inputName, plan, width);
+    return new OnnxModelRunner(input.modelId, input.name, contract, session, inputName, plan, width, model.metadata);
   }
 }

@@ -45,7 +45,12 @@ export type SimOperation =
   | "deregisterTarget"
   | "healthCheck";
 
-export type SimFault = "throttling" | "capacity" | "timeout" | "denied";
+/**
+ * throttling: RequestLimitExceeded; capacity: InsufficientInstanceCapacity; timeout: the call never reached AWS;
+ * denied: UnauthorizedOperation; server: InternalError (500); unavailable: Unavailable (503);
+ * lost: the call took effect in the cloud but its response was lost (the client sees a timeout).
+ */
+export type SimFault = "throttling" | "capacity" | "timeout" | "denied" | "server" | "unavailable" | "lost";
 
 export interface SimInstance extends Ec2Instance {
   accountId: string;
@@ -56,6 +61,8 @@ export interface SimInstance extends Ec2Instance {
   terminatedAt?: EpochMs;
   /** Application health: false makes the health check fail forever. */
   appHealthy: boolean;
+  /** Termination protection (DisableApiTermination): TerminateInstances answers OperationNotPermitted. */
+  disableApiTermination?: boolean;
 }
 
 export interface SimImage extends Ec2Image {
@@ -107,6 +114,7 @@ export class SimCloud {
   /** New (launched) instances start unhealthy for the application health check. */
   newInstancesUnhealthy = false;
   private crashAfterOp: SimOperation | null = null;
+  private crashBeforeOp: SimOperation | null = null;
   private crashResolve: ((op: SimOperation) => void) | null = null;
   private seq = 0;
 
@@ -129,6 +137,7 @@ export class SimCloud {
     this.stalls.images = this.stalls.statusChecks = this.stalls.health = false;
     this.newInstancesUnhealthy = false;
     this.crashAfterOp = null;
+    this.crashBeforeOp = null;
     this.crashResolve = null;
   }
 
@@ -154,6 +163,27 @@ export class SimCloud {
     });
   }
 
+  /**
+   * Simulates the process dying right before `op` reaches the cloud: the call never returns and changes nothing.
+   * The promise resolves when the crash happened.
+   */
+  crashBefore(op: SimOperation): Promise<SimOperation> {
+    this.crashBeforeOp = op;
+    return new Promise((resolve) => {
+      this.crashResolve = resolve;
+    });
+  }
+
+  /** Called by the port first: hangs forever when a crash is armed before `op`. */
+  async before(op: SimOperation): Promise<void> {
+    if (this.crashBeforeOp !== op) return;
+    this.crashBeforeOp = null;
+    const resolve = this.crashResolve;
+    this.crashResolve = null;
+    resolve?.(op);
+    await new Promise<never>(() => {});
+  }
+
   /** Called by the port before an operation: records it and returns the fault to throw, if any. */
   enter(op: SimOperation, accountId: string, input: unknown): SimFault | undefined {
     this.calls.push({ op, at: this.clock.now(), accountId, input });
@@ -171,6 +201,25 @@ export class SimCloud {
       return new Promise<T>(() => {});
     }
     return value;
+  }
+
+  /** AWS reclaims a spot instance (or it dies): it shuts down now, its addresses and targets fall off. */
+  reclaim(instanceId: string): void {
+    const i = this.instances.get(instanceId);
+    if (!i || i.terminatedAt !== undefined) return;
+    i.terminatedAt = this.clock.now();
+    this.detachFrom(instanceId);
+  }
+
+  /** What happens to an instance's attachments when it terminates: EIPs disassociate, targets drop out. */
+  detachFrom(instanceId: string): void {
+    for (const a of this.addresses.values()) {
+      if (a.instanceId === instanceId) {
+        a.instanceId = undefined;
+        a.associationId = undefined;
+      }
+    }
+    for (const set of this.targetGroups.values()) set.delete(instanceId);
   }
 
   callsOf(op: SimOperation): SimCall[] {

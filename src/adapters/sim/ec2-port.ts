@@ -19,7 +19,26 @@ const FAULT_ERRORS: Record<SimFault, { name: string; message: string }> = {
   },
   timeout: { name: "TimeoutError", message: "socket timed out" },
   denied: { name: "UnauthorizedOperation", message: "You are not authorized to perform this operation." },
+  server: { name: "InternalError", message: "An internal error has occurred." },
+  unavailable: { name: "Unavailable", message: "The server is overloaded and can't handle the request." },
+  lost: { name: "TimeoutError", message: "socket timed out (the request reached AWS; the response was lost)" },
 };
+
+const FAULT_STATUS: Partial<Record<SimFault, number>> = { server: 500, unavailable: 503, throttling: 503 };
+
+/** The SDK-shaped error for an injected fault. */
+export function faultError(fault: SimFault, requestId: string): Error {
+  const f = FAULT_ERRORS[fault];
+  return Object.assign(new Error(f.message), {
+    name: f.name,
+    $metadata: { requestId, httpStatusCode: FAULT_STATUS[fault] ?? 400 },
+  });
+}
+
+/** An error shaped like the SDK's for an AWS error code (e.g. OperationNotPermitted, IncorrectInstanceState). */
+export function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+}
 
 export class SimEc2Port implements Ec2Port {
   constructor(
@@ -34,14 +53,19 @@ export class SimEc2Port implements Ec2Port {
 
   /** Records the call, throws an injected fault, runs `fn`, then honours an armed crash. */
   private async op<T>(op: SimOperation, input: unknown, fn: () => T): Promise<T> {
+    await this.cloud.before(op);
     const fault = this.cloud.enter(op, this.accountId, input);
     await Promise.resolve();
-    if (fault) {
-      const f = FAULT_ERRORS[fault];
-      const err = Object.assign(new Error(f.message), { name: f.name, $metadata: { requestId: this.requestId() } });
-      throw mapAwsError(err, `ec2:${op} in ${this.accountId}/${this.region}`);
+    const where = `ec2:${op} in ${this.accountId}/${this.region}`;
+    if (fault && fault !== "lost") throw mapAwsError(faultError(fault, this.requestId()), where);
+    let value: T;
+    try {
+      value = fn();
+    } catch (e) {
+      throw mapAwsError(e, where);
     }
-    return this.cloud.leave(op, fn());
+    if (fault === "lost") throw mapAwsError(faultError(fault, this.requestId()), where);
+    return this.cloud.leave(op, value);
   }
 
   private notFound(code: string, what: string): never {
@@ -244,17 +268,22 @@ export class SimEc2Port implements Ec2Port {
 
   async terminateInstances(input: { instanceIds: string[] }) {
     return this.op("terminateInstances", input, () => {
-      for (const id of input.instanceIds) {
+      // AWS checks every id first: one protected or unknown instance fails the whole call, nothing terminates
+      const found = input.instanceIds.map((id) => {
         const i = this.cloud.instances.get(id);
         if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${id}`);
-        if (i.terminatedAt === undefined) i.terminatedAt = this.cloud.clock.now();
-        for (const a of this.cloud.addresses.values()) {
-          if (a.instanceId === id) {
-            a.instanceId = undefined;
-            a.associationId = undefined;
-          }
+        if (i.disableApiTermination && i.terminatedAt === undefined) {
+          throw awsError(
+            "OperationNotPermitted",
+            `The instance '${id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+          );
         }
-        for (const set of this.cloud.targetGroups.values()) set.delete(id);
+        return i;
+      });
+      for (const i of found) {
+        // terminating a terminated instance succeeds (AWS answers with its current state)
+        if (i.terminatedAt === undefined) i.terminatedAt = this.cloud.clock.now();
+        this.cloud.detachFrom(i.instanceId);
       }
       return { requestId: this.requestId() };
     });
@@ -275,8 +304,13 @@ export class SimEc2Port implements Ec2Port {
       const a = this.cloud.addresses.get(input.allocationId);
       if (!this.mine(a)) this.notFound("InvalidAllocationID.NotFound", `address ${input.allocationId}`);
       const target = this.cloud.instances.get(input.instanceId);
-      if (!this.mine(target) || this.cloud.stateOf(target) !== "running") {
-        this.notFound("InvalidInstanceID.NotFound", `running instance ${input.instanceId}`);
+      if (!this.mine(target)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      const state = this.cloud.stateOf(target);
+      if (state !== "running" && state !== "stopped") {
+        throw awsError(
+          "IncorrectInstanceState",
+          `The instance '${input.instanceId}' is not in a valid state for this operation (${state}).`,
+        );
       }
       if (a.instanceId && a.instanceId !== input.instanceId && !input.allowReassociation) {
         const err = Object.assign(new Error("address is already associated"), { name: "Resource.AlreadyAssociated" });

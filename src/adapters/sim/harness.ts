@@ -7,6 +7,7 @@ import { ControlService } from "../../core/control/service.js";
 import { type ControlStore, MemoryControlStore } from "../../core/control/store.js";
 import { type AuditLog, MemoryAuditLog } from "../../core/ports/audit.js";
 import type { LeaseStore } from "../../core/ports/kv.js";
+import type { Notifier } from "../../core/ports/notifier.js";
 import { MemorySagaStore } from "../../core/switch/memory-store.js";
 import { SwitchSagaRunner } from "../../core/switch/saga.js";
 import { DEFAULT_SWITCH_SETTINGS, type SagaStore, type SwitchSettings } from "../../core/switch/types.js";
@@ -26,6 +27,8 @@ export interface SimRunnerOptions {
   breakerThreshold?: number;
   dailyBudget?: number;
   newId?: () => string;
+  /** Where needs_attention is announced. */
+  notifier?: Pick<Notifier, "alert">;
 }
 
 export interface SimRunner {
@@ -60,6 +63,9 @@ export function simRunner(o: SimRunnerOptions): SimRunner {
     newId: o.newId ?? randomUUID,
     targetGroups: new SimTargetGroupFactory(o.cloud),
     health: new SimHealthChecker(o.cloud),
+    notifier: o.notifier,
+    // deterministic backoff jitter in simulated runs
+    random: () => 0.5,
   });
   return { runner, control, store, leases, audit, ec2 };
 }

@@ -55,7 +55,9 @@ describe("SlackNotifier against a recording Web API", () => {
     await n.progress(ref, "image: ok");
     await n.resolve(ref, rec, ":x: Rejected by <@U1>.");
     const [post, reply] = slack.callsTo("chat.postMessage");
-    expect(String(post.params.text)).toContain("Switch i-0abc: m5.large → m5a.large, save $22.63/month");
+    expect(String(post.params.text)).toContain(
+      "Switch i-0abc: m5.large in us-east-1a → m5a.large in us-east-1b · save $22.63/month",
+    );
     expect(reply.params).toMatchObject({ channel: "C0RECS", thread_ts: ref.ts, text: "image: ok" });
     const update = slack.callsTo("chat.update")[0].params;
     expect(update.ts).toBe(ref.ts);
@@ -70,7 +72,7 @@ describe("SlackNotifier against a recording Web API", () => {
     for (const s of [
       "$34.00",
       "$49.00",
-      "SWITCH 3",
+      "3 instances advised to switch",
       "2 ok · 1 rolled back · 0 failed",
       "210987654321 *open*",
       "gbt-v4: AUC 0.812",
@@ -111,9 +113,11 @@ describe("ConsoleNotifier", () => {
     await n.digest(digest());
     await n.alert("circuit breaker open for 210987654321");
     const out = lines.join("\n");
-    expect(lines[0]).toContain("== Switch i-0abc: m5.large → m5a.large, save $22.63/month ==");
+    expect(lines[0]).toContain(
+      "== Switch i-0abc: m5.large in us-east-1a → m5a.large in us-east-1b · save $22.63/month ==",
+    );
     expect(lines[0]).toContain("Saving: $0.0310/h · $22.63/month");
-    expect(lines[0]).toContain("Model: gbt-v3 (confidence 91%)");
+    expect(lines[0]).toContain("Risk source: model gbt-v3 (confidence 91%)");
     expect(lines[0]).toContain("[Approve] [Reject] [Snooze 24 h]");
     expect(lines[1]).toBe("[spotwise #1 ↳] launch: ok");
     expect(lines[2]).toContain("Approved by @U1");

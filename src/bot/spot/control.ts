@@ -1,13 +1,13 @@
 /** The global kill switch, the mode and the breakers: admins only; the channel hears of every change. */
 import { checklistLines } from "../../core/control/checklist.js";
 import { CodedError } from "../../core/errors.js";
-import { esc } from "../views/format.js";
+import { clip, esc } from "../views/format.js";
 import { requireAdmin } from "./guard.js";
 import { reply, type SpotHandler } from "./types.js";
 
 export const pause: SpotHandler = async (ctx, inv) => {
   await requireAdmin(ctx, inv.userId, "pause spotwise");
-  const reason = inv.rest.trim().slice(0, 500) || "paused from Slack";
+  const reason = clip(inv.rest.trim(), 500) || "paused from Slack";
   await ctx.services.control.pause(`slack:${inv.userId}`, reason);
   return reply(
     `:double_vertical_bar: spotwise is *paused* by <@${inv.userId}>: ${esc(reason)}. No switch starts until \`/spot resume\`; the channel was told.`,

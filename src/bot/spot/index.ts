@@ -1,12 +1,12 @@
 /** `/spot` routing: one handler per subcommand; unknown input answers with help; every failure answers the user. */
 import { asCodedError } from "../../core/errors.js";
 import type { BotContext } from "../context.js";
-import { clip, esc } from "../views/format.js";
 import { helpMessage } from "../views/help.js";
 import type { RenderedMessage } from "../views/recommendation.js";
 import { breaker, mode, pause, resume } from "./control.js";
 import { experiments } from "./experiments.js";
 import { models } from "./models.js";
+import { quoteInput } from "./quote.js";
 import { recommendations } from "./recommendations.js";
 import { status } from "./status.js";
 import { reply, type SpotHandler } from "./types.js";
@@ -27,13 +27,10 @@ const HANDLERS: Record<string, SpotHandler> = {
 
 export async function runSpot(ctx: BotContext, userId: string, text: string): Promise<RenderedMessage> {
   const trimmed = text.trim();
-  const [word = "help"] = trimmed.split(/\s+/);
+  if (trimmed === "") return helpMessage();
+  const [word] = trimmed.split(/\s+/);
   const handler = HANDLERS[word.toLowerCase()];
-  if (!handler) {
-    // user text is escaped and cut: it is echoed inside mrkdwn code, within Slack's 3,000-character sections
-    const shown = clip(esc(trimmed).replaceAll("`", "'"), 100);
-    return helpMessage(`I don't know \`/spot ${shown}\`. Here is what I can do:`);
-  }
+  if (!handler) return helpMessage(`I don't know \`/spot ${quoteInput(trimmed)}\`. Here is what I can do:`);
   const rest = trimmed.slice(word.length).trim();
   try {
     return await handler(ctx, { userId, args: rest ? rest.split(/\s+/) : [], rest });

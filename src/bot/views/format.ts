@@ -1,10 +1,19 @@
-/** Small formatting helpers shared by the Block Kit builders and the console renderer. */
+/**
+ * Small formatting helpers shared by the Block Kit builders and the console renderer. Money, risk and pool
+ * names come from the one formatter module, src/core/format.ts, so every view says them the same way.
+ */
+import { poolName } from "../../core/format.js";
 import type { PoolKey } from "../../core/types.js";
 
-export function usd(v: number, digits = 2): string {
-  const sign = v < 0 ? "-" : "";
-  return `${sign}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
-}
+export {
+  moveName,
+  poolName,
+  readablePools,
+  riskPerHour,
+  usd,
+  usdPerHour,
+  usdPerMonth,
+} from "../../core/format.js";
 
 export function pct(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "n/a" : `${(v * 100).toFixed(digits)}%`;
@@ -15,7 +24,7 @@ export function num(v: number | null | undefined, digits = 3): string {
 }
 
 export function pool(p: PoolKey): string {
-  return `${p.az} ${p.instanceType}`;
+  return poolName(p);
 }
 
 export function isoMinute(ms: number): string {

@@ -3,7 +3,7 @@ import type { RenderedMessage } from "./recommendation.js";
 
 export const HELP_LINES: ReadonlyArray<[string, string]> = [
   ["/spot help", "this list"],
-  ["/spot status", "health of the 8 components, each with its last good time"],
+  ["/spot status", "each component's state and last good time, the mode and the kill switch"],
   ["/spot recommendations", "open SWITCH recommendations"],
   ["/spot models [list]", "the model registry"],
   ["/spot models show NAME", "one model: status, contract, metrics"],
@@ -11,15 +11,21 @@ export const HELP_LINES: ReadonlyArray<[string, string]> = [
   ["/spot models reject NAME [reason]", "reject a candidate (approvers)"],
   ["/spot models rollback", "back to the previous champion (approvers)"],
   ["/spot models upload URL", "add an ONNX model from a Slack file URL as a candidate (approvers)"],
-  ["DM a .onnx file with comment `upload NAME`", "the same, from a file shared with the bot"],
   ["/spot experiments [report]", "champion vs candidates: AUC, Brier, n"],
   ["/spot pause [reason]", "kill switch: stop every switch (approvers)"],
   ["/spot resume", "lift the kill switch (approvers)"],
   ["/spot mode shadow|approve", "recommend only, or act on approval (approvers)"],
 ];
 
+/** Lines that are not a command to type; already in mrkdwn (no code span around the whole line). */
+export const HELP_NOTES: readonly string[] = [
+  "Upload a model: DM me an `.onnx` file with the comment `upload NAME`.",
+  "DM me `help` for this list; the *Home* tab shows status, open recommendations and the last switches.",
+];
+
 export function helpMessage(prefix?: string): RenderedMessage {
   const lines = HELP_LINES.map(([cmd, what]) => `\`${cmd}\`  ${what}`).join("\n");
-  const text = `${prefix ? `${prefix}\n\n` : ""}*spotwise* keeps long-running EC2 instances on the cheapest safe spot capacity.\n${lines}`;
+  const notes = HELP_NOTES.map((n) => `• ${n}`).join("\n");
+  const text = `${prefix ? `${prefix}\n\n` : ""}*spotwise* keeps long-running EC2 instances on the cheapest safe spot capacity.\n${lines}\n${notes}`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] };
 }

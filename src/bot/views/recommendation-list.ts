@@ -1,8 +1,8 @@
 /** `/spot recommendations`: the open ones, one line each. */
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
-import { clip, esc, isoMinute, pool, usd } from "./format.js";
+import { clip, esc, isoMinute, moveName, usdPerMonth } from "./format.js";
 import { LIMITS } from "./limits.js";
-import type { RenderedMessage } from "./recommendation.js";
+import { accountLabel, type RenderedMessage } from "./recommendation.js";
 
 export function recommendationListMessage(recs: RecommendationRecord[]): RenderedMessage {
   if (recs.length === 0) {
@@ -11,9 +11,8 @@ export function recommendationListMessage(recs: RecommendationRecord[]): Rendere
   }
   const lines = recs.map((r) => {
     const d = r.decision;
-    const to = d.to ? pool(d.to) : "?";
     const approvals = r.approvals.filter((a) => a.verdict === "approve").length;
-    return `• \`${d.instanceId}\` ${esc(r.accountName)} ${r.region}: ${pool(d.from)} → ${to}, ${usd(d.savingPerMonth)}/month · ${r.status}${approvals ? ` (${approvals} approval)` : ""} · expires ${isoMinute(r.expiresAt)}`;
+    return `• \`${d.instanceId}\` ${esc(accountLabel(r.accountName, r.accountId))} ${r.region}: ${moveName(d.from, d.to)}, ${usdPerMonth(d.savingPerMonth)} · ${r.status}${approvals ? ` (${approvals} approval)` : ""} · expires ${isoMinute(r.expiresAt)}`;
   });
   const text = `*Open recommendations* (${recs.length})\n${lines.join("\n")}`;
   return {

@@ -1,7 +1,8 @@
 /** The SWITCH recommendation message: what, why, how much, how risky, and the buttons. */
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import type { RecommendationMessage, RecommendationView } from "../../core/ports/notifier.js";
-import { clip, esc, pct, pool, usd } from "./format.js";
+import type { Decision } from "../../core/types.js";
+import { clip, esc, moveName, pct, pool, readablePools, riskPerHour, usdPerHour, usdPerMonth } from "./format.js";
 import { LIMITS } from "./limits.js";
 
 export const ACTION_APPROVE = "spotwise_approve";
@@ -17,16 +18,40 @@ export interface RenderedMessage {
 /** The final or intermediate state shown instead of the buttons ("Approved by <@U1>", "Expired" …). */
 export type RecommendationState = RecommendationView;
 
+/** Where the decision's risk figures came from, in words (the model, or the Spot Advisor bucket and why). */
+export function riskSourceLine(d: Decision): string {
+  const advisor = "Spot Advisor bucket, model not applicable";
+  if (d.fallback || !d.modelName) {
+    const why = d.reasons.find((r) => r.startsWith("no usable model"));
+    const m = why ? /^no usable model \(([^)]*)\)/.exec(why) : null;
+    return `${advisor}: ${m?.[1] ?? "no usable model"}`;
+  }
+  // the target pool was priced by the advisor bucket: spotwise has no capacity observations of it yet
+  if (d.confidence === null && d.reasons.some((r) => r.includes("Spot Advisor bucket"))) {
+    return `${advisor}: no capacity observations of the target pool yet (model ${d.modelName} covers observed pools)`;
+  }
+  return `model ${d.modelName}${d.confidence === null ? "" : ` (confidence ${pct(d.confidence, 0)})`}`;
+}
+
+/** Kept for callers that name it: the risk source line. */
 export function modelLine(msg: RecommendationMessage): string {
-  const d = msg.decision;
-  if (d.fallback || !d.modelName) return "heuristic fallback: no model";
-  return `${d.modelName} (confidence ${pct(d.confidence, 0)})`;
+  return riskSourceLine(msg.decision);
+}
+
+/** "ops-prod (123456789012)", or the id alone when the account has no configured name. */
+export function accountLabel(name: string, id: string): string {
+  return name && name !== id ? `${name} (${id})` : id;
+}
+
+/** Title of a recommendation: the instance, what moves, and the monthly saving. */
+export function recommendationTitle(d: Decision): string {
+  return `Switch ${d.instanceId}: ${moveName(d.from, d.to)} · save ${usdPerMonth(d.savingPerMonth)}`;
 }
 
 export function recommendationMessage(msg: RecommendationMessage, state: RecommendationState = {}): RenderedMessage {
   const d = msg.decision;
   const to = d.to ?? d.from;
-  const title = `Switch ${d.instanceId}: ${d.from.instanceType} → ${to.instanceType}, save ${usd(d.savingPerMonth)}/month`;
+  const title = recommendationTitle(d);
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: clip(title, LIMITS.headerText) } },
     {
@@ -34,18 +59,18 @@ export function recommendationMessage(msg: RecommendationMessage, state: Recomme
       block_id: clip(`rec:${msg.recommendationId}`, LIMITS.blockId),
       fields: [
         field(`*Instance*\n\`${d.instanceId}\``),
-        field(`*Account*\n${esc(msg.accountName)} (${d.accountId})`),
+        field(`*Account*\n${esc(accountLabel(msg.accountName, d.accountId))}`),
         field(`*Region*\n${msg.region}`),
         field(`*Move*\n${pool(d.from)} → ${pool(to)}`),
-        field(`*Saving*\n${usd(d.savingPerHour, 4)}/h · ${usd(d.savingPerMonth)}/month`),
-        field(`*Risk (P disruption)*\n${pct(d.riskFrom)} → ${pct(d.riskTo)}`),
-        field(`*Model*\n${esc(modelLine(msg))}`),
+        field(`*Saving*\n${usdPerHour(d.savingPerHour)} · ${usdPerMonth(d.savingPerMonth)}`),
+        field(`*Interruption risk*\n${riskPerHour(d.riskFrom)} → ${riskPerHour(d.riskTo)}`),
+        field(`*Risk source*\n${esc(riskSourceLine(d))}`),
         field(`*Strategy*\n${esc(d.strategy)}`),
       ],
     },
   ];
   if (d.reasons.length > 0) {
-    const reasons = d.reasons.map((r) => `• ${esc(r)}`).join("\n");
+    const reasons = d.reasons.map((r) => `• ${esc(readablePools(r))}`).join("\n");
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Why*\n${reasons}`, LIMITS.sectionText) } });
   }
   // No absolute expiry here: while the advice holds, each decide tick re-arms it and the message stays as is.

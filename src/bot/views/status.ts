@@ -1,4 +1,7 @@
-/** `/spot status`: the 8 components with their last good time, and the control state. */
+/**
+ * `/spot status` (and the status part of App Home): every component with its state and last good time, and
+ * the control state. `extra` blocks (the safety checklist) follow the components.
+ */
 import type { KnownBlock } from "@slack/types";
 import type { ComponentStatus, ControlState } from "../services.js";
 import { ago, clip, esc } from "./format.js";
@@ -12,7 +15,12 @@ const ICON: Record<ComponentStatus["status"], string> = {
   unknown: ":white_circle:",
 };
 
-export function statusMessage(components: ComponentStatus[], control: ControlState, now: number): RenderedMessage {
+export function statusMessage(
+  components: ComponentStatus[],
+  control: ControlState,
+  now: number,
+  extra: KnownBlock[] = [],
+): RenderedMessage {
   const worst = components.some((c) => c.status === "down")
     ? "down"
     : components.some((c) => c.status !== "ok")
@@ -25,12 +33,13 @@ export function statusMessage(components: ComponentStatus[], control: ControlSta
       : "");
   const lines = components.map(
     (c) =>
-      `${ICON[c.status]} *${esc(c.label)}* ${c.status} · last ok ${ago(c.lastOkAt, now)}${c.detail ? ` · ${esc(c.detail)}` : ""}`,
+      `${ICON[c.status]} *${esc(c.label)}* ${c.status} · last ok ${ago(c.lastOkAt, now)}${c.detail ? ` · ${esc(clip(c.detail, 300))}` : ""}`,
   );
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: clip(head, LIMITS.sectionText) } }];
   // Several sections so that many AWS accounts stay within the per-section limit.
   let i = 0;
-  for (; i < lines.length && blocks.length < LIMITS.blocksPerMessage - 1; i += 10) {
+  const room = LIMITS.blocksPerMessage - 1 - extra.length;
+  for (; i < lines.length && blocks.length < room; i += 10) {
     blocks.push({
       type: "section",
       text: { type: "mrkdwn", text: clip(lines.slice(i, i + 10).join("\n"), LIMITS.sectionText) },
@@ -39,5 +48,6 @@ export function statusMessage(components: ComponentStatus[], control: ControlSta
   if (i < lines.length) {
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${lines.length - i} more components` }] });
   }
+  blocks.push(...extra.slice(0, LIMITS.blocksPerMessage - blocks.length));
   return { text: `spotwise status: ${worst}`, blocks };
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { fallbackReason } from "../../core/models/heuristic.js";
 import type { RecommendationMessage } from "../../core/ports/notifier.js";
 import { switchDecision } from "../../core/recommendations/test-fixtures.js";
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
@@ -8,7 +9,13 @@ import { digestMessage } from "./digest.js";
 import { helpMessage } from "./help.js";
 import { blockKitProblems } from "./limits.js";
 import { experimentsMessage, modelListMessage, modelMessage } from "./models.js";
-import { ACTION_APPROVE, modelLine, recommendationMessage } from "./recommendation.js";
+import {
+  ACTION_APPROVE,
+  modelLine,
+  recommendationMessage,
+  recommendationTitle,
+  riskSourceLine,
+} from "./recommendation.js";
 import { recommendationListMessage } from "./recommendation-list.js";
 import { rejectModal, rejectTarget } from "./reject-modal.js";
 import { statusMessage } from "./status.js";
@@ -123,10 +130,10 @@ describe("recommendation message content", () => {
       "`i-0abc`",
       "prod (123456789012)",
       "us-east-1",
-      "us-east-1a m5.large → us-east-1b m5a.large",
+      "m5.large in us-east-1a → m5a.large in us-east-1b",
       "$0.0310/h · $22.63/month",
-      "12.0% → 3.0%",
-      "gbt-v3 (confidence 91%)",
+      "12 %/h → 3 %/h",
+      "model gbt-v3 (confidence 91%)",
       "price 38% lower",
       ACTION_APPROVE,
     ]) {
@@ -134,10 +141,43 @@ describe("recommendation message content", () => {
     }
   });
 
-  it("says heuristic fallback when no model decided", () => {
+  it("names the Spot Advisor bucket as the risk source, and why, when no model decided", () => {
     expect(
       modelLine(rec({ decision: switchDecision("i-1", { fallback: true, modelName: null, confidence: null }) })),
-    ).toBe("heuristic fallback: no model");
+    ).toBe("Spot Advisor bucket, model not applicable: no usable model");
+    const d = switchDecision("i-1", {
+      fallback: true,
+      modelName: null,
+      confidence: null,
+      reasons: [fallbackReason("no champion model")],
+    });
+    expect(riskSourceLine(d)).toBe("Spot Advisor bucket, model not applicable: no champion model");
+    const blind = switchDecision("i-1", {
+      confidence: null,
+      reasons: ["no capacity observations yet for 1 pool(s): their risk is the Spot Advisor bucket's, not the model's"],
+    });
+    expect(riskSourceLine(blind)).toMatch(/^Spot Advisor bucket, model not applicable: no capacity observations/);
+  });
+
+  it("a title names what moves; figures carry units; reasons name pools as people read them", () => {
+    const az = switchDecision("i-1", {
+      from: { region: "eu-west-1", az: "eu-west-1c", instanceType: "p3.16xlarge" },
+      to: { region: "eu-west-1", az: "eu-west-1a", instanceType: "p3.16xlarge" },
+      savingPerHour: 10.08,
+      savingPerMonth: 7358.4,
+      riskFrom: 3.9e-4,
+      riskTo: 4e-4,
+      reasons: ["best candidate eu-west-1/eu-west-1a/p3.16xlarge at $2.4500/h"],
+    });
+    expect(recommendationTitle(az)).toBe("Switch i-1: eu-west-1c → eu-west-1a, p3.16xlarge · save $7,358.40/month");
+    const text = JSON.stringify(recommendationMessage(rec({ decision: az })).blocks);
+    expect(text).toContain("0.039 %/h → 0.04 %/h");
+    expect(text).toContain("$10.08/h · $7,358.40/month");
+    expect(text).toContain("best candidate p3.16xlarge in eu-west-1a");
+    expect(text).not.toContain("eu-west-1/eu-west-1a");
+    expect(recommendationMessage(rec({ accountName: "123456789012" })).blocks[1]).toMatchObject({
+      fields: expect.arrayContaining([{ type: "mrkdwn", text: "*Account*\n123456789012" }]),
+    });
   });
 
   it("in shadow mode there is no Approve button and the message says how to enable switching", () => {

@@ -8,7 +8,14 @@ import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "..
 import { loadConfig } from "../../config/load.js";
 import { parseFleetCsv } from "../../core/backtest/fleet.js";
 import { advisorRiskScorer } from "../../core/backtest/risk.js";
-import { type BacktestReport, POLICY_NAMES, type PolicyName, runBacktest } from "../../core/backtest/run.js";
+import {
+  type BacktestReport,
+  POLICY_NAMES,
+  type PolicyName,
+  RISK_MODES,
+  type RiskMode,
+  runBacktest,
+} from "../../core/backtest/run.js";
 import { CodedError } from "../../core/errors.js";
 import { parsePriceFile } from "../../core/market/import.js";
 import { parseAdvisorCsv, parseCatalogCsv, parseOnDemandCsv } from "../../core/market/tables.js";
@@ -23,6 +30,7 @@ interface BacktestOptions {
   catalog?: string;
   fleet?: string;
   policy: string;
+  risk: string;
   json?: boolean;
 }
 
@@ -100,12 +108,20 @@ export function register(program: Command, io: CliIo): void {
     .option("--catalog <file>", "instance type catalog CSV (default: bundled data/instance-types.csv)")
     .option(
       "--fleet <file>",
-      "fleet CSV instance_id,region,az,instance_type (default: one per type with an on-demand price)",
+      "fleet CSV instance_id,region,az,instance_type[,az_flexible] (default: one per type with an on-demand price)",
     )
     .option("--policy <names>", `all, or a comma list of ${POLICY_NAMES.join(",")}`, "all")
+    .option(
+      "--risk <mode>",
+      "spotwise: the daemon's risk (advisor prior + the replay's own launches); advisor: the advisor prior alone",
+      "spotwise",
+    )
     .option("--json", "print the results as JSON")
     .action(async (opts: BacktestOptions) => {
       const policies = parsePolicies(opts.policy);
+      if (!(RISK_MODES as readonly string[]).includes(opts.risk)) {
+        throw new CliExit(2, `spotwise backtest: --risk must be one of ${RISK_MODES.join(", ")}, got "${opts.risk}"`);
+      }
       const settings = loadConfig(io.env).file.policy;
       const [prices, initial, onDemand, advisor, catalog, fleet] = await Promise.all([
         readPrices(opts.prices),
@@ -132,6 +148,7 @@ export function register(program: Command, io: CliIo): void {
         policies,
         settings,
         riskScorer,
+        risk: opts.risk as RiskMode,
       });
       if (opts.json) {
         io.stdout(

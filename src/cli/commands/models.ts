@@ -28,6 +28,8 @@ export function modelValidator(maxBytes: number): (bytes: Uint8Array) => ReturnT
   return (bytes) => validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes });
 }
 
+const describeOnnx = (bytes: Uint8Array) => new OnnxModelLoader().describe(bytes);
+
 /** Opens the configured database (migrated) and the registry on it; close with `db.close()`. */
 export async function openModelServices(io: CliIo): Promise<ModelServices> {
   const config = loadConfig(io.env);
@@ -39,6 +41,7 @@ export async function openModelServices(io: CliIo): Promise<ModelServices> {
     audit: new DbAuditLog(db),
     clock: systemClock,
     validate: modelValidator(maxBytes),
+    describe: describeOnnx,
   });
   return { db, registry, maxBytes };
 }

@@ -3,6 +3,7 @@
  * (greedy, AutoSpotting, Karpenter spot-to-spot consolidation), all judged on spot price.
  */
 import type { BacktestInstance } from "./fleet.js";
+import { type PriceGrid, pricesByHour } from "./grid.js";
 import { ON_DEMAND, type Schedule, type SimContext } from "./model.js";
 
 export interface BacktestPolicy {
@@ -16,11 +17,12 @@ function perInstance(name: string, f: (ctx: SimContext, inst: BacktestInstance) 
 
 /** The cheapest available candidate by spot price at `hour`, ties to the lowest pool id; -1 if none. */
 function cheapest(ctx: SimContext, pools: Int32Array, hour: number): number {
-  const { price, hours } = ctx.grid;
+  const byHour = pricesByHour(ctx.grid);
+  const row = hour * ctx.grid.pools.length;
   let best = -1;
   let bestPrice = Number.POSITIVE_INFINITY;
   for (let k = 0; k < pools.length; k++) {
-    const v = price[pools[k] * hours + hour];
+    const v = byHour[row + pools[k]];
     if (v < bestPrice) {
       bestPrice = v;
       best = pools[k];
@@ -42,12 +44,14 @@ export const onDemandPolicy = perInstance("ondemand", (ctx) => ({
 
 /** Always the cheapest candidate by spot price, moving whenever another pool is strictly cheaper. */
 export const greedyPolicy = perInstance("greedy", (ctx, inst) => {
-  const { price, hours } = ctx.grid;
+  const { hours } = ctx.grid;
+  const P = ctx.grid.pools.length;
+  const byHour = pricesByHour(ctx.grid);
   const choice = new Int32Array(hours);
   let cur = inst.startPool;
   for (let h = 0; h < hours; h++) {
     const b = cheapest(ctx, inst.candidates, h);
-    if (b >= 0 && price[b * hours + h] < price[cur * hours + h]) cur = b;
+    if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
     choice[h] = cur;
   }
   return { initial: inst.startPool, choice };
@@ -68,29 +72,66 @@ export const autoSpottingPolicy = perInstance("autospotting", (ctx, inst) => {
 /** Karpenter spot-to-spot consolidation: replace only when at least this many instance types are cheaper. */
 export const KARPENTER_MIN_TYPES = 15;
 
-/** Karpenter: each hour, if at least 15 candidate instance types are strictly cheaper, move to the cheapest. */
-export const karpenterPolicy = perInstance("karpenter", (ctx, inst) => {
-  const { price, hours, pools } = ctx.grid;
-  const choice = new Int32Array(hours);
-  const seen = new Set<string>();
-  let cur = inst.startPool;
-  for (let h = 0; h < hours; h++) {
-    const now = price[cur * hours + h];
-    seen.clear();
-    let best = -1;
-    let bestPrice = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < inst.candidates.length; k++) {
-      const p = inst.candidates[k];
-      const v = price[p * hours + h];
-      if (!(v < now)) continue;
-      seen.add(pools[p].instanceType);
-      if (v < bestPrice) {
-        bestPrice = v;
-        best = p;
+const typeIdCache = new WeakMap<PriceGrid, { typeOf: Int32Array; types: number }>();
+
+/** A small integer per instance type of the grid's pools, so "how many types" needs no set of strings. */
+function typeIds(grid: PriceGrid): { typeOf: Int32Array; types: number } {
+  let t = typeIdCache.get(grid);
+  if (!t) {
+    const ids = new Map<string, number>();
+    const typeOf = Int32Array.from(grid.pools, (p) => {
+      let id = ids.get(p.instanceType);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(p.instanceType, id);
       }
-    }
-    if (best >= 0 && seen.size >= KARPENTER_MIN_TYPES) cur = best;
-    choice[h] = cur;
+      return id;
+    });
+    t = { typeOf, types: ids.size };
+    typeIdCache.set(grid, t);
   }
-  return { initial: inst.startPool, choice };
-});
+  return t;
+}
+
+/** Karpenter: each hour, if at least 15 candidate instance types are strictly cheaper, move to the cheapest. */
+export const karpenterPolicy: BacktestPolicy = {
+  name: "karpenter",
+  run: async (ctx) => {
+    const { hours } = ctx.grid;
+    const P = ctx.grid.pools.length;
+    const byHour = pricesByHour(ctx.grid);
+    const { typeOf, types } = typeIds(ctx.grid);
+    // seenAt[type] = the (instance, hour) visit that last counted it: distinct types without clearing a set
+    const seenAt = new Int32Array(types).fill(-1);
+    let visit = 0;
+    return ctx.instances.map((inst) => {
+      const choice = new Int32Array(hours);
+      const cand = inst.candidates;
+      let cur = inst.startPool;
+      for (let h = 0; h < hours; h++, visit++) {
+        const row = h * P;
+        const now = byHour[row + cur];
+        let seen = 0;
+        let best = -1;
+        let bestPrice = Number.POSITIVE_INFINITY;
+        for (let k = 0; k < cand.length; k++) {
+          const p = cand[k];
+          const v = byHour[row + p];
+          if (!(v < now)) continue;
+          const t = typeOf[p];
+          if (seenAt[t] !== visit) {
+            seenAt[t] = visit;
+            seen++;
+          }
+          if (v < bestPrice) {
+            bestPrice = v;
+            best = p;
+          }
+        }
+        if (best >= 0 && seen >= KARPENTER_MIN_TYPES) cur = best;
+        choice[h] = cur;
+      }
+      return { initial: inst.startPool, choice };
+    });
+  },
+};

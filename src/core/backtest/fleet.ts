@@ -15,6 +15,8 @@ export interface FleetSpec {
   region: string;
   az: string;
   instanceType: string;
+  /** May move to another AZ of its region (CSV column az_flexible, optional; default true). */
+  azFlexible?: boolean;
 }
 
 export interface BacktestInstance extends FleetSpec {
@@ -35,15 +37,23 @@ export function parseFleetCsv(text: string, source: string): FleetSpec[] {
   const rows = readCsv(text, source, ["instance_id", "region", "az", "instance_type"]);
   const seen = new Set<string>();
   return rows.map((r) => {
-    const spec = {
+    const base = {
       instanceId: r.get("instance_id"),
       region: r.get("region"),
       az: r.get("az"),
       instanceType: r.get("instance_type"),
     };
-    for (const [k, v] of Object.entries(spec)) {
+    for (const [k, v] of Object.entries(base)) {
       if (!v) throw new CodedError("invalid_input", `${source}: line ${r.line}: empty ${k}`);
     }
+    const flex = (optionalCell(r, "az_flexible") ?? "").trim().toLowerCase();
+    if (flex !== "" && flex !== "true" && flex !== "false") {
+      throw new CodedError(
+        "invalid_input",
+        `${source}: line ${r.line}: az_flexible must be true or false, got "${flex}"`,
+      );
+    }
+    const spec: FleetSpec = flex === "" ? base : { ...base, azFlexible: flex === "true" };
     if (seen.has(spec.instanceId)) {
       throw new CodedError("invalid_input", `${source}: line ${r.line}: duplicate instance_id ${spec.instanceId}`);
     }
@@ -88,12 +98,13 @@ export function buildFleet(
       skipped.push({ spec, reason: `pool ${poolId(spec)} has no price at the start of the replay` });
       continue;
     }
+    const flexible = spec.azFlexible !== false;
     const pools = candidatePools({
-      instance: { ...spec, azFlexible: true, tags: {} },
+      instance: { ...spec, azFlexible: flexible, tags: {} },
       pools: grid.pools,
       catalog: tables.catalog,
       rules,
-      anyAz: true,
+      anyAz: flexible,
     });
     const idx: number[] = [];
     for (const p of pools) {
@@ -103,4 +114,13 @@ export function buildFleet(
     instances.push({ ...spec, startPool, odPrice, candidates: Int32Array.from(idx) });
   }
   return { instances, skipped };
+}
+
+/** A cell of an optional column, undefined when the file has no such column. */
+function optionalCell(r: { get(col: string): string }, col: string): string | undefined {
+  try {
+    return r.get(col);
+  } catch {
+    return undefined;
+  }
 }

@@ -26,6 +26,8 @@ export interface PriceGrid {
    */
   warmupHours: number;
   warmupPrice: Float64Array;
+  /** recordTs[pool * hours + hour]: time of the record in effect (NaN = none), for the policy's stale check. */
+  recordTs?: Float64Array;
 }
 
 export const MAX_WARMUP_HOURS = 7 * 24;
@@ -74,6 +76,7 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
   const ids = [...byPool.keys()].sort();
   const warmupPrice = new Float64Array(ids.length * warmupHours).fill(Number.NaN);
   const price = new Float64Array(ids.length * hours).fill(Number.NaN);
+  const recordTs = new Float64Array(ids.length * hours).fill(Number.NaN);
   const pools: PoolKey[] = [];
   const index = new Map<string, number>();
   ids.forEach((id, p) => {
@@ -91,8 +94,34 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
     for (let h = 0; h < hours; h++) {
       const t = start + h * HOUR_MS;
       while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
-      if (k >= 0) price[base + h] = pts[k].price;
+      if (k >= 0) {
+        price[base + h] = pts[k].price;
+        recordTs[base + h] = pts[k].ts;
+      }
     }
   });
-  return { start, hours, pools, ids, index, price, warmupHours, warmupPrice };
+  return { start, hours, pools, ids, index, price, warmupHours, warmupPrice, recordTs };
+}
+
+const hourMajorCache = new WeakMap<PriceGrid, Float64Array>();
+
+/**
+ * A grid is not changed once built (the cache below relies on it).
+ * The grid's prices laid out hour by hour (byHour[hour * pools + pool]), built once per grid and shared by
+ * every policy: the per-hour loops over an instance's candidates (oracle, greedy, karpenter) then read one
+ * contiguous row instead of striding `hours` doubles between pools.
+ */
+export function pricesByHour(grid: PriceGrid): Float64Array {
+  let out = hourMajorCache.get(grid);
+  if (!out) {
+    const { hours, price } = grid;
+    const n = grid.pools.length;
+    out = new Float64Array(n * hours);
+    for (let p = 0; p < n; p++) {
+      const base = p * hours;
+      for (let h = 0; h < hours; h++) out[h * n + p] = price[base + h];
+    }
+    hourMajorCache.set(grid, out);
+  }
+  return out;
 }

@@ -96,8 +96,8 @@ describe("oracle (dynamic programming)", () => {
     inst.odPrice = 1; // switch cost 0.5 > 3 h × 0.01
     const s = oracleSchedule(ctx, inst);
     expect(Array.from(s.choice)).toEqual([0, 0, 0]);
-    // a large enough gap pays: 3 h × 0.2 > 0.5 × od
-    ctx.grid.price.set([0.5, 0.5, 0.5, 0.1, 0.1, 0.1]);
+    // a large enough gap pays: 3 h × 0.2 > 0.5 × od (a new grid: grids are not changed once built)
+    ctx.grid = { ...ctx.grid, price: Float64Array.from([0.5, 0.5, 0.5, 0.1, 0.1, 0.1]) };
     expect(Array.from(oracleSchedule(ctx, inst).choice)).toEqual([1, 1, 1]);
   });
 

@@ -34,9 +34,17 @@ export interface BacktestInput {
   policies?: readonly PolicyName[];
   /** Settings of the spotwise policy (default: the PolicyConfig defaults). */
   settings?: PolicySettings;
-  /** Risk input of the spotwise policy (default: the advisor-bucket heuristic on `advisor`). */
+  /** Prior risk of the spotwise policy (default: the advisor-bucket heuristic on `advisor`). */
   riskScorer?: RiskScorer;
+  /**
+   * "spotwise" (default): the daemon's risk, the prior updated with the replay's own launches; "advisor": the
+   * prior alone (the charge of issue 5, for comparison).
+   */
+  risk?: RiskMode;
 }
+
+export const RISK_MODES = ["spotwise", "advisor"] as const;
+export type RiskMode = (typeof RISK_MODES)[number];
 
 export interface PolicyResult {
   policy: PolicyName;
@@ -93,7 +101,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReport>
     greedy: greedyPolicy,
     autospotting: autoSpottingPolicy,
     karpenter: karpenterPolicy,
-    spotwise: spotwisePolicy(settings, scorer, spotwiseStats),
+    spotwise: spotwisePolicy(settings, scorer, spotwiseStats, {
+      advisor: input.advisor,
+      advisorOnly: input.risk === "advisor",
+    }),
     oracle: oraclePolicy,
   };
   const requested = input.policies ?? POLICY_NAMES;
@@ -137,7 +148,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReport>
     detail: {
       start: new Date(grid.start).toISOString(),
       skipped,
-      risk: scorer.description,
+      risk:
+        input.risk === "advisor"
+          ? `${scorer.description} (--risk advisor: no observations)`
+          : `${scorer.description}, updated with the replay's own launches as the daemon does (--risk spotwise)`,
       perInstanceCost: new Map([...totals].map(([k, v]) => [k, v.per])),
       instanceIds: instances.map((i) => i.instanceId),
       spotwiseStrategies: spotwiseStats.strategies,

@@ -1,15 +1,21 @@
 /**
  * The spotwise policy in the replay: every hour, every instance in fleet order goes through `decide()`,
- * the very function the daemon calls, with the risks of the injected RiskScorer and each pool's recent
+ * the very function the daemon calls, with the daemon's inputs: the risk of the injected RiskScorer (the
+ * advisor prior) updated, unless `advisorOnly`, with the capacity observations the replay itself produces (a
+ * launch into a pool at each switch) exactly as the daemon does (poolHourlyRisk), the same escape evidence
+ * (escapeEvidence), the time of each pool's newest record (stale pools are no candidates), and each pool's recent
  * exponentially weighted mean prices (half-lives `priceHalfLifeHours` and `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
  * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
  * escapes first, then to the largest savings.
  */
+import type { AdvisorTable } from "../market/tables.js";
+import { tableKey } from "../market/tables.js";
 import { hourlyEwma } from "../policy/outlook.js";
 import { budgetOrder, decide } from "../policy/policy.js";
+import { escapeEvidence, poolHourlyRisk } from "../policy/risk.js";
 import type { PolicySettings } from "../policy/settings.js";
 import type { CandidateQuote, PolicyInput, PoolQuote } from "../policy/types.js";
-import type { Decision, ManagedInstance } from "../types.js";
+import type { CapacityPoint, Decision, ManagedInstance } from "../types.js";
 import { poolId } from "../types.js";
 import type { BacktestPolicy } from "./baselines.js";
 import { HOUR_MS, type PriceGrid } from "./grid.js";
@@ -38,7 +44,19 @@ export function gridEwma(grid: PriceGrid, halfLifeHours: number): Float64Array {
   return out;
 }
 
-export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, stats?: SpotwiseRun): BacktestPolicy {
+export interface SpotwiseOptions {
+  /** Advisor table: the prior of pools the replay observed (poolHourlyRisk); absent = advisor-only. */
+  advisor?: AdvisorTable;
+  /** `--risk advisor`: the scorer's risk alone, no observations (the charge of issue 5). */
+  advisorOnly?: boolean;
+}
+
+export function spotwisePolicy(
+  settings: PolicySettings,
+  scorer: RiskScorer,
+  stats?: SpotwiseRun,
+  opts: SpotwiseOptions = {},
+): BacktestPolicy {
   return {
     name: "spotwise",
     async run(ctx) {
@@ -47,12 +65,33 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
       const { risk, confidence } = await scorer.score(grid);
       const mean = gridEwma(grid, settings.priceHalfLifeHours);
       const slow = settings.stayLevelHalfLifeHours > 0 ? gridEwma(grid, settings.stayLevelHalfLifeHours) : null;
-      const fill = (q: PoolQuote, p: number, h: number): void => {
+      const observe = !opts.advisorOnly && opts.advisor !== undefined;
+      // capacity observations the replay produces: a launch that worked at every switch into a spot pool
+      const observed = new Map<number, CapacityPoint[]>();
+      const bucketOf = (p: number): number | undefined => {
+        const pk = grid.pools[p];
+        return opts.advisor?.get(tableKey(pk.region, pk.instanceType))?.bucket;
+      };
+      const observedRisk = new Map<number, { at: number; risk: number }>();
+      const fill = (q: PoolQuote, p: number, h: number, now: number): void => {
         const at = p * hours + h;
         q.price = price[at];
+        q.priceTs = grid.recordTs ? grid.recordTs[at] : undefined;
         q.recentMean = mean[at];
         q.slowMean = slow ? slow[at] : undefined;
-        q.risk = risk[at];
+        const obs = observe ? observed.get(p) : undefined;
+        if (obs) {
+          let r = observedRisk.get(p);
+          if (!r || r.at !== now) {
+            r = { at: now, risk: poolHourlyRisk(bucketOf(p), obs, now).risk };
+            observedRisk.set(p, r);
+          }
+          q.risk = r.risk;
+          q.riskSource = "observed";
+        } else {
+          q.risk = risk[at];
+          q.riskSource = "advisor";
+        }
         q.confidence = confidence ? confidence[at] : null;
       };
       const states = instances.map((inst) => {
@@ -63,7 +102,7 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
           az: inst.az,
           instanceType: inst.instanceType,
           lifecycle: "spot",
-          azFlexible: true,
+          azFlexible: inst.azFlexible !== false,
           tags: {},
         };
         const quotes: CandidateQuote[] = Array.from(inst.candidates, (p) => ({
@@ -85,7 +124,15 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
           config: settings,
           model: scorer.model,
         };
-        return { inst, input, current, quotes, cur: inst.startPool, switchTimes: [] as number[] };
+        return {
+          inst,
+          input,
+          current,
+          quotes,
+          cur: inst.startPool,
+          switchTimes: [] as number[],
+          poolSince: null as number | null,
+        };
       });
       const choices = instances.map(() => new Int32Array(hours));
       const fleetSize = instances.length;
@@ -96,7 +143,13 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
         else if (d.action === "ONDEMAND") next = ON_DEMAND;
         if (next === s.cur) return false;
         s.switchTimes.push(now);
+        s.poolSince = now;
         s.cur = next;
+        if (next !== ON_DEMAND) {
+          const list = observed.get(next) ?? [];
+          list.push({ ts: now, available: 1 });
+          observed.set(next, list);
+        }
         s.input.instance =
           next === ON_DEMAND
             ? { ...s.input.instance, lifecycle: "on-demand" }
@@ -115,8 +168,8 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
-          for (let k = 0; k < s.quotes.length; k++) fill(s.quotes[k], inst.candidates[k], h);
-          if (s.cur !== ON_DEMAND) fill(s.current, s.cur, h);
+          for (let k = 0; k < s.quotes.length; k++) fill(s.quotes[k], inst.candidates[k], h, now);
+          if (s.cur !== ON_DEMAND) fill(s.current, s.cur, h, now);
           while (s.switchTimes.length > 0 && s.switchTimes[0] <= now - WEEK_MS) s.switchTimes.shift();
           input.now = now;
           input.current = s.cur === ON_DEMAND ? null : s.current;
@@ -125,6 +178,17 @@ export function spotwisePolicy(settings: PolicySettings, scorer: RiskScorer, sta
             switchesPastWeek: s.switchTimes.length,
           };
           input.fleet = { switchingNow: 0, fleetSize };
+          input.evidence =
+            s.cur === ON_DEMAND || !observe || !observed.has(s.cur)
+              ? null
+              : escapeEvidence({
+                  poolId: grid.ids[s.cur],
+                  capacity: observed.get(s.cur),
+                  since: s.poolSince,
+                  now,
+                  bucket: bucketOf(s.cur),
+                  riskCeiling: settings.riskCeiling,
+                });
           const d = decide(input);
           if (d.action === "STAY") {
             if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);

@@ -9,7 +9,7 @@ export interface StoredDecision extends Decision {
 }
 
 export interface InstanceHistory {
-  /** When the instance entered its current pool (launch or last switch). */
+  /** When the managed instance entered its current pool (launch or last switch). */
   poolSince: number | null;
   lastSwitchAt: number | null;
   switchesLastWeek: number;
@@ -18,12 +18,15 @@ export interface InstanceHistory {
 export interface DecisionStore {
   /** Persists one tick's decisions in one transaction; returns their ids in order. */
   saveTick(tickAt: number, mode: Mode, decisions: Decision[]): Promise<string[]>;
-  history(instanceIds: string[], now: number): Promise<Map<string, InstanceHistory>>;
+  /** History per managed instance (ManagedInstance.managedId): it follows the workload across switches. */
+  history(managedIds: string[], now: number): Promise<Map<string, InstanceHistory>>;
   list(filter: {
     since?: number;
     until?: number;
     action?: string;
     instanceId?: string;
+    /** Every decision of a managed instance, whichever EC2 instance it ran on. */
+    managedId?: string;
     limit?: number;
   }): Promise<StoredDecision[]>;
   setRealized(id: string, savingUsd: number, at: number): Promise<void>;

@@ -9,10 +9,24 @@ import type { AccountRef, ManagedInstance } from "../types.js";
 export const TAG_MANAGED = "spotwise:managed";
 export const TAG_MODEL = "spotwise:model";
 export const TAG_AZ_FLEXIBLE = "spotwise:az-flexible";
+/** Optional: names the managed instance explicitly (a switch copies it to the replacement). */
+export const TAG_MANAGED_ID = "spotwise:managed-id";
+/** Set by the switch saga on a replacement: the instance it replaces (core/switch/steps.ts TAG_REPLACES). */
+export const TAG_REPLACES = "spotwise:replaces";
+
+/** The stable managed-instance id of an instance (its own id on first sighting). */
+export function managedIdOf(i: Pick<ManagedInstance, "instanceId" | "managedId">): string {
+  return i.managedId ?? i.instanceId;
+}
 
 export interface FleetStore {
-  /** Upserts what was seen; marks instances of the same account+region not seen as gone. */
-  sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<void>;
+  /**
+   * Upserts what was seen; marks instances of the same account+region not seen as gone. Resolves lineage: an
+   * instance new to the store that replaces a known one (tag spotwise:replaces, set by the switch saga) inherits
+   * its managed id, and its launch is that managed instance's last switch (last_switch_at). Returns `seen` with
+   * managedId set.
+   */
+  sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<ManagedInstance[]>;
   list(filter?: { accountId?: string }): Promise<ManagedInstance[]>;
   get(instanceId: string): Promise<ManagedInstance | null>;
 }
@@ -28,6 +42,7 @@ export function toManagedInstance(accountId: string, region: string, i: Ec2Insta
     subnetId: i.subnetId,
     azFlexible: i.tags[TAG_AZ_FLEXIBLE] === "true",
     modelOverride: i.tags[TAG_MODEL] || undefined,
+    ...(i.tags[TAG_MANAGED_ID] ? { managedId: i.tags[TAG_MANAGED_ID] } : {}),
     launchedAt: i.launchTime,
     tags: i.tags,
   };
@@ -55,13 +70,38 @@ export async function discoverFleet(
         const seen = found
           .filter((i) => i.state === "running" || i.state === "pending")
           .map((i) => toManagedInstance(account.accountId, region, i));
-        await store.sync(account.accountId, region, seen, now);
-        instances.push(...seen);
+        instances.push(...(await store.sync(account.accountId, region, seen, now)));
       } catch (e) {
         failures.push({ accountId: account.accountId, region, error: errorMessage(e) });
       }
     }),
   );
   instances.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
-  return { instances, failures };
+  return { instances: onePerManagedInstance(instances), failures };
+}
+
+/**
+ * While a switch runs, the replacement and the instance it replaces both run and share a managed id: the
+ * managed instance is the one being replaced until it is gone (decisions, history and costs count it once).
+ */
+export function onePerManagedInstance(instances: ManagedInstance[]): ManagedInstance[] {
+  const byManaged = new Map<string, ManagedInstance[]>();
+  for (const i of instances) {
+    const k = managedIdOf(i);
+    const list = byManaged.get(k);
+    if (list) list.push(i);
+    else byManaged.set(k, [i]);
+  }
+  if (byManaged.size === instances.length) return instances;
+  const keep = new Set<string>();
+  for (const list of byManaged.values()) {
+    if (list.length === 1) {
+      keep.add(list[0].instanceId);
+      continue;
+    }
+    const ids = new Set(list.map((i) => i.instanceId));
+    const original = list.find((i) => !ids.has(i.tags[TAG_REPLACES] ?? "")) ?? list[0];
+    keep.add(original.instanceId);
+  }
+  return instances.filter((i) => keep.has(i.instanceId));
 }

@@ -61,7 +61,7 @@ describe("capacity events", () => {
   });
 
   it("records events of known instances and logs the rest once", async () => {
-    const store = new MemoryMarketStore();
+    const store = new MemoryMarketStore({ retentionMs: 0 }); // events from 2017
     const warns: unknown[] = [];
     const log: MarketLogger = { info: () => {}, warn: (o) => warns.push(o) };
     const res = await recordSpotEvents(

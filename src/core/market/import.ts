@@ -1,20 +1,31 @@
 /**
- * Parsers for spot price history files: the JSON that `aws ec2 describe-spot-price-history` prints and the
- * CSV of ../shared/data (timestamp,region,az,instance_type,product,price_usd_per_hour). Pure: text in,
- * records out. A broken file throws one CodedError naming the file, the line and the field, and yields
- * nothing, so callers never import half a file. Only the Linux/UNIX product is kept.
+ * Spot price history files: the JSON that `aws ec2 describe-spot-price-history` prints and the CSV of the
+ * bundled data (timestamp,region,az,instance_type,product,price_usd_per_hour).
+ *
+ * - `readPriceStream` is for files of any size: chunks in, one pass (`PriceFileReader`), the records held as
+ *   typed columns (`PriceColumns`, 20 bytes a record) until the whole file has been checked, then written by
+ *   the caller in batches. A refused file leaves nothing behind.
+ * - `parsePriceFile` is the same reader over a text already in memory, returning records in file order.
+ *
+ * A broken file throws one CodedError naming the file, the line and the field, with unprintable bytes of the
+ * echoed value escaped. Only the Linux/UNIX product is kept.
  */
-import { z } from "zod";
-import { CodedError } from "../errors.js";
 import type { PriceRecord } from "../types.js";
 import { poolId } from "../types.js";
-import { readCsv } from "./tables.js";
+import { PriceColumns } from "./price-columns.js";
+import { fail, LINUX_PRODUCT, type PriceChecks, type PriceFileFormat, PriceFileReader } from "./price-reader.js";
 
-export const LINUX_PRODUCT = "Linux/UNIX";
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
-const AZ_REGION = /^([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?:-[a-z]+-\d+)?[a-z]$/;
-
-export type PriceFileFormat = "aws-json" | "csv";
+export {
+  DEFAULT_MAX_PRICE_MULTIPLE,
+  DEFAULT_MAX_PRICE_USD,
+  LINUX_PRODUCT,
+  MAX_FUTURE_MS,
+  type PriceCeiling,
+  type PriceChecks,
+  type PriceFileFormat,
+  priceCeiling,
+  regionOfAz,
+} from "./price-reader.js";
 
 export interface ParsedPriceFile {
   format: PriceFileFormat;
@@ -27,168 +38,84 @@ export interface ParsedPriceFile {
   otherProducts: number;
 }
 
-/** The region of an AZ name ("us-east-1a" → "us-east-1", "us-west-2-lax-1a" → "us-west-2"), or null. */
-export function regionOfAz(az: string): string | null {
-  const m = AZ_REGION.exec(az);
-  return m ? m[1] : null;
-}
-
 export function detectFormat(text: string): PriceFileFormat {
-  return text.trimStart().startsWith("{") ? "aws-json" : "csv";
+  return text
+    .replace(/^\ufeff/, "")
+    .trimStart()
+    .startsWith("{")
+    ? "aws-json"
+    : "csv";
 }
 
-export function parsePriceFile(text: string, source: string): ParsedPriceFile {
-  return detectFormat(text) === "aws-json" ? parseAwsPriceJson(text, source) : parsePriceCsv(text, source);
+function contradicts(earlier: number | null, prev: number, price: number): string {
+  return `contradicts ${earlier === null ? "an earlier record" : `line ${earlier}`} (same pool and time, price ${prev} vs ${price})`;
 }
 
-function fail(source: string, line: number | null, field: string, message: string): never {
-  const where = line === null ? source : `${source}: line ${line}`;
-  throw new CodedError("invalid_input", `${where}: field "${field}" ${message}; nothing from this file was imported`, {
+/** A whole text; records in file order. `checks.now` defaults to the wall clock. */
+export function parsePriceFile(text: string, source: string, checks?: Partial<PriceChecks>): ParsedPriceFile {
+  const records: PriceRecord[] = [];
+  const seen = new Map<string, { price: number; line: number }>();
+  let duplicates = 0;
+  const reader = new PriceFileReader(
     source,
-    line,
-    field,
-  });
-}
-
-class Collector {
-  readonly records: PriceRecord[] = [];
-  private readonly seen = new Map<string, { price: number; line: number | null }>();
-  duplicates = 0;
-  otherProducts = 0;
-
-  constructor(private readonly source: string) {}
-
-  add(r: PriceRecord, line: number | null, priceField: string): void {
-    const key = `${poolId(r)}@${r.ts}`;
-    const prev = this.seen.get(key);
-    if (prev) {
-      if (prev.price === r.price) {
-        this.duplicates++;
-        return;
+    (r, line, priceField) => {
+      const key = `${poolId(r)}@${r.ts}`;
+      const prev = seen.get(key);
+      if (prev) {
+        if (prev.price === r.price) {
+          duplicates++;
+          return;
+        }
+        fail(source, line, priceField, contradicts(prev.line, prev.price, r.price));
       }
-      fail(
-        this.source,
-        line,
-        priceField,
-        `contradicts ${prev.line === null ? "an earlier record" : `line ${prev.line}`} (same pool and time, price ${prev.price} vs ${r.price})`,
-      );
-    }
-    this.seen.set(key, { price: r.price, line });
-    this.records.push(r);
+      seen.set(key, { price: r.price, line });
+      records.push(r);
+    },
+    { now: Date.now(), ...checks },
+  );
+  reader.push(text);
+  const end = reader.end();
+  return { ...end, records, duplicates };
+}
+
+export function parsePriceCsv(text: string, source: string, checks?: Partial<PriceChecks>): ParsedPriceFile {
+  const parsed = parsePriceFile(text, source, checks);
+  if (parsed.format !== "csv") fail(source, 1, "timestamp", "is missing: expected a CSV header");
+  return parsed;
+}
+
+export interface StreamedPriceFile {
+  format: PriceFileFormat;
+  rows: number;
+  duplicates: number;
+  otherProducts: number;
+  /** The checked records, sorted per pool, to be written with `columns.batches(n)`. */
+  columns: PriceColumns;
+}
+
+/**
+ * Reads a whole file from `chunks` and checks every record before returning; throws on the first problem
+ * (a malformed field as it is read, else the first contradiction in file order), having written nothing.
+ */
+export async function readPriceStream(
+  chunks: AsyncIterable<string | Uint8Array>,
+  source: string,
+  checks: PriceChecks,
+): Promise<StreamedPriceFile> {
+  const columns = new PriceColumns();
+  const reader = new PriceFileReader(source, (r, line) => columns.add(r, line), checks);
+  const utf8 = new TextDecoder("utf-8"); // keeps a character split across two chunks whole
+  for await (const chunk of chunks)
+    reader.push(typeof chunk === "string" ? chunk : utf8.decode(chunk, { stream: true }));
+  reader.push(utf8.decode());
+  const end = reader.end();
+  const bad = columns.finish();
+  if (bad) {
+    const field = end.format === "csv" ? "price_usd_per_hour" : "SpotPrice";
+    fail(source, bad.line, field, contradicts(bad.earlierLine, bad.earlierPrice, bad.price));
   }
+  return { ...end, duplicates: columns.duplicates, columns };
 }
-
-function parseTs(raw: string, source: string, line: number | null, field: string): number {
-  const ts = Date.parse(raw);
-  if (raw === "" || !Number.isFinite(ts)) fail(source, line, field, `is not an ISO-8601 time: "${raw}"`);
-  return ts;
-}
-
-function parsePrice(raw: string, source: string, line: number | null, field: string): number {
-  const price = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(price) || price < 0) {
-    fail(source, line, field, `is not a price in USD per hour: "${raw}"`);
-  }
-  return price;
-}
-
-export function parsePriceCsv(text: string, source: string): ParsedPriceFile {
-  const rows = readCsv(text, source, ["timestamp", "region", "az", "instance_type", "product", "price_usd_per_hour"]);
-  const c = new Collector(source);
-  for (const row of rows) {
-    const product = row.get("product");
-    if (product === "") fail(source, row.line, "product", "is empty");
-    const region = row.get("region");
-    if (!REGION.test(region)) fail(source, row.line, "region", `is not an AWS region: "${region}"`);
-    const az = row.get("az");
-    if (!az.startsWith(region)) fail(source, row.line, "az", `"${az}" is not in region ${region}`);
-    const instanceType = row.get("instance_type");
-    if (!/^[a-z0-9-]+\.[a-z0-9-]+$/.test(instanceType)) {
-      fail(source, row.line, "instance_type", `is not an instance type: "${instanceType}"`);
-    }
-    const ts = parseTs(row.get("timestamp"), source, row.line, "timestamp");
-    const price = parsePrice(row.get("price_usd_per_hour"), source, row.line, "price_usd_per_hour");
-    if (product !== LINUX_PRODUCT) {
-      c.otherProducts++;
-      continue;
-    }
-    c.add({ region, az, instanceType, ts, price }, row.line, "price_usd_per_hour");
-  }
-  return { format: "csv", records: c.records, rows: rows.length, ...counts(c) };
-}
-
-function counts(c: Collector): { duplicates: number; otherProducts: number } {
-  return { duplicates: c.duplicates, otherProducts: c.otherProducts };
-}
-
-const AwsRecord = z.object({
-  AvailabilityZone: z.string(),
-  InstanceType: z.string(),
-  ProductDescription: z.string(),
-  SpotPrice: z.string(),
-  Timestamp: z.string(),
-});
-const AwsFile = z.object({ SpotPriceHistory: z.array(z.unknown()), NextToken: z.string().optional() });
-
-/** Line of the n-th (0-based) `"key":` in the text, or null when the key count does not line up. */
-function keyLine(text: string, key: string, n: number): number | null {
-  const re = new RegExp(`"${key}"\\s*:`, "g");
-  let m: RegExpExecArray | null = null;
-  for (let i = 0; i <= n; i++) {
-    m = re.exec(text);
-    if (!m) return null;
-  }
-  return m ? lineAt(text, m.index) : null;
-}
-
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-export function parseAwsPriceJson(text: string, source: string): ParsedPriceFile {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    const lineCol = /line (\d+)/.exec(msg);
-    const line = pos ? lineAt(text, Number(pos[1])) : lineCol ? Number(lineCol[1]) : null;
-    fail(source, line, "(json)", `is not valid JSON: ${msg}`);
-  }
-  const file = AwsFile.safeParse(data);
-  if (!file.success) {
-    fail(source, 1, "SpotPriceHistory", "is missing: expected the output of `aws ec2 describe-spot-price-history`");
-  }
-  const list = file.data.SpotPriceHistory;
-  const c = new Collector(source);
-  list.forEach((raw, i) => {
-    const rec = AwsRecord.safeParse(raw);
-    if (!rec.success) {
-      const field = String(rec.error.issues[0]?.path[0] ?? "record");
-      const line = keyLine(text, field, i) ?? keyLine(text, "InstanceType", i);
-      fail(source, line, field, `is missing or not a string in record ${i + 1}`);
-    }
-    const r = rec.data;
-    const at = (field: string): number | null => keyLine(text, field, i);
-    const region = regionOfAz(r.AvailabilityZone);
-    if (!region) fail(source, at("AvailabilityZone"), "AvailabilityZone", `is not an AZ name: "${r.AvailabilityZone}"`);
-    if (!/^[a-z0-9-]+\.[a-z0-9-]+$/.test(r.InstanceType)) {
-      fail(source, at("InstanceType"), "InstanceType", `is not an instance type: "${r.InstanceType}"`);
-    }
-    const ts = parseTs(r.Timestamp, source, at("Timestamp"), "Timestamp");
-    const price = parsePrice(r.SpotPrice, source, at("SpotPrice"), "SpotPrice");
-    if (r.ProductDescription !== LINUX_PRODUCT) {
-      c.otherProducts++;
-      return;
-    }
-    c.add({ region, az: r.AvailabilityZone, instanceType: r.InstanceType, ts, price }, at("SpotPrice"), "SpotPrice");
-  });
-  return { format: "aws-json", records: c.records, rows: list.length, ...counts(c) };
-}
-
 /** The shared-data CSV for records (6-decimal prices, ISO times without milliseconds), sorted like the data files. */
 export function formatPriceCsv(records: readonly PriceRecord[]): string {
   const sorted = [...records].sort(

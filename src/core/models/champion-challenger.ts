@@ -1,9 +1,15 @@
 /**
  * Scores every pool of a tick with the champion and every shadow model (and the models of lab subjects),
- * stores all their predictions (horizon 1 h), and falls back to the advisor-bucket heuristic when there is no
- * usable champion. `forInstance` gives the risk a decision should use, with who produced it.
+ * stores their predictions (horizon 1 h; one per model, pool and horizon window; never for a pool spotwise has
+ * no capacity observation of, whose inputs are all missing), and falls back to the advisor-bucket heuristic
+ * when there is no usable champion. `forInstance` gives the risk a decision should use, with who produced it.
+ *
+ * Drift guard: rows with a feature outside the deciding model's training ranges are counted (status, metric)
+ * and, when the model declares it is not valid there (spotwise.out_of_range = fallback), scored by the heuristic.
  */
+
 import { errorMessage } from "../errors.js";
+import { featureIndex } from "../features/contract.js";
 import type { ModelRunner } from "../ports/model-runner.js";
 import type { EpochMs } from "../types.js";
 import type { ActiveModel, ActiveModels } from "./active-models.js";
@@ -12,6 +18,7 @@ import type { NewPrediction, PredictionRepository } from "./prediction-repositor
 import { modelLabel } from "./registry.js";
 
 export const PREDICTION_HORIZON_MS = 3_600_000;
+const CAP_NOW = featureIndex("cap_available_now");
 
 export interface ModelScores {
   modelId: string;
@@ -42,6 +49,10 @@ export interface TickScores {
   risk: Float32Array;
   problems: string[];
   stored: number;
+  /** Pools whose row has a feature outside the champion's training range. */
+  outOfRangeRows: number;
+  /** The features of pool `poolIndex` outside the training range of the model deciding it (empty: inside). */
+  outOfRange(poolIndex: number, modelOverride?: string): string[];
   forInstance(poolIndex: number, modelOverride?: string): InstanceRisk;
 }
 
@@ -53,6 +64,8 @@ export interface ScoringStatus {
   fallback: boolean;
   fallbackReason: string | null;
   problems: string[];
+  /** Drift guard of the last tick: pools outside the champion's training ranges, and what was done with them. */
+  outOfRange: { rows: number; total: number; action: "scored" | "fallback" } | null;
 }
 
 export interface TickInput {
@@ -75,6 +88,7 @@ export class ChampionChallenger {
     fallback: true,
     fallbackReason: "no tick scored yet",
     problems: [],
+    outOfRange: null,
   };
 
   constructor(
@@ -83,6 +97,7 @@ export class ChampionChallenger {
       predictions: PredictionRepository;
       heuristic?: ModelRunner;
       horizonMs?: number;
+      metrics?: { modelOutOfRange: { set(labels: { model: string }, value: number): void } };
     },
   ) {
     this.heuristic = deps.heuristic ?? new AdvisorBucketHeuristic();
@@ -91,7 +106,12 @@ export class ChampionChallenger {
 
   /** The outcome of the last scored tick (fallback and problems included). */
   status(): ScoringStatus {
-    return { ...this.last, shadows: [...this.last.shadows], problems: [...this.last.problems] };
+    return {
+      ...this.last,
+      shadows: [...this.last.shadows],
+      problems: [...this.last.problems],
+      outOfRange: this.last.outOfRange ? { ...this.last.outOfRange } : null,
+    };
   }
 
   async scoreTick(input: TickInput): Promise<TickScores> {
@@ -118,14 +138,35 @@ export class ChampionChallenger {
       if (s) lab.set(name, s);
     }
     const fallback = champion === null;
-    const risk = champion ? champion.risk : await this.heuristic.predict(input.features, rows, input.cols);
+    const needHeuristic = fallback || snap.champion?.ranges?.fallbackOutside === true;
+    const heuristicRisk = needHeuristic ? await this.heuristic.predict(input.features, rows, input.cols) : null;
+    const masks = new Map<string, Uint8Array>();
+    const maskOf = (m: ActiveModel | undefined): Uint8Array | null => {
+      if (!m?.ranges) return null;
+      let mask = masks.get(m.record.id);
+      if (!mask) {
+        mask = m.ranges.mask(input.features, rows, input.cols);
+        masks.set(m.record.id, mask);
+      }
+      return mask;
+    };
+    const champMask = champion ? maskOf(snap.champion ?? undefined) : null;
+    const outOfRangeRows = champMask ? champMask.reduce((a, b) => a + b, 0) : 0;
+    const champFallsBack = !!champion && snap.champion?.ranges?.fallbackOutside === true && outOfRangeRows > 0;
+    let risk: Float32Array;
+    if (!champion) risk = heuristicRisk as Float32Array;
+    else if (champFallsBack) {
+      risk = Float32Array.from(champion.risk, (p, i) => (champMask?.[i] ? (heuristicRisk as Float32Array)[i] : p));
+    } else risk = champion.risk;
+    if (champion) this.deps.metrics?.modelOutOfRange.set({ model: champion.name }, outOfRangeRows);
 
     const byId = new Map<string, ModelScores>();
     for (const s of [champion, ...shadows, ...lab.values()]) if (s) byId.set(s.modelId, s);
     const toStore: NewPrediction[] = [];
     for (const s of byId.values()) {
       s.risk.forEach((p, i) => {
-        if (Number.isFinite(p)) {
+        // a pool never observed has no capacity inputs: its prediction would say nothing about the model
+        if (Number.isFinite(p) && Number.isFinite(input.features[i * input.cols + CAP_NOW])) {
           toStore.push({
             modelId: s.modelId,
             tickAt: input.tickAt,
@@ -146,7 +187,14 @@ export class ChampionChallenger {
       fallback,
       fallbackReason: fallbackLine,
       problems,
+      outOfRange: champion
+        ? { rows: outOfRangeRows, total: rows, action: champFallsBack ? "fallback" : "scored" }
+        : null,
     };
+    const activeOf = (modelOverride?: string): ActiveModel | undefined =>
+      (modelOverride ? snap.lab.get(modelOverride) : undefined) ?? snap.champion ?? undefined;
+    const features = input.features;
+    const cols = input.cols;
 
     return {
       tickAt: input.tickAt,
@@ -159,6 +207,11 @@ export class ChampionChallenger {
       risk,
       problems,
       stored: added,
+      outOfRangeRows,
+      outOfRange(poolIndex: number, modelOverride?: string): string[] {
+        const m = activeOf(modelOverride);
+        return m?.ranges ? m.ranges.outOfRange(features, poolIndex, cols) : [];
+      },
       forInstance(poolIndex: number, modelOverride?: string): InstanceRisk {
         if (modelOverride) {
           const m = lab.get(modelOverride);
@@ -175,6 +228,21 @@ export class ChampionChallenger {
         const extra = modelOverride
           ? [`lab model "${modelOverride}" is not available: decided by ${champion ? "the champion" : "the heuristic"}`]
           : [];
+        if (champion && champFallsBack && champMask?.[poolIndex]) {
+          const outside = snap.champion?.ranges?.outOfRange(features, poolIndex, cols) ?? [];
+          return {
+            risk: risk[poolIndex],
+            modelId: null,
+            modelName: null,
+            fallback: true,
+            reasons: [
+              ...extra,
+              fallbackReason(
+                `inputs outside the training range of ${champion.name} v${champion.version} (${outside.join(", ")}), where its model card says it is not valid`,
+              ),
+            ],
+          };
+        }
         if (champion) {
           return {
             risk: champion.risk[poolIndex],

@@ -6,6 +6,10 @@
 import { CodedError } from "../errors.js";
 import { FEATURE_CONTRACT_VERSION, FEATURE_COUNT, FEATURE_NAMES } from "../features/contract.js";
 import { describeType, type ModelDescription, type ProbabilityOutput, type ValueInfo } from "./description.js";
+import { META_HORIZON_MS, META_POSITIVE_CLASS, POSITIVE_CLASS } from "./lineage.js";
+
+/** The horizon every model must predict over (capacity lost within the next hour). */
+export const MODEL_HORIZON_MS = 3_600_000;
 
 export const META_CONTRACT = "spotwise.feature_contract";
 export const META_FEATURE_NAMES = "spotwise.feature_names";
@@ -45,7 +49,31 @@ export function checkContract(desc: ModelDescription): { contractVersion: string
       `model feature ${at} is "${names[at]}" but contract ${FEATURE_CONTRACT_VERSION} has "${FEATURE_NAMES[at]}" there: features must be in contract order`,
     );
   }
+  checkTarget(desc);
   return { contractVersion: contract, featureNames: names as string[] };
+}
+
+/** The model predicts what spotwise decides on: P(capacity lost within 1 h), class 1 = lost. */
+export function checkTarget(desc: ModelDescription): void {
+  const horizon = desc.metadata[META_HORIZON_MS];
+  if (horizon === undefined) {
+    throw invalid(
+      `model declares no label horizon: add metadata_props ${META_HORIZON_MS}="${MODEL_HORIZON_MS}" (it must predict capacity lost within the next hour)`,
+    );
+  }
+  if (Number(horizon) !== MODEL_HORIZON_MS) {
+    throw invalid(
+      `model declares a label horizon of ${horizon} ms but spotwise decides on the next hour (${MODEL_HORIZON_MS} ms): retrain with a 1-hour label`,
+    );
+  }
+  const positive = desc.metadata[META_POSITIVE_CLASS];
+  if (positive !== POSITIVE_CLASS) {
+    throw invalid(
+      positive === undefined
+        ? `model declares no positive class: add metadata_props ${META_POSITIVE_CLASS}="${POSITIVE_CLASS}" (class 1 = capacity lost)`
+        : `model declares class 1 = "${positive}" but spotwise reads class 1 as "${POSITIVE_CLASS}": export P(capacity lost) as class 1`,
+    );
+  }
 }
 
 export function checkInput(desc: ModelDescription): { name: string; width: number } {

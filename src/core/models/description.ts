@@ -20,6 +20,8 @@ export interface ModelDescription {
   metadata: Record<string, string>;
   inputs: ValueInfo[];
   outputs: ValueInfo[];
+  /** sha256 of the graph and opset imports, without metadata (identity; set by the ONNX reader). */
+  graphDigest?: string;
 }
 
 /** How the probability of disruption is read from a model's outputs. */

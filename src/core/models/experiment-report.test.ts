@@ -9,6 +9,8 @@ const model = (id: string, name: string, status: ModelRecord["status"]): ModelRe
   name,
   version: 1,
   sha256: "0".repeat(64),
+  identity: id.padEnd(64, "0"),
+  lineage: {},
   sizeBytes: 1,
   contractVersion: "spotwise-features/1",
   featureNames: [],

@@ -7,6 +7,33 @@ export class MemoryModelRepository implements ModelRepository {
   private readonly files = new Map<string, Uint8Array>();
 
   async insert(m: NewModel): Promise<ModelRecord> {
+    const same = [...this.rows.values()].find((r) => r.identity === m.identity);
+    if (same) {
+      throw new CodedError(
+        "conflict",
+        `this model is already registered as ${same.name} v${same.version} (${same.id})`,
+      );
+    }
+    return this.put(m, "candidate");
+  }
+
+  async insertSeedChampion(m: NewModel): Promise<ModelRecord | null> {
+    const rows = [...this.rows.values()];
+    if (rows.some((r) => r.name === m.name || r.status === "champion" || r.identity === m.identity)) return null;
+    return this.put(m, "champion");
+  }
+
+  async findByIdentity(identity: string): Promise<ModelRecord | null> {
+    const r = [...this.rows.values()].find((x) => x.identity === identity);
+    return r ? { ...r } : null;
+  }
+
+  async setIdentity(id: string, identity: string): Promise<void> {
+    const r = this.rows.get(id);
+    if (r && r.identity === null) r.identity = identity;
+  }
+
+  private put(m: NewModel, status: ModelStatus): ModelRecord {
     const version = 1 + Math.max(0, ...[...this.rows.values()].filter((r) => r.name === m.name).map((r) => r.version));
     const rec: ModelRecord = {
       id: m.id,
@@ -17,11 +44,13 @@ export class MemoryModelRepository implements ModelRepository {
       contractVersion: m.contractVersion,
       featureNames: [...m.featureNames],
       metrics: { ...m.metrics },
-      status: "candidate",
+      status,
       addedBy: m.addedBy,
       createdAt: m.at,
       statusChangedAt: m.at,
       previousChampionId: null,
+      identity: m.identity,
+      lineage: { ...m.lineage },
     };
     this.rows.set(rec.id, rec);
     this.files.set(rec.id, m.content);

@@ -52,3 +52,40 @@ export function logLoss(y: ArrayLike<number>, p: ArrayLike<number>): number {
 export function scoreMetrics(y: ArrayLike<number>, p: ArrayLike<number>): ScoreMetrics {
   return { auc: auc(y, p), brier: brier(y, p), log_loss: logLoss(y, p), n: y.length };
 }
+
+/**
+ * Expected calibration error over `bins` equal-width probability bins: Σ (rows in bin / rows) · |mean p − mean y|.
+ * Also returns the reliability bins (for reports).
+ */
+export function calibration(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  bins = 10,
+): { ece: number; bins: { lo: number; hi: number; n: number; meanP: number; meanY: number }[] } {
+  const n = new Float64Array(bins);
+  const sp = new Float64Array(bins);
+  const sy = new Float64Array(bins);
+  for (let i = 0; i < y.length; i++) {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p[i] * bins)));
+    n[b]++;
+    sp[b] += p[i];
+    sy[b] += y[i];
+  }
+  return calibrationFromBins(Array.from(n, (c, b) => ({ n: c, sumP: sp[b], sumY: sy[b] })));
+}
+
+/** ECE and reliability bins from per-bin counts and sums (equal-width bins in order), e.g. aggregated in SQL. */
+export function calibrationFromBins(agg: readonly { n: number; sumP: number; sumY: number }[]): {
+  ece: number;
+  bins: { lo: number; hi: number; n: number; meanP: number; meanY: number }[];
+} {
+  const total = agg.reduce((a, b) => a + b.n, 0);
+  let ece = 0;
+  const out = agg.map((b, i) => {
+    const meanP = b.n ? b.sumP / b.n : Number.NaN;
+    const meanY = b.n ? b.sumY / b.n : Number.NaN;
+    if (b.n) ece += (b.n / total) * Math.abs(meanP - meanY);
+    return { lo: i / agg.length, hi: (i + 1) / agg.length, n: b.n, meanP, meanY };
+  });
+  return { ece: total ? ece : Number.NaN, bins: out };
+}

@@ -22,6 +22,10 @@ export interface ModelRecord {
   createdAt: EpochMs;
   statusChangedAt: EpochMs;
   previousChampionId: string | null;
+  /** sha256 of the graph and its semantic metadata (lineage.ts); null for rows registered before it existed. */
+  identity: string | null;
+  /** Where the model came from (training data sha256, code commit, libraries, parameters, split). */
+  lineage: Record<string, unknown>;
 }
 
 export interface NewModel {
@@ -35,6 +39,8 @@ export interface NewModel {
   addedBy: string;
   at: EpochMs;
   content: Uint8Array;
+  identity: string;
+  lineage: Record<string, unknown>;
 }
 
 export interface StatusChange {
@@ -46,8 +52,20 @@ export interface StatusChange {
 }
 
 export interface ModelRepository {
-  /** Inserts as `candidate` with version = 1 + the highest version of that name (atomic). */
+  /**
+   * Inserts as `candidate` with version = 1 + the highest version of that name (atomic). A model with the same
+   * identity already registered makes it fail with CodedError("conflict") naming that model.
+   */
   insert(model: NewModel): Promise<ModelRecord>;
+  /**
+   * First-run seeding in ONE statement: inserts `model` as version 1 and champion only when nothing is registered
+   * under its name and there is no champion; returns the row, or null when another process (or the operator)
+   * got there first. Safe when several processes start at once.
+   */
+  insertSeedChampion(model: NewModel): Promise<ModelRecord | null>;
+  findByIdentity(identity: string): Promise<ModelRecord | null>;
+  /** Fills the identity of a row registered before identities existed. */
+  setIdentity(id: string, identity: string): Promise<void>;
   get(id: string): Promise<ModelRecord | null>;
   list(filter?: { statuses?: ModelStatus[]; name?: string }): Promise<ModelRecord[]>;
   content(id: string): Promise<Uint8Array | null>;

@@ -1,14 +1,20 @@
 /**
- * The model registry: add (validated, sha256, version per name), list, show, promote (atomic, audited,
- * remembers the previous champion), rollback, reject, shadow on/off. Exactly one champion at a time
- * (also enforced by the database's unique partial index).
+ * The model registry: add (validated; one registration per model identity, see lineage.ts; version per name),
+ * list, show, promote (gated, atomic, audited, announced, remembers the previous champion), rollback, reject,
+ * shadow on/off. Exactly one champion at a time (also enforced by the database's unique partial index).
+ * Promote and rollback re-check the model file against the current contract before it may decide anything.
  */
 import { randomUUID } from "node:crypto";
-import { CodedError } from "../errors.js";
+import { CodedError, errorMessage } from "../errors.js";
+import { FEATURE_CONTRACT_VERSION, FEATURE_NAMES } from "../features/contract.js";
 import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
-import type { ModelRecord, ModelRepository, ModelStatus } from "./model-repository.js";
-import type { ModelSummary } from "./validate.js";
+import { checkContract, checkInput, pickProbabilityOutput } from "./contract-check.js";
+import type { ModelDescription } from "./description.js";
+import { modelIdentity } from "./lineage.js";
+import type { ModelRecord, ModelRepository, ModelStatus, NewModel } from "./model-repository.js";
+import type { GateVerdict, PromotionGate } from "./promotion-gate.js";
+import { type ModelSummary, sha256Hex } from "./validate.js";
 
 export interface ModelRegistryDeps {
   repo: ModelRepository;
@@ -16,6 +22,18 @@ export interface ModelRegistryDeps {
   clock: Clock;
   /** validateModel bound to its deps (describe, loader, maxBytes). */
   validate(bytes: Uint8Array): Promise<ModelSummary>;
+  /** Reads a model file's header (ONNX: OnnxModelLoader.describe): identity of older rows, checks at promote/rollback. */
+  describe?(bytes: Uint8Array): ModelDescription;
+  /** Shadow time, outcomes and paired comparison a challenger needs before it may be promoted. */
+  gate?: Pick<PromotionGate, "evaluate">;
+  /** Posts a line to the team's channel (the notifier's alert). */
+  announce?(text: string): Promise<void>;
+}
+
+export interface PromoteOptions {
+  /** Override a refusal of the gate; needs a reason, audited and announced. */
+  force?: boolean;
+  reason?: string;
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
@@ -38,28 +56,98 @@ export class ModelRegistry {
       );
     }
     const summary = await this.deps.validate(input.bytes);
-    const same = (await this.deps.repo.list({ name: input.name })).find((m) => m.sha256 === summary.sha256);
+    await this.backfillIdentities();
+    const same =
+      (await this.deps.repo.findByIdentity(summary.identity)) ??
+      (await this.deps.repo.list()).find((m) => m.sha256 === summary.sha256);
     if (same) {
       throw new CodedError(
         "conflict",
-        `this file is already registered as ${modelLabel(same)} (sha256 ${summary.sha256.slice(0, 12)}…)`,
+        `this model is already registered as ${modelLabel(same)}, status ${same.status} (identity ${summary.identity.slice(0, 12)}…: same graph and semantics${same.sha256 === summary.sha256 ? ", same bytes" : "; only volatile metadata such as trained_at differs"})`,
+        { existing: same.id, identity: summary.identity },
       );
     }
-    const metrics = { ...parseEmbeddedMetrics(summary.metadata), ...(input.metrics ?? {}) };
-    const model = await this.deps.repo.insert({
+    const model = await this.deps.repo.insert(
+      this.newModel(input.bytes, input.name, input.addedBy, summary, input.metrics),
+    );
+    await this.audit(input.addedBy, "model.added", model, {
+      sha256: model.sha256,
+      identity: model.identity,
+      sizeBytes: model.sizeBytes,
+      lineage: model.lineage,
+    });
+    return { model, summary };
+  }
+
+  private newModel(
+    bytes: Uint8Array,
+    name: string,
+    addedBy: string,
+    summary: ModelSummary,
+    metrics?: Record<string, unknown>,
+  ): NewModel {
+    return {
       id: randomUUID(),
-      name: input.name,
+      name,
       sha256: summary.sha256,
       sizeBytes: summary.sizeBytes,
       contractVersion: summary.contractVersion,
       featureNames: summary.featureNames,
-      metrics,
-      addedBy: input.addedBy,
+      metrics: { ...parseEmbeddedMetrics(summary.metadata), ...(metrics ?? {}) },
+      addedBy,
       at: this.deps.clock.now(),
-      content: input.bytes,
-    });
-    await this.audit(input.addedBy, "model.added", model, { sha256: model.sha256, sizeBytes: model.sizeBytes });
-    return { model, summary };
+      content: bytes,
+      identity: summary.identity,
+      lineage: { ...summary.lineage },
+    };
+  }
+
+  /** Rows registered before identities existed get theirs from their stored file (once). */
+  private async backfillIdentities(): Promise<void> {
+    const describe = this.deps.describe;
+    for (const m of await this.deps.repo.list()) {
+      if (m.identity !== null) continue;
+      const bytes = await this.deps.repo.content(m.id);
+      if (!bytes) continue;
+      let identity = sha256Hex(bytes);
+      try {
+        if (describe) identity = modelIdentity(describe(bytes), identity);
+      } catch {
+        // unreadable old file: its byte hash still recognises an exact copy
+      }
+      await this.deps.repo.setIdentity(m.id, identity);
+    }
+  }
+
+  /**
+   * The checks every load makes, on the registered file: it still parses, declares the current contract, feature
+   * names and order, label horizon and positive class, and the record agrees. Throws model_invalid saying why.
+   */
+  async checkRunnable(m: ModelRecord): Promise<void> {
+    if (m.contractVersion !== FEATURE_CONTRACT_VERSION) {
+      throw new CodedError(
+        "model_invalid",
+        `${modelLabel(m)} was registered for feature contract "${m.contractVersion}" but spotwise computes "${FEATURE_CONTRACT_VERSION}": retrain it`,
+      );
+    }
+    const at = m.featureNames.findIndex((n, i) => n !== FEATURE_NAMES[i]);
+    if (at >= 0 || m.featureNames.length !== FEATURE_NAMES.length) {
+      throw new CodedError(
+        "model_invalid",
+        `${modelLabel(m)} was registered with other feature names than contract ${FEATURE_CONTRACT_VERSION}${at >= 0 ? ` (feature ${at} is "${m.featureNames[at]}")` : ""}: retrain it`,
+      );
+    }
+    const bytes = await this.deps.repo.content(m.id);
+    if (!bytes) throw new CodedError("model_invalid", `${modelLabel(m)}: its file is missing from the registry`);
+    if (!this.deps.describe) return;
+    try {
+      const desc = this.deps.describe(bytes);
+      checkContract(desc);
+      checkInput(desc);
+      pickProbabilityOutput(desc);
+    } catch (e) {
+      throw new CodedError("model_invalid", `${modelLabel(m)} no longer passes the load checks: ${errorMessage(e)}`);
+    }
   }
 
   list(filter?: { statuses?: ModelStatus[]; name?: string }): Promise<ModelRecord[]> {
@@ -101,26 +189,73 @@ export class ModelRegistry {
     return this.deps.repo.content(id);
   }
 
-  async promote(ref: string, actor: string): Promise<{ champion: ModelRecord; previous: ModelRecord | null }> {
+  async promote(
+    ref: string,
+    actor: string,
+    opts: PromoteOptions = {},
+  ): Promise<{ champion: ModelRecord; previous: ModelRecord | null; gate: GateVerdict | null; forced: boolean }> {
+    const reason = opts.reason?.trim() ?? "";
+    if (opts.force && !reason) {
+      throw new CodedError(
+        "invalid_input",
+        "--force needs --reason TEXT: say why the gate is overridden (it is audited)",
+      );
+    }
     const target = await this.show(ref);
     if (target.status === "champion") {
       throw new CodedError("conflict", `${modelLabel(target)} is already the champion`);
     }
     if (target.status === "rejected") {
-      throw new CodedError("conflict", `${modelLabel(target)} was rejected: add the file again to get a new candidate`);
+      throw new CodedError(
+        "conflict",
+        `${modelLabel(target)} was rejected: train or export a new model to get a candidate`,
+      );
     }
+    await this.checkRunnable(target);
+    // look at the world again right before changing it: the champion now, the evidence now
     const previous = await this.champion();
+    const gate = this.deps.gate ? await this.deps.gate.evaluate(target, previous) : null;
+    const forced = !!gate && !gate.ok && !!opts.force;
+    if (gate && !gate.ok && !opts.force) {
+      throw new CodedError(
+        "conflict",
+        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with --force --reason TEXT (audited)`,
+        { gate },
+      );
+    }
     const changes = [
       ...(previous ? [{ id: previous.id, from: "champion" as const, to: "retired" as const }] : []),
       { id: target.id, from: target.status, to: "champion" as const, previousChampionId: previous?.id ?? null },
     ];
     await this.deps.repo.transition(changes, this.deps.clock.now());
     const champion = await this.show(target.id);
-    await this.audit(actor, "model.promoted", champion, {
+    await this.audit(actor, forced ? "model.promoted_forced" : "model.promoted", champion, {
       from: target.status,
       previousChampion: previous?.id ?? null,
+      forced,
+      reason: reason || null,
+      gate: gate
+        ? {
+            ok: gate.ok,
+            failures: gate.failures,
+            shadowHours: gate.shadowHours,
+            outcomes: gate.outcomes,
+            paired: gate.paired,
+          }
+        : null,
     });
-    return { champion, previous: previous ? await this.show(previous.id) : null };
+    await this.tell(
+      `:trophy: ${modelLabel(champion)} promoted to champion by ${actor}${previous ? ` (was ${modelLabel(previous)})` : ""}${forced ? ` — FORCED past the gate (${gate?.failures.join("; ")}); reason: ${reason}` : ""}`,
+    );
+    return { champion, previous: previous ? await this.show(previous.id) : null, gate, forced };
+  }
+
+  private async tell(text: string): Promise<void> {
+    try {
+      await this.deps.announce?.(text);
+    } catch {
+      // the audit trail has it; a channel hiccup must not undo a promotion
+    }
   }
 
   /** Restores the champion before the current one; the current one is retired. */
@@ -139,6 +274,7 @@ export class ModelRegistry {
         `the previous champion ${modelLabel(prev)} was rejected: promote another model instead`,
       );
     }
+    await this.checkRunnable(prev);
     await this.deps.repo.transition(
       [
         { id: current.id, from: "champion", to: "retired" },
@@ -148,6 +284,9 @@ export class ModelRegistry {
     );
     const champion = await this.show(prev.id);
     await this.audit(actor, "model.rolled_back", champion, { retired: current.id });
+    await this.tell(
+      `:leftwards_arrow_with_hook: ${actor} rolled back: ${modelLabel(champion)} is the champion again, ${modelLabel(current)} retired`,
+    );
     return { champion, retired: await this.show(current.id) };
   }
 
@@ -189,8 +328,13 @@ export class ModelRegistry {
     const current = await this.champion();
     if (current) return current;
     if ((await this.deps.repo.list({ name })).length > 0) return null;
-    const { model } = await this.add({ bytes, name, addedBy: actor });
-    return (await this.promote(model.id, actor)).champion;
+    const summary = await this.deps.validate(bytes);
+    // one statement decides between processes started at once: exactly one seeds, the others read its champion
+    const seeded = await this.deps.repo.insertSeedChampion(this.newModel(bytes, name, actor, summary));
+    if (!seeded) return this.champion();
+    await this.audit(actor, "model.added", seeded, { sha256: seeded.sha256, identity: seeded.identity, seeded: true });
+    await this.audit(actor, "model.promoted", seeded, { from: "candidate", previousChampion: null, seeded: true });
+    return seeded;
   }
 
   private audit(actor: string, action: string, m: ModelRecord, detail: Record<string, unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import type { ModelLoader } from "../ports/model-runner.js";
 import { checkContract, checkInput, pickProbabilityOutput } from "./contract-check.js";
 import type { ModelDescription, ProbabilityOutput } from "./description.js";
 import { GOLDEN_ROWS, goldenMatrix } from "./golden.js";
+import { type Lineage, lineageOf, modelIdentity } from "./lineage.js";
 
 export const DEFAULT_MAX_MODEL_BYTES = 50 * 1024 * 1024;
 
@@ -21,6 +22,9 @@ export interface ModelValidationDeps {
 
 export interface ModelSummary {
   sha256: string;
+  /** Same model, whatever its volatile metadata (see lineage.ts). */
+  identity: string;
+  lineage: Lineage;
   sizeBytes: number;
   contractVersion: string;
   featureNames: string[];
@@ -86,8 +90,11 @@ export async function validateModel(bytes: Uint8Array, deps: ModelValidationDeps
         );
       }
     }
+    const sha256 = sha256Hex(bytes);
     return {
-      sha256: sha256Hex(bytes),
+      sha256,
+      identity: modelIdentity(desc, sha256),
+      lineage: lineageOf(desc.metadata),
       sizeBytes: bytes.length,
       contractVersion,
       featureNames,

@@ -1,4 +1,6 @@
 /** What every strategy needs, computed once per decision: current and best expected costs. */
+
+import { money, riskPerHour } from "../format.js";
 import type { Decision, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
@@ -10,18 +12,41 @@ export interface PolicyContext {
   currentPool: PoolKey;
   currentId: string;
   onDemandNow: boolean;
-  /** Expected cost per hour where the instance runs now (on-demand price when on-demand or unknown). */
+  /** Expected cost per hour where the instance runs now (on-demand price when on-demand or unknown), ≤ on-demand. */
   currentCost: number;
   currentRisk: number;
-  /** Cheapest safe candidate (risk <= ceiling) other than the current pool, or null. */
+  /** Price per hour now where the instance runs (on-demand price when on-demand or unknown). */
+  currentPrice: number;
+  /** Cheapest usable safe candidate (see targetProblem()) other than the current pool, or null. */
   best: CandidateQuote | null;
   bestCost: number;
   /** currentCost - bestCost (0 without a best). */
   saving: number;
   switchCost: number;
+  /** Evidence allowing an early move (PolicyInput.evidence), or null. */
+  evidence: string | null;
+  /** Candidates left out, by reason ("stale", "at or above on-demand", ...), for the decision's reasons. */
+  excluded: Map<string, number>;
 }
 
-const isUsable = (c: CandidateQuote): boolean => Number.isFinite(c.price) && c.price >= 0 && Number.isFinite(c.risk);
+const HOUR_MS = 3_600_000;
+
+/**
+ * Why a candidate cannot be a target, or null when it can: no usable price or risk, a price record older than
+ * maxPriceAgeHours (stale), a spot price at or above the on-demand price, a risk above the ceiling, or a model
+ * P(launch finds no capacity) above maxLaunchFailure.
+ */
+export function targetProblem(input: PolicyInput, c: PoolQuote): string | null {
+  const { config } = input;
+  if (!Number.isFinite(c.price) || c.price < 0 || !Number.isFinite(c.risk)) return "no usable quote";
+  if (c.priceTs !== undefined && input.now - c.priceTs > config.maxPriceAgeHours * HOUR_MS) {
+    return `price older than ${config.maxPriceAgeHours} h`;
+  }
+  if (c.price >= input.onDemandPrice) return "spot price at or above on-demand";
+  if (c.risk > config.riskCeiling) return "risk above the ceiling";
+  if (c.launchFailure != null && c.launchFailure > config.maxLaunchFailure) return "launch likely to fail (model)";
+  return null;
+}
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
@@ -39,8 +64,12 @@ export function judgedPrice(q: PoolQuote, role: "current" | "target", weight: nu
   return level < q.price ? q.price + weight * (level - q.price) : q.price;
 }
 
+/** Expected cost per hour of a spot pool, capped at the on-demand price (spotwise can always run on-demand). */
 export function expectedCostOf(input: PolicyInput, price: number, risk: number): number {
-  return expectedCostPerHour(price, risk, input.onDemandPrice, input.config.interruptionCostOdHours);
+  return Math.min(
+    input.onDemandPrice,
+    expectedCostPerHour(price, risk, input.onDemandPrice, input.config.interruptionCostOdHours),
+  );
 }
 
 export function buildContext(input: PolicyInput): PolicyContext {
@@ -53,11 +82,18 @@ export function buildContext(input: PolicyInput): PolicyContext {
     onDemandNow || !input.current
       ? input.onDemandPrice
       : expectedCostOf(input, judgedPrice(input.current, "current", config.meanWeight), input.current.risk);
+  const currentPrice =
+    onDemandNow || !input.current || !Number.isFinite(input.current.price) ? input.onDemandPrice : input.current.price;
   let best: CandidateQuote | null = null;
   let bestCost = Number.POSITIVE_INFINITY;
+  const excluded = new Map<string, number>();
   for (const c of input.candidates) {
-    if (!isUsable(c) || c.risk > config.riskCeiling) continue;
     if (!onDemandNow && c.id === currentId) continue;
+    const problem = targetProblem(input, c);
+    if (problem) {
+      excluded.set(problem, (excluded.get(problem) ?? 0) + 1);
+      continue;
+    }
     const cost = expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk);
     // ties go to the lowest pool id: the decision does not depend on the candidates' order
     if (cost < bestCost || (cost === bestCost && best !== null && c.id < best.id)) {
@@ -72,10 +108,13 @@ export function buildContext(input: PolicyInput): PolicyContext {
     onDemandNow,
     currentCost,
     currentRisk,
+    currentPrice,
     best,
     bestCost: best ? bestCost : Number.NaN,
     saving: best ? currentCost - bestCost : 0,
     switchCost: switchCost(input.onDemandPrice, config.switchCostOdHours),
+    evidence: input.evidence ?? null,
+    excluded,
   };
 }
 
@@ -84,19 +123,19 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   const { input } = ctx;
   const list: { c: CandidateQuote; cost: number }[] = [];
   for (const c of input.candidates) {
-    if (!isUsable(c) || c.risk > input.config.riskCeiling) continue;
     if (c.id === exclude || (!ctx.onDemandNow && c.id === ctx.currentId)) continue;
+    if (targetProblem(input, c)) continue;
     list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk) });
   }
   list.sort((a, b) => a.cost - b.cost || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
   return list.slice(0, limit).map((x) => x.c.pool);
 }
 
-const money = (v: number): string => `$${v.toFixed(4)}`;
+/** Reason texts use the one formatter module (src/core/format.ts); call sites append "/h" or "/month". */
 export const fmt = {
   money,
   pct: (v: number): string => `${v.toFixed(1)}%`,
-  risk: (v: number): string => v.toExponential(2),
+  risk: (v: number): string => riskPerHour(v).replace(/\/h$/, ""),
 };
 
 /** A decision skeleton: STAY where the instance is, with the model fields filled in. */
@@ -105,13 +144,19 @@ export function decisionBase(ctx: PolicyContext, strategy: string, reasons: stri
   return {
     action: "STAY",
     instanceId: input.instance.instanceId,
+    managedId: input.instance.managedId ?? input.instance.instanceId,
     accountId: input.instance.accountId,
     from: ctx.currentPool,
     to: null,
     savingPerHour: 0,
     savingPerMonth: 0,
+    priceSavingPerHour: 0,
+    priceSavingPerMonth: 0,
     riskFrom: ctx.currentRisk,
     riskTo: null,
+    riskFromSource: ctx.onDemandNow ? "on-demand" : (input.current?.riskSource ?? "advisor"),
+    riskToSource: null,
+    launchFailureTo: null,
     modelName: input.model?.name ?? null,
     modelId: input.model?.id ?? null,
     confidence: input.current?.confidence ?? null,
@@ -130,8 +175,20 @@ export function switchDecision(ctx: PolicyContext, strategy: string, reasons: st
     to: best.pool,
     savingPerHour: ctx.saving,
     savingPerMonth: ctx.saving * HOURS_PER_MONTH,
+    ...priceSaving(ctx, best.price),
     riskTo: best.risk,
+    riskToSource: best.riskSource ?? "advisor",
+    launchFailureTo: best.launchFailure ?? null,
     confidence: best.confidence,
     alternatives: rankedAlternatives(ctx, best.id, 5),
   };
+}
+
+/** The price saving of a move to a pool priced `targetPrice` now: from the price series, no risk, ≤ on-demand. */
+export function priceSaving(
+  ctx: PolicyContext,
+  targetPrice: number,
+): { priceSavingPerHour: number; priceSavingPerMonth: number } {
+  const perHour = Math.min(ctx.input.onDemandPrice, ctx.currentPrice - targetPrice);
+  return { priceSavingPerHour: perHour, priceSavingPerMonth: perHour * HOURS_PER_MONTH };
 }

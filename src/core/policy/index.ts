@@ -4,6 +4,7 @@ export * from "./cost.js";
 export * from "./counterfactual.js";
 export * from "./outlook.js";
 export * from "./policy.js";
+export * from "./risk.js";
 export * from "./settings.js";
 export * from "./strategies.js";
 export * from "./types.js";

@@ -36,9 +36,9 @@ describe("payback (hysteresis)", () => {
   });
 
   it("ranks on expected cost: a cheap but risky pool loses to a slightly dearer safe one", () => {
-    const risky = quote(pool("us-east-1b", "m5.large"), 0.03, 0.05);
-    const safe = quote(pool("us-east-1c", "m5.large"), 0.032, 0.0001);
-    const d = decide(input({ candidates: [risky, safe] }));
+    const risky = quote(pool("us-east-1b", "m5.large"), 0.03, 0.008);
+    const safe = quote(pool("us-east-1c", "m5.large"), 0.031, 0.0001);
+    const d = decide(input({ candidates: [risky, safe], settings: { riskCeiling: 0.01 } }));
     expect(d.to).toEqual(safe.pool);
     expect(d.alternatives).toEqual([risky.pool]);
   });
@@ -141,47 +141,64 @@ describe("guards", () => {
   });
 });
 
-describe("risk ceiling and on-demand fallback", () => {
+describe("escapes on evidence and on-demand fallback", () => {
   const risky = { price: 0.02, risk: 0.6, confidence: 0.8 };
+  const warning = "capacity loss observed in us-east-1/us-east-1a/m5.large (interruption warning)";
 
-  it("escapes a pool above the ceiling even into a dearer pool, in cooldown and at the weekly cap", () => {
+  it("escapes on evidence even into a dearer pool, in cooldown and at the weekly cap", () => {
     const dearSafe = quote(pool("us-east-1b", "m5.large"), 0.05);
     const d = decide(
       input({
-        settings: { riskCeiling: 0.01 },
         current: { price: 0.02, risk: 0.02, confidence: 0.8 },
         candidates: [dearSafe],
         history: { lastSwitchAt: NOW - HOUR, switchesPastWeek: 5 },
+        evidence: warning,
       }),
     );
     expect([d.action, d.strategy]).toEqual(["SWITCH", "risk-ceiling"]);
     expect(d.to).toEqual(dearSafe.pool);
-    expect(d.savingPerHour).toBeLessThan(0);
-    expect(d.reasons[0]).toMatch(/above the ceiling/);
+    expect(d.priceSavingPerHour).toBeCloseTo(-0.03, 8);
+    expect(d.reasons[0]).toMatch(/evidence: capacity loss/);
   });
 
-  it("does not escape below the ceiling", () => {
+  it("never leaves early, nor for a dearer pool, on a risk figure alone (the post-launch jump)", () => {
+    // old code: risk 0.6 above the 0.5 ceiling escaped in cooldown to a dearer pool
+    const dearSafe = quote(pool("us-east-1b", "m5.large"), 0.05);
     const d = decide(
       input({
-        settings: { riskCeiling: 0.01 },
-        current: { price: 0.02, risk: 0.005, confidence: 0.8 },
-        candidates: [quote(pool("us-east-1b", "m5.large"), 0.05)],
+        current: risky,
+        candidates: [dearSafe],
+        history: { lastSwitchAt: NOW - 12 * HOUR, switchesPastWeek: 1 },
       }),
     );
-    expect([d.action, d.strategy]).toEqual(["STAY", "no-better-candidate"]);
+    expect(d.action).toBe("STAY");
+    const cheaper = decide(
+      input({ current: risky, candidates: [cheapB], history: { lastSwitchAt: NOW - 12 * HOUR, switchesPastWeek: 1 } }),
+    );
+    expect([cheaper.action, cheaper.strategy]).toEqual(["STAY", "cooldown"]);
   });
 
   it("defers the escape when the fleet budget is used up", () => {
-    const d = decide(input({ current: risky, candidates: [cheapB], fleet: { switchingNow: 3, fleetSize: 10 } }));
+    const d = decide(
+      input({ current: risky, candidates: [cheapB], fleet: { switchingNow: 3, fleetSize: 10 }, evidence: warning }),
+    );
     expect([d.action, d.strategy]).toEqual(["STAY", "fleet-budget"]);
     expect(d.reasons.join(" ")).toMatch(/escape deferred/);
   });
 
-  it("falls back to on-demand when every spot candidate is too risky", () => {
-    const d = decide(input({ current: risky, candidates: [quote(pool("us-east-1b", "m5.large"), 0.03, 0.7)] }));
+  it("falls back to on-demand on evidence when every spot candidate is too risky", () => {
+    const d = decide(
+      input({ current: risky, candidates: [quote(pool("us-east-1b", "m5.large"), 0.03, 0.7)], evidence: warning }),
+    );
     expect([d.action, d.strategy]).toEqual(["ONDEMAND", "ondemand-fallback"]);
     expect(d.to).toEqual(here);
     expect(d.riskTo).toBe(0);
+    expect(d.riskToSource).toBe("on-demand");
+    expect(d.priceSavingPerHour).toBeCloseTo(0.02 - 0.096, 8);
+    // without evidence it stays
+    expect(
+      decide(input({ current: risky, candidates: [quote(pool("us-east-1b", "m5.large"), 0.03, 0.7)] })).action,
+    ).toBe("STAY");
   });
 
   it("stays on-demand while every candidate is too risky, returns to spot when one is safe and pays back", () => {
@@ -192,6 +209,64 @@ describe("risk ceiling and on-demand fallback", () => {
     expect([back.action, back.strategy]).toEqual(["SWITCH", "payback"]);
     expect(back.to).toEqual(here);
     expect(back.savingPerHour).toBeCloseTo(0.096 - 0.03 - 0.0001 * 2 * 0.096, 8);
+    expect(back.priceSavingPerHour).toBeCloseTo(0.096 - 0.03, 8);
+  });
+});
+
+describe("candidates that are not: stale, absurd, vetoed", () => {
+  it("a pool whose newest price record is older than maxPriceAgeHours is not a candidate", () => {
+    const stale = { ...quote(pool("us-east-1b", "m5.large"), 0.02), priceTs: NOW - 6 * 24 * HOUR };
+    const d = decide(input({ candidates: [stale] }));
+    expect(d.action).toBe("STAY");
+    expect(d.reasons.join(" ")).toMatch(/1 price older than 48 h/);
+    const fresh = { ...stale, priceTs: NOW - 47 * HOUR };
+    expect(decide(input({ candidates: [fresh] })).action).toBe("SWITCH");
+    expect(decide(input({ candidates: [stale], settings: { maxPriceAgeHours: 24 * 7 } })).action).toBe("SWITCH");
+  });
+
+  it("a spot price at or above the on-demand price is not a candidate", () => {
+    const od = instance({ lifecycle: "on-demand" });
+    const d = decide(input({ instance: od, current: null, candidates: [quote(here, 0.096)] }));
+    expect(d.action).toBe("STAY");
+    expect(d.reasons.join(" ")).toMatch(/spot price at or above on-demand/);
+  });
+
+  it("vetoes a target whose model P(launch finds no capacity) is above maxLaunchFailure, and records it otherwise", () => {
+    const doomed = { ...cheapB, launchFailure: 0.95 };
+    expect(decide(input({ candidates: [doomed, cheapC] })).to).toEqual(cheapC.pool);
+    const likely = decide(input({ candidates: [{ ...cheapB, launchFailure: 0.4 }, cheapC] }));
+    expect(likely.to).toEqual(cheapB.pool);
+    expect(likely.launchFailureTo).toBe(0.4);
+  });
+});
+
+describe("honest figures", () => {
+  it("splits the price saving from the risk-adjusted saving, caps expected cost at on-demand and saving at its cost", () => {
+    // old code: current expected cost 0.04 + 0.7 × 2 × 0.096 = 0.174/h > on-demand, "saving" 0.144/h
+    const d = decide(
+      input({
+        current: { price: 0.04, risk: 0.7, confidence: 0.3 },
+        candidates: [cheapB],
+        evidence: "capacity loss observed",
+      }),
+    );
+    expect(d.action).toBe("SWITCH");
+    expect(d.priceSavingPerHour).toBeCloseTo(0.01, 8);
+    expect(d.priceSavingPerMonth).toBeCloseTo(7.3, 6);
+    expect(d.savingPerHour).toBeLessThanOrEqual(0.096);
+    expect(d.savingPerHour).toBeCloseTo(0.096 - (0.03 + 0.0001 * 2 * 0.096), 8);
+    expect(d.savingPerMonth).toBeLessThanOrEqual(0.096 * 730);
+    expect(d.riskFromSource).toBe("advisor");
+    expect(d.riskToSource).toBe("advisor");
+  });
+
+  it("a plain move carries the price saving from the price series", () => {
+    const d = decide(input({ candidates: [cheapB] }));
+    expect(d.priceSavingPerHour).toBeCloseTo(0.01, 8);
+    expect(d.managedId).toBe("i-0abc");
+    expect(decide(input({ instance: instance({ managedId: "i-first" }), candidates: [cheapB] })).managedId).toBe(
+      "i-first",
+    );
   });
 });
 

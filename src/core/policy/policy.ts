@@ -5,7 +5,7 @@
  */
 import type { Decision, EpochMs, ManagedInstance, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { buildContext, expectedCostOf, fmt, judgedPrice } from "./context.js";
+import { buildContext, expectedCostOf, fmt, judgedPrice, targetProblem } from "./context.js";
 import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import { DEFAULT_STRATEGIES, type Strategy } from "./strategies.js";
 import type { CandidateQuote, FleetState, InstanceHistory, ModelRef, PolicyInput, PoolQuote } from "./types.js";
@@ -31,6 +31,8 @@ export interface DecideFromQuotesInput {
   fleet: FleetState;
   config: PolicySettings;
   model: ModelRef | null;
+  /** Evidence allowing an early move (escapeEvidence()), or null. */
+  evidence?: string | null;
 }
 
 /** Joins candidates with the quote map and decides: the entry point of the daemon. */
@@ -57,21 +59,21 @@ export function toPolicyInput(args: DecideFromQuotesInput): PolicyInput {
     fleet: args.fleet,
     config: args.config,
     model: args.model,
+    evidence: args.evidence ?? null,
   };
 }
 
 /**
  * Order in which SWITCH/ONDEMAND decisions of one tick should get the fleet disruption budget: escapes and
- * fallbacks first, then the largest saving per hour, then instance id. Re-run `decide()` with the growing
+ * fallbacks first, then the largest saving per hour, then managed-instance id. Re-run `decide()` with the growing
  * `switchingNow` in this order.
  */
 export function budgetOrder(a: Decision, b: Decision): number {
   const urgent = (d: Decision): number => (d.strategy === "payback" ? 1 : 0);
-  return (
-    urgent(a) - urgent(b) ||
-    b.savingPerHour - a.savingPerHour ||
-    (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0)
-  );
+  // ties by the stable managed id: the same order whatever EC2 instance runs the workload now
+  const ka = a.managedId ?? a.instanceId;
+  const kb = b.managedId ?? b.instanceId;
+  return urgent(a) - urgent(b) || b.savingPerHour - a.savingPerHour || (ka < kb ? -1 : ka > kb ? 1 : 0);
 }
 
 export type Revalidation =
@@ -118,27 +120,43 @@ function stillWorthIt(
 ): {
   ok: boolean;
   reasons: string[];
-  numbers: Pick<Decision, "savingPerHour" | "savingPerMonth" | "riskTo" | "confidence">;
+  numbers: Pick<
+    Decision,
+    "savingPerHour" | "savingPerMonth" | "priceSavingPerHour" | "priceSavingPerMonth" | "riskTo" | "confidence"
+  >;
 } {
   const id = poolId(target);
   const c = fresh.candidates.find((x) => x.id === id);
-  const none = { savingPerHour: 0, savingPerMonth: 0, riskTo: null, confidence: null };
+  const none = {
+    savingPerHour: 0,
+    savingPerMonth: 0,
+    priceSavingPerHour: 0,
+    priceSavingPerMonth: 0,
+    riskTo: null,
+    confidence: null,
+  };
   if (!c || !Number.isFinite(c.price))
     return { ok: false, reasons: [`target ${id} has no fresh quote`], numbers: none };
   const { config } = fresh;
-  if (c.risk > config.riskCeiling) {
+  const problem = targetProblem(fresh, c);
+  if (problem === "risk above the ceiling") {
     return { ok: false, reasons: [`target ${id} risk ${fmt.risk(c.risk)}/h is now above the ceiling`], numbers: none };
   }
-  const current =
-    fresh.instance.lifecycle === "spot" && fresh.current
-      ? expectedCostOf(fresh, judgedPrice(fresh.current, "current", fresh.config.meanWeight), fresh.current.risk)
-      : fresh.onDemandPrice;
+  if (problem) return { ok: false, reasons: [`target ${id} is no longer a candidate: ${problem}`], numbers: none };
+  const spot = fresh.instance.lifecycle === "spot" && fresh.current;
+  const current = spot
+    ? expectedCostOf(fresh, judgedPrice(fresh.current!, "current", fresh.config.meanWeight), fresh.current!.risk)
+    : fresh.onDemandPrice;
+  const currentPrice = spot && Number.isFinite(fresh.current!.price) ? fresh.current!.price : fresh.onDemandPrice;
   const saving = current - expectedCostOf(fresh, judgedPrice(c, "target", fresh.config.meanWeight), c.risk);
+  const priceSavingPerHour = Math.min(fresh.onDemandPrice, currentPrice - c.price);
   const need = fresh.onDemandPrice * config.switchCostOdHours * config.paybackMargin;
   const pct = current > 0 ? (saving / current) * 100 : 0;
   const numbers = {
     savingPerHour: saving,
     savingPerMonth: saving * HOURS_PER_MONTH,
+    priceSavingPerHour,
+    priceSavingPerMonth: priceSavingPerHour * HOURS_PER_MONTH,
     riskTo: c.risk,
     confidence: c.confidence,
   };

@@ -12,8 +12,15 @@ export interface PolicySettings {
   interruptionCostOdHours: number;
   /** Switch cost, in hours of the instance's on-demand price. */
   switchCostOdHours: number;
-  /** Leave a pool whose disruption probability per hour is above this. */
+  /**
+   * P(interruption within the next hour) (core/policy/risk.ts) above which a pool is not a target, and above
+   * which, sustained for an hour, an instance may leave its pool before the dwell time or beyond the weekly cap.
+   */
   riskCeiling: number;
+  /** A pool whose newest price record is older than this (hours) is not a candidate. */
+  maxPriceAgeHours: number;
+  /** A target whose model P(launch finds no capacity) is above this is vetoed. */
+  maxLaunchFailure: number;
   minHoursInPool: number;
   maxSwitchesPerWeek: number;
   /** Share of the fleet allowed to be switching at once. */
@@ -46,7 +53,9 @@ export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   paybackMargin: 1.5,
   interruptionCostOdHours: 2,
   switchCostOdHours: 0.5,
-  riskCeiling: 0.5,
+  riskCeiling: 0.005,
+  maxPriceAgeHours: 48,
+  maxLaunchFailure: 0.9,
   minHoursInPool: 24,
   maxSwitchesPerWeek: 2,
   fleetDisruptionBudget: 0.1,

@@ -4,7 +4,7 @@
  */
 import type { Decision } from "../types.js";
 
-import { decisionBase, fmt, type PolicyContext, switchDecision } from "./context.js";
+import { decisionBase, fmt, type PolicyContext, priceSaving, switchDecision } from "./context.js";
 import { HOURS_PER_MONTH } from "./settings.js";
 
 export interface Strategy {
@@ -28,18 +28,31 @@ function budgetExhausted(ctx: PolicyContext): string | null {
   return `fleet disruption budget: ${fleet.switchingNow} of ${fleet.fleetSize} instances switching, at most ${allowed} at once (${fmt.pct(config.fleetDisruptionBudget * 100)})`;
 }
 
-const describeBest = (ctx: PolicyContext): string =>
-  ctx.best
-    ? `best candidate ${ctx.best.id} at ${fmt.money(ctx.bestCost)}/h expected vs ${fmt.money(ctx.currentCost)}/h now (saves ${fmt.money(ctx.saving)}/h, ${fmt.money(ctx.saving * HOURS_PER_MONTH)}/month)`
-    : "no safe candidate";
+const describeBest = (ctx: PolicyContext): string => {
+  if (!ctx.best) return `no safe candidate${excludedNote(ctx)}`;
+  const p = priceSaving(ctx, ctx.best.price).priceSavingPerHour;
+  return (
+    `best candidate ${ctx.best.id} at ${fmt.money(ctx.best.price)}/h vs ${fmt.money(ctx.currentPrice)}/h now ` +
+    `(price saving ${fmt.money(p)}/h, ${fmt.money(p * HOURS_PER_MONTH)}/month; risk-adjusted expected ` +
+    `${fmt.money(ctx.bestCost)}/h vs ${fmt.money(ctx.currentCost)}/h, saves ${fmt.money(ctx.saving)}/h)`
+  );
+};
 
-/** Leave a pool whose risk is above the ceiling for the cheapest safe candidate (cooldown and weekly cap do not hold an escape back). */
+function excludedNote(ctx: PolicyContext): string {
+  if (ctx.excluded.size === 0) return "";
+  return ` (left out: ${[...ctx.excluded].map(([why, n]) => `${n} ${why}`).join(", ")})`;
+}
+
+/**
+ * Leave the pool on evidence (PolicyInput.evidence: a capacity loss observed since the instance entered it, or
+ * a risk above the ceiling for at least an hour) for the cheapest safe candidate, even a dearer one; cooldown
+ * and weekly cap do not hold it back. Without evidence the instance moves only when a move pays back.
+ */
 export const riskCeiling: Strategy = {
   name: "risk-ceiling",
   evaluate(ctx) {
-    const { config } = ctx.input;
-    if (ctx.onDemandNow || ctx.currentRisk <= config.riskCeiling || !ctx.best) return null;
-    const why = `risk ${fmt.risk(ctx.currentRisk)}/h in ${ctx.currentId} is above the ceiling ${fmt.risk(config.riskCeiling)}/h`;
+    if (ctx.onDemandNow || !ctx.evidence || !ctx.best) return null;
+    const why = `evidence: ${ctx.evidence}`;
     const blocked = budgetExhausted(ctx);
     if (blocked) return decisionBase(ctx, "fleet-budget", [why, `escape deferred: ${blocked}`]);
     return switchDecision(ctx, "risk-ceiling", [why, `escape to ${ctx.best.id}: ${describeBest(ctx)}`]);
@@ -54,11 +67,11 @@ export const onDemandFallback: Strategy = {
     if (ctx.best) return null;
     if (ctx.onDemandNow) {
       return decisionBase(ctx, "ondemand-fallback", [
-        `no spot candidate with a quote at or below the risk ceiling ${fmt.risk(config.riskCeiling)}/h: staying on-demand`,
+        `no usable spot candidate at or below the risk ceiling ${fmt.risk(config.riskCeiling)}/h${excludedNote(ctx)}: staying on-demand`,
       ]);
     }
-    if (ctx.currentRisk <= config.riskCeiling) return null;
-    const why = `risk ${fmt.risk(ctx.currentRisk)}/h in ${ctx.currentId} is above the ceiling and every spot candidate is too risky`;
+    if (!ctx.evidence) return null;
+    const why = `evidence: ${ctx.evidence}; no spot candidate is usable at or below the risk ceiling${excludedNote(ctx)}`;
     const blocked = budgetExhausted(ctx);
     if (blocked) return decisionBase(ctx, "fleet-budget", [why, `on-demand fallback deferred: ${blocked}`]);
     return {
@@ -67,7 +80,10 @@ export const onDemandFallback: Strategy = {
       to: ctx.currentPool,
       savingPerHour: ctx.currentCost - onDemandPrice,
       savingPerMonth: (ctx.currentCost - onDemandPrice) * HOURS_PER_MONTH,
+      priceSavingPerHour: ctx.currentPrice - onDemandPrice,
+      priceSavingPerMonth: (ctx.currentPrice - onDemandPrice) * HOURS_PER_MONTH,
       riskTo: 0,
+      riskToSource: "on-demand",
     };
   },
 };
@@ -77,7 +93,9 @@ export const noBetterCandidate: Strategy = {
   evaluate(ctx) {
     if (ctx.best && ctx.saving > 0) return null;
     return decisionBase(ctx, "no-better-candidate", [
-      ctx.best ? `no candidate is cheaper than ${fmt.money(ctx.currentCost)}/h expected now` : "no safe candidate",
+      ctx.best
+        ? `no candidate is cheaper than ${fmt.money(ctx.currentCost)}/h expected now${excludedNote(ctx)}`
+        : `no safe candidate${excludedNote(ctx)}`,
     ]);
   },
 };

@@ -1,5 +1,6 @@
 /** Inputs of the SWITCH/STAY policy. Plain data; the daemon and the backtester build them. */
 import type { EpochMs, ManagedInstance, PoolKey } from "../types.js";
+import type { RiskSource } from "./risk.js";
 import type { PolicySettings } from "./settings.js";
 
 /** What is known of a pool now: spot price (USD/h), P(disruption within the hour), model confidence. */
@@ -19,9 +20,20 @@ export interface PoolQuote {
    * Absent or not finite: recentMean alone.
    */
   slowMean?: number;
+  /** P(interruption within the next hour) of a running instance in the pool (core/policy/risk.ts). */
   risk: number;
+  /** Where `risk` came from (absent = "advisor"). */
+  riskSource?: RiskSource;
   /** In [0,1]; null for the advisor-bucket heuristic. */
   confidence: number | null;
+  /** Time of the pool's newest price record; older than `maxPriceAgeHours` = stale, not a candidate. */
+  priceTs?: EpochMs;
+  /**
+   * The model's P(a launch into the pool finds no capacity within the hour), when it could score the pool
+   * (enough observations, inputs in its training range); absent/null otherwise. A target above
+   * `maxLaunchFailure` is vetoed; it is never added to the interruption risk.
+   */
+  launchFailure?: number | null;
 }
 
 export interface CandidateQuote extends PoolQuote {
@@ -60,6 +72,11 @@ export interface PolicyInput {
   onDemandPrice: number;
   fleet: FleetState;
   config: PolicySettings;
-  /** The model whose risks are in the quotes; null when the advisor-bucket heuristic produced them. */
+  /** The model whose launch-failure probabilities are in the quotes; null when none could score. */
   model: ModelRef | null;
+  /**
+   * Evidence about the instance or its pool that allows leaving before the dwell time or beyond the weekly cap
+   * (escapeEvidence()); null/absent = none: the instance then leaves only when a move pays back and the guards allow it.
+   */
+  evidence?: string | null;
 }

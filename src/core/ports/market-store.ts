@@ -5,9 +5,18 @@ import type { CapacityEvent, CapacityPoint, EpochMs, PricePoint, PriceRecord } f
  * Redis in production (sorted sets, pipelined batch reads), an in-process map on the embedded default.
  * Writes are idempotent: the same record appended twice is stored once.
  */
+/**
+ * What an append did: `added` points are new or changed and still stored; `expired` points were older than the
+ * retention window (counted back from now) and are not kept, except the one in effect at its start.
+ */
+export interface AppendResult {
+  added: number;
+  expired: number;
+}
+
 export interface MarketStore {
-  appendPrices(records: PriceRecord[]): Promise<{ added: number }>;
-  appendCapacity(events: CapacityEvent[]): Promise<{ added: number }>;
+  appendPrices(records: PriceRecord[]): Promise<AppendResult>;
+  appendCapacity(events: CapacityEvent[]): Promise<AppendResult>;
   /** Batch read of many pools in one round trip; points sorted by ts, from `since` (inclusive) on, plus the last point before `since` (the price in effect). */
   readPrices(poolIds: string[], since: EpochMs): Promise<Map<string, PricePoint[]>>;
   readCapacity(poolIds: string[], since: EpochMs): Promise<Map<string, CapacityPoint[]>>;

@@ -6,6 +6,8 @@ export interface ModelRunner {
   readonly modelId: string;
   readonly name: string;
   readonly contractVersion: string;
+  /** The model file's declared metadata (training ranges, lineage), when the runner has one. */
+  readonly metadata?: Readonly<Record<string, string>>;
   predict(features: Float32Array, rows: number, cols: number): Promise<Float32Array>;
   close(): Promise<void>;
 }

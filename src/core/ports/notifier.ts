@@ -40,15 +40,24 @@ export interface RecommendationMessage {
   mode: "shadow" | "approve";
 }
 
+/** The daily digest; money computed once per instance and recommendation (src/core/digest/savings.ts). */
 export interface DigestReport {
   day: string;
+  /** Price saved in the day by completed switches, USD. */
   realizedSavingsUsd: number;
+  /** Price advice nobody approved would have saved in the day, over the hours it stood, USD. */
   counterfactualSavingsUsd: number;
+  /** Instance-hours behind each figure in the day. */
+  hours?: { realized: number; missed: number };
+  /** Instances by their last advice of the day. */
   decisions: Record<string, number>;
+  /** Instances decided and decide ticks run in the day. */
+  instances?: number;
+  ticks?: number;
   switches: { ok: number; rolledBack: number; failed: number };
   breakers: Array<{ accountId: string; state: string }>;
   experiments: Array<{ model: string; auc: number | null; brier: number | null; n: number }>;
-  /** Savings per day over the last 30 days, oldest first. */
+  /** Realized and missed (counterfactual) savings per day over the last 30 days, oldest first. */
   series: Array<{ day: string; realized: number; counterfactual: number }>;
   /** PNG of the series, when rendered. */
   chartPng?: Uint8Array;

@@ -76,10 +76,10 @@ export class RecommendationService {
     const { decision } = input;
     if (decision.action !== "SWITCH" || !decision.to) return { kind: "not_a_switch" };
     const now = this.deps.clock.now();
-    const snooze = await this.deps.repo.activeSnooze(decision.instanceId, now);
+    const snooze = await this.deps.repo.activeSnooze(managedIdOf(decision), now);
     if (snooze?.snoozedUntil) return { kind: "snoozed", until: snooze.snoozedUntil };
     const id = this.newId();
-    const superseded = await this.supersede(decision.instanceId, id);
+    const superseded = await this.supersede(managedIdOf(decision), id);
     const rec = await this.deps.repo.insert({
       id,
       decisionId: input.decisionId,
@@ -112,7 +112,7 @@ export class RecommendationService {
     const { decision } = input;
     if (decision.action !== "SWITCH" || !decision.to) return { kind: "not_a_switch" };
     const now = this.deps.clock.now();
-    const [latest] = await this.deps.repo.list({ instanceId: decision.instanceId, limit: 1 });
+    const [latest] = await this.deps.repo.list({ managedId: managedIdOf(decision), limit: 1 });
     if (latest && (latest.status === "approved" || latest.status === "executing")) {
       return { kind: "in_flight", rec: latest };
     }
@@ -145,7 +145,7 @@ export class RecommendationService {
     return this.deps.repo.get(id);
   }
 
-  list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {}) {
+  list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {}) {
     return this.deps.repo.list(filter);
   }
 
@@ -212,10 +212,10 @@ export class RecommendationService {
     return out;
   }
 
-  /** Supersedes every open (pending or snoozed) recommendation of the instance except `exceptId`. */
-  async supersede(instanceId: string, exceptId?: string): Promise<RecommendationRecord[]> {
+  /** Supersedes every pending recommendation of the managed instance except `exceptId`. */
+  async supersede(managedId: string, exceptId?: string): Promise<RecommendationRecord[]> {
     const now = this.deps.clock.now();
-    const open = await this.deps.repo.list({ instanceId, statuses: ["pending"] });
+    const open = await this.deps.repo.list({ managedId, statuses: ["pending"] });
     const out: RecommendationRecord[] = [];
     for (const rec of open) {
       if (rec.id === exceptId) continue;
@@ -314,6 +314,11 @@ export class RecommendationService {
       detail: { recommendationId: rec.id, accountId: rec.accountId, ...detail },
     });
   }
+}
+
+/** The managed instance a decision is about (its stable id; the instance id before lineage existed). */
+export function managedIdOf(d: Decision): string {
+  return d.managedId ?? d.instanceId;
 }
 
 /** Same target pool, and the saving within `share` of the one the message was posted with. */

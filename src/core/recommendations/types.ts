@@ -38,6 +38,8 @@ export interface RecommendationRecord {
   id: string;
   decisionId: string;
   instanceId: string;
+  /** The managed instance (stable across switches): at most one pending recommendation each. */
+  managedId: string;
   accountId: string;
   accountName: string;
   region: string;
@@ -95,6 +97,7 @@ export interface RecommendationRepo {
   list(filter: {
     statuses?: RecommendationStatus[];
     instanceId?: string;
+    managedId?: string;
     limit?: number;
   }): Promise<RecommendationRecord[]>;
   /** Moves `id` from one of `from` to `to`; with `notExpiredAt`, only while expires_at is after it. True when this call moved it. */
@@ -117,6 +120,6 @@ export interface RecommendationRepo {
   refresh(id: string, input: RefreshRecommendation): Promise<boolean>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;
-  /** The latest snooze of an instance still running at `now`, if any. */
-  activeSnooze(instanceId: string, now: EpochMs): Promise<RecommendationRecord | null>;
+  /** The latest snooze of a managed instance still running at `now`, if any. */
+  activeSnooze(managedId: string, now: EpochMs): Promise<RecommendationRecord | null>;
 }

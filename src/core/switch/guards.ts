@@ -119,6 +119,14 @@ export async function preflight(
     );
   }
 
+  const stuck = (await deps.store.listNeedsAttention()).find((s) => s.instanceId === req.instanceId);
+  if (stuck) {
+    return no(
+      "conflict",
+      `instance ${req.instanceId} has a switch that needs attention (${stuck.id}: ${stuck.error ?? "see the audit log"}); resolve it and run \`spotwise resume ${stuck.id}\` first`,
+    );
+  }
+
   const fromPool = poolId({ region: req.region, az: instance.az, instanceType: instance.instanceType });
   const subnetForAz = deps.settings.subnets[req.accountId] ?? {};
   const skipped: string[] = [];

@@ -59,11 +59,16 @@ export class MemorySagaStore implements SagaStore {
     return [...this.sagas.values()].filter((s) => s.active).map(clone);
   }
 
+  async listNeedsAttention(): Promise<SagaRecord[]> {
+    return [...this.sagas.values()].filter((s) => s.state === "needs_attention").map(clone);
+  }
+
   async listForImageCleanup(before: EpochMs): Promise<SagaRecord[]> {
     return [...this.sagas.values()]
       .filter(
         (s) =>
           !s.active &&
+          s.state !== "needs_attention" &&
           s.imageId &&
           s.finishedAt !== undefined &&
           s.finishedAt < before &&

@@ -27,6 +27,15 @@ export interface RunDeps {
   leases: LeaseStore;
   settings: SwitchSettings;
   health?: HealthChecker;
+  /** This runner (process) in lease owners: two runners never hold one saga's lease at once. */
+  ownerId: string;
+  /** Jitter source for retry backoff (Math.random in production). */
+  random?: () => number;
+}
+
+/** The lease owner of `sagaId` when driven by runner `ownerId`. */
+export function leaseOwner(ownerId: string, sagaId: string): string {
+  return `${sagaId}@${ownerId}`;
 }
 
 export function leaseKey(accountId: string, instanceId: string): string {
@@ -41,19 +50,42 @@ export class SagaLost extends Error {
   }
 }
 
-/** Transient call errors worth retrying: the calls spotwise makes are idempotent (client tokens, reassociation). */
-function transient(e: unknown): boolean {
+/**
+ * Transient call errors worth retrying: throttling, AWS 5xx (`unavailable`) and call timeouts (a lost response
+ * is a timeout too). The calls spotwise makes are idempotent (client tokens, tags, reassociation), so a retry
+ * after a lost response finds what the first call did.
+ */
+export function transient(e: unknown): boolean {
   return isCodedError(e, "aws_throttled") || isCodedError(e, "deadline_exceeded") || isCodedError(e, "unavailable");
 }
 
-/** Retries transient errors (throttling, call timeouts) `max` times with exponential backoff on `clock`. */
-export async function withRetries<T>(clock: Clock, max: number, fn: () => Promise<T>): Promise<T> {
+export interface RetryOptions {
+  /** No retry starts after this time (the phase's deadline): the last error is thrown instead. */
+  deadline?: number;
+  /** In [0, 1): jitter; Math.random by default. */
+  random?: () => number;
+}
+
+/**
+ * Retries transient errors `max` times with exponential backoff and "equal jitter" (half fixed, half random,
+ * so replicas throttled together do not retry together) on `clock`, never past `deadline`.
+ */
+export async function withRetries<T>(
+  clock: Clock,
+  max: number,
+  fn: () => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
+  const random = opts.random ?? Math.random;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       if (!transient(e) || attempt >= max) throw e;
-      await clock.sleep(Math.min(1000 * 2 ** attempt, 30_000));
+      const cap = Math.min(1000 * 2 ** attempt, 30_000);
+      const wait = Math.round(cap / 2 + (cap / 2) * random());
+      if (opts.deadline !== undefined && clock.now() + wait > opts.deadline) throw e;
+      await clock.sleep(wait);
     }
   }
 }
@@ -90,11 +122,16 @@ export class SagaRun {
     if (this.saga.active) await this.keepLease();
   }
 
+  get leaseOwner(): string {
+    return leaseOwner(this.deps.ownerId, this.saga.id);
+  }
+
   /** Renews the per-instance lease (after every save and every poll); SagaLost when another owner took it. */
   async keepLease(): Promise<void> {
     const key = leaseKey(this.saga.accountId, this.saga.instanceId);
-    const ok = await this.deps.leases.renew(key, this.saga.id, this.deps.settings.leaseTtlMs);
-    if (!ok && !(await this.deps.leases.acquire(key, this.saga.id, this.deps.settings.leaseTtlMs))) {
+    const owner = this.leaseOwner;
+    const ok = await this.deps.leases.renew(key, owner, this.deps.settings.leaseTtlMs);
+    if (!ok && !(await this.deps.leases.acquire(key, owner, this.deps.settings.leaseTtlMs))) {
       throw new SagaLost(`lease ${key} is held by ${await this.deps.leases.holder(key)}`);
     }
   }
@@ -172,9 +209,27 @@ export class SagaRun {
     }
   }
 
-  /** Calls AWS, retrying throttling and call timeouts with exponential backoff on the injected clock. */
+  /**
+   * Calls AWS, retrying throttling, 5xx and call timeouts with jittered exponential backoff on the injected
+   * clock, within the deadline of the phase the saga is in.
+   */
   call<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetries(this.deps.clock, this.deps.settings.maxCallRetries, fn);
+    return withRetries(this.deps.clock, this.deps.settings.maxCallRetries, fn, {
+      deadline: this.phaseDeadline(),
+      random: this.deps.random,
+    });
+  }
+
+  /** When the current phase's deadline passes (undefined for phases without one). */
+  phaseDeadline(): number | undefined {
+    const s = this.deps.settings;
+    const ms: Partial<Record<SagaState, number>> = {
+      imaging: s.imageDeadlineMs,
+      launching: s.launchDeadlineMs,
+      verifying: s.launchDeadlineMs + s.healthDeadlineMs,
+    };
+    const d = ms[this.saga.state];
+    return d === undefined ? undefined : this.now() + Math.max(0, this.remaining(this.saga.state, d));
   }
 
   /** Polls `probe` until it returns a value, or throws deadline_exceeded when the phase's deadline passes. */

@@ -3,17 +3,25 @@ import { SimCloud } from "../../adapters/sim/cloud.js";
 import type { SimEc2Factory } from "../../adapters/sim/factory.js";
 import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
+import { MemoryControlStore } from "../control/store.js";
 import type { MemoryAuditLog } from "../ports/audit.js";
 import { ManualClock } from "../ports/clock.js";
 import type { Ec2Instance } from "../ports/ec2.js";
-import type { SwitchRequest } from "./types.js";
+import { DEFAULT_SWITCH_SETTINGS, type SwitchRequest } from "./types.js";
 
 function setup(mode: "shadow" | "approve" = "approve") {
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
   const cloud = new SimCloud({ clock });
   const fleet = seedSimFleet(cloud);
-  const h = simRunner({ cloud, mode, settings: { healthCheckUrl: "http://{privateIp}/health" } });
+  const controlStore = new MemoryControlStore();
+  const settings = { healthCheckUrl: "http://{privateIp}/health" };
+  const h = simRunner({ cloud, mode, settings, controlStore });
   const old = fleet[0]!;
+  /** A new process over the same stores, after the dead one's lease expired. */
+  const restart = () => {
+    clock.advance(DEFAULT_SWITCH_SETTINGS.leaseTtlMs);
+    return simRunner({ cloud, mode, settings, controlStore, store: h.store, leases: h.leases, audit: h.audit });
+  };
   const req: SwitchRequest = {
     instanceId: old.instanceId,
     accountId: "sim",
@@ -30,7 +38,7 @@ function setup(mode: "shadow" | "approve" = "approve") {
       expiresAt: clock.now() + 3600_000,
     },
   };
-  return { clock, cloud, fleet, h, old, req };
+  return { clock, cloud, fleet, h, old, req, restart };
 }
 
 /** Like real EC2: DescribeInstances never carries user data, only DescribeInstanceAttribute (getUserData) does. */
@@ -80,8 +88,10 @@ describe("switch saga on the simulated cloud", () => {
       "run_instances:ok",
       "wait_running:ok",
       "health_check:ok",
+      "recheck_replacement:ok",
       "carry_eip:ok",
       "carry_target_groups:ok",
+      "recheck_replacement:ok",
       "terminate_old:ok",
     ]);
     expect(steps.find((s) => s.step === "run_instances")!.awsRequestId).toMatch(/^req-/);
@@ -177,15 +187,14 @@ describe("switch saga on the simulated cloud", () => {
   });
 
   it("after a crash mid-cutover, a rollback restores the EIP and target groups even though the move was not recorded", async () => {
-    const { cloud, h, old, req } = setup();
+    const { cloud, h, old, req, restart } = setup();
     // the EIP moved to the replacement, then the process died before recording it
     const crashed = cloud.crashAfter("associateAddress");
     void h.runner.start(req);
     await crashed;
     expect([...cloud.addresses.values()][0]!.instanceId).not.toBe(old.instanceId);
     cloud.failNext("associateAddress", "denied", 1);
-    const restarted = simRunner({ cloud, store: h.store, leases: h.leases, audit: h.audit });
-    const [out] = await restarted.runner.resumeAll();
+    const [out] = await restart().runner.resumeAll();
     expect(out).toMatchObject({ state: "rolled_back", code: "aws_access_denied" });
     expect([...cloud.addresses.values()][0]!.instanceId).toBe(old.instanceId);
     expect([...[...cloud.targetGroups.values()][0]!]).toEqual([old.instanceId]);
@@ -195,12 +204,12 @@ describe("switch saga on the simulated cloud", () => {
   });
 
   it("rolls back instead of resuming a saga that had not launched when the fleet was paused meanwhile", async () => {
-    const { cloud, h, old, req } = setup();
+    const { cloud, h, old, req, restart } = setup();
     const crashed = cloud.crashAfter("createImage");
     void h.runner.start(req);
     await crashed;
     await h.control.pause("slack:U7", "incident");
-    const [out] = await h.runner.resumeAll();
+    const [out] = await restart().runner.resumeAll();
     expect(out).toMatchObject({ state: "rolled_back", code: "paused" });
     expect(out!.reason).toMatch(/not resumed after the restart: switching is paused by slack:U7/);
     expect(cloud.callsOf("runInstances")).toHaveLength(0);
@@ -211,12 +220,12 @@ describe("switch saga on the simulated cloud", () => {
   });
 
   it("rolls back a not-yet-launched saga whose approval expired while the process was down", async () => {
-    const { cloud, clock, h, req } = setup();
+    const { cloud, clock, h, req, restart } = setup();
     const crashed = cloud.crashAfter("createImage");
     void h.runner.start(req);
     await crashed;
     clock.advance(2 * 3600_000);
-    const [out] = await h.runner.resumeAll();
+    const [out] = await restart().runner.resumeAll();
     expect(out).toMatchObject({ state: "rolled_back", code: "approval_expired" });
     expect(cloud.callsOf("runInstances")).toHaveLength(0);
   });

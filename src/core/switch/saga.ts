@@ -4,20 +4,34 @@
  *
  *   const runner = new SwitchSagaRunner({ store, control, leases, ec2, audit, clock, settings, newId });
  *   const outcome = await runner.start(request, (step, status, text) => slack.progress(ref, text));
- *   await runner.resumeAll();            // on start of the daemon
+ *   await runner.resumeAll();            // on start of the daemon and from the reconcile job
  *   await runner.cleanupImages();        // from the cleanup job
+ *
+ * Never zero, never two: the replacement is described again before the identity moves and before the old
+ * instance is terminated; a failed terminate after a verified cutover is retried, never rolled back; a rollback
+ * that cannot finish leaves the saga `needs_attention` and tells the channel what runs and what to do.
  */
 
 import type { ControlService } from "../control/service.js";
-import { asCodedError, CodedError, errorMessage } from "../errors.js";
+import { asCodedError, CodedError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ec2Factory, Ec2Port } from "../ports/ec2.js";
 import type { LeaseStore } from "../ports/kv.js";
+import type { Notifier } from "../ports/notifier.js";
+import { cleanupImages } from "./cleanup.js";
 import { type PreflightResult, preflight } from "./guards.js";
+import { finish, finishRollback, inFlight, needsAttention, releaseLease, terminateFailed } from "./outcome.js";
 import { rollback } from "./rollback.js";
-import { leaseKey, SagaLost, SagaRun } from "./run.js";
-import { carryIdentity, createImage, launchReplacement, terminateOld, verifyReplacement } from "./steps.js";
+import { leaseKey, leaseOwner, type RunDeps, SagaLost, SagaRun } from "./run.js";
+import {
+  carryIdentity,
+  createImage,
+  isReplacementLost,
+  launchReplacement,
+  terminateOld,
+  verifyReplacement,
+} from "./steps.js";
 import type {
   HealthChecker,
   ProgressFn,
@@ -41,12 +55,33 @@ export interface SagaRunnerDeps {
   newId: () => string;
   targetGroups?: TargetGroupFactory;
   health?: HealthChecker;
+  /** Where a saga that needs a person is announced (the channel); best effort. */
+  notifier?: Pick<Notifier, "alert">;
+  /** This process in lease owners (the replica id); a fresh id per runner by default. */
+  ownerId?: string;
+  /** Jitter of retry backoff (Math.random by default). */
+  random?: () => number;
 }
 
 const noProgress: ProgressFn = () => {};
 
 export class SwitchSagaRunner {
-  constructor(private readonly deps: SagaRunnerDeps) {}
+  private readonly runDeps: RunDeps & SagaRunnerDeps;
+  /** Sagas this runner is driving right now: the reconcile job never drives one twice in one process. */
+  private readonly driving = new Set<string>();
+
+  constructor(private readonly deps: SagaRunnerDeps) {
+    this.runDeps = { ...deps, ownerId: deps.ownerId ?? deps.newId() };
+  }
+
+  private owner(sagaId: string): string {
+    return leaseOwner(this.runDeps.ownerId, sagaId);
+  }
+
+  /** True while this runner drives `sagaId`. */
+  isDriving(sagaId: string): boolean {
+    return this.driving.has(sagaId);
+  }
 
   /** Evaluates every guard and describes the steps, without changing anything (`--dry-run`). */
   async plan(req: SwitchRequest): Promise<PreflightResult> {
@@ -90,7 +125,7 @@ export class SwitchSagaRunner {
     if (!pre.ok) return refuse(pre.code, pre.reason);
 
     const key = leaseKey(req.accountId, req.instanceId);
-    if (!(await this.deps.leases.acquire(key, id, this.deps.settings.leaseTtlMs))) {
+    if (!(await this.deps.leases.acquire(key, this.owner(id), this.deps.settings.leaseTtlMs))) {
       const holder = await this.deps.leases.holder(key);
       return {
         state: "duplicate",
@@ -118,19 +153,19 @@ export class SwitchSagaRunner {
         startedAt: this.deps.clock.now(),
       });
     } catch (e) {
-      await this.deps.leases.release(key, id);
+      await this.deps.leases.release(key, this.owner(id));
       const existing = recId
         ? await this.deps.store.findByRecommendation(recId)
         : await this.deps.store.findActiveByInstance(req.instanceId);
       if (existing) return duplicateOf(existing);
       throw e;
     }
-    const run = new SagaRun(saga, ec2, pre.tg, this.deps, onProgress);
+    const run = new SagaRun(saga, ec2, pre.tg, this.runDeps, onProgress);
     const budget = await this.deps.control.consumeBudget(req.requestedBy);
     if (!budget.ok) {
       const reason = `daily switch budget of ${budget.limit} is used up; it resets at 00:00 UTC (raise switch.dailyBudget to allow more)`;
       await run.save({ state: "refused", active: false, error: reason, finishedAt: this.deps.clock.now() });
-      await this.deps.leases.release(key, id);
+      await this.deps.leases.release(key, this.owner(id));
       return refuse("budget_exhausted", reason).then((o) => ({ ...o, sagaId: id }));
     }
     await run.audit(
@@ -142,12 +177,22 @@ export class SwitchSagaRunner {
     return this.drive(run);
   }
 
-  /** Resumes (or finishes rolling back) every saga that was in flight; call once on start. */
-  async resumeAll(onProgress: (saga: SagaRecord) => ProgressFn = () => noProgress): Promise<SagaOutcome[]> {
+  /**
+   * Resumes (or finishes rolling back) every saga that is in flight and not driven by this runner: on start and
+   * from the reconcile job. `includeAttention` also retries sagas left in needs_attention (`spotwise resume`).
+   * One saga that cannot be resumed now never blocks the others.
+   */
+  async resumeAll(
+    onProgress: (saga: SagaRecord) => ProgressFn = () => noProgress,
+    opts: { includeAttention?: boolean } = {},
+  ): Promise<SagaOutcome[]> {
     const out: SagaOutcome[] = [];
-    for (const saga of await this.deps.store.listActive()) {
+    const sagas = await this.deps.store.listActive();
+    if (opts.includeAttention) sagas.push(...(await this.deps.store.listNeedsAttention()));
+    for (const saga of sagas) {
+      if (this.driving.has(saga.id)) continue;
       try {
-        out.push(await this.resume(saga.id, onProgress(saga)));
+        out.push(await this.resume(saga.id, onProgress(saga), { reopen: opts.includeAttention }));
       } catch (e) {
         // one saga that cannot be resumed now (account removed, credentials broken) must not block the others
         const err = asCodedError(e);
@@ -170,24 +215,53 @@ export class SwitchSagaRunner {
     return out;
   }
 
-  async resume(sagaId: string, onProgress: ProgressFn = noProgress): Promise<SagaOutcome> {
-    const saga = await this.deps.store.get(sagaId);
+  /**
+   * Drives one saga from its persisted state and real EC2 state to a final state. A saga in needs_attention
+   * is retried (from the state it stopped in) only with `reopen`: a person fixed something and asked for it.
+   */
+  async resume(
+    sagaId: string,
+    onProgress: ProgressFn = noProgress,
+    opts: { reopen?: boolean } = {},
+  ): Promise<SagaOutcome> {
+    let saga = await this.deps.store.get(sagaId);
     if (!saga) throw new CodedError("not_found", `switch ${sagaId} does not exist`);
-    if (!saga.active) return duplicateOf(saga);
+    if (this.driving.has(saga.id)) return inFlight(saga, "lease_held", `switch ${saga.id} is being driven right now`);
+    if (!saga.active && !(opts.reopen && saga.state === "needs_attention")) return duplicateOf(saga);
     const key = leaseKey(saga.accountId, saga.instanceId);
-    if (!(await this.deps.leases.acquire(key, saga.id, this.deps.settings.leaseTtlMs))) {
-      return {
-        state: "in_flight",
-        sagaId,
-        instanceId: saga.instanceId,
-        code: "lease_held",
-        reason: `lease ${key} is held by ${await this.deps.leases.holder(key)}`,
-      };
+    if (!(await this.deps.leases.acquire(key, this.owner(saga.id), this.deps.settings.leaseTtlMs))) {
+      const holder = await this.deps.leases.holder(key);
+      return inFlight(
+        saga,
+        "lease_held",
+        `another spotwise process is working on ${saga.instanceId} (lease ${key} held by ${holder}); if that process is dead, the lease expires within ${Math.ceil(this.deps.settings.leaseTtlMs / 60_000)} min`,
+      );
+    }
+    if (!saga.active) {
+      const from = saga.context.attention?.from ?? "rolling_back";
+      try {
+        saga = await this.deps.store.update(saga.id, saga.version, {
+          state: from,
+          active: true,
+          finishedAt: undefined,
+          context: { ...saga.context, terminateAttempts: 0 },
+        });
+      } catch (e) {
+        await this.deps.leases.release(key, this.owner(saga.id));
+        throw e;
+      }
     }
     const sessionName = `spotwise-${saga.id}`;
-    const ec2 = await this.deps.ec2.forAccount(saga.accountId, saga.region, sessionName);
-    const tg = await this.targetGroupPort(saga.accountId, saga.region, sessionName);
-    const run = new SagaRun(saga, ec2, tg, this.deps, onProgress);
+    let ec2: Ec2Port;
+    let tg: Awaited<ReturnType<SwitchSagaRunner["targetGroupPort"]>>;
+    try {
+      ec2 = await this.deps.ec2.forAccount(saga.accountId, saga.region, sessionName);
+      tg = await this.targetGroupPort(saga.accountId, saga.region, sessionName);
+    } catch (e) {
+      await this.deps.leases.release(key, this.owner(saga.id));
+      throw e;
+    }
+    const run = new SagaRun(saga, ec2, tg, this.runDeps, onProgress);
     await run.audit("switch.resumed", { state: saga.state });
     for (const step of await this.deps.store.steps(saga.id)) {
       if (step.status !== "started" || step.id === undefined) continue;
@@ -219,91 +293,58 @@ export class SwitchSagaRunner {
   }
 
   /** Deregisters images (and deletes their snapshots) of finished switches older than the retention period. */
-  async cleanupImages(): Promise<{ images: number; snapshots: number; failed: number }> {
-    const before = this.deps.clock.now() - this.deps.settings.imageRetentionMs;
-    let images = 0;
-    let snapshots = 0;
-    let failed = 0;
-    for (const saga of await this.deps.store.listForImageCleanup(before)) {
-      const imageId = saga.imageId as string;
-      try {
-        const ec2 = await this.deps.ec2.forAccount(saga.accountId, saga.region, `spotwise-cleanup`);
-        const [img] = await ec2.describeImages({ imageIds: [imageId] });
-        if (img && img.state !== "deregistered") {
-          await ec2.deregisterImage({ imageId });
-          images++;
-          for (const snapshotId of img.snapshotIds) {
-            await ec2.deleteSnapshot({ snapshotId });
-            snapshots++;
-          }
-        }
-        await this.deps.store.update(saga.id, saga.version, {
-          context: { ...saga.context, imageCleanedAt: this.deps.clock.now() },
-        });
-        await this.deps.audit.record({
-          at: this.deps.clock.now(),
-          actor: "daemon",
-          action: "switch.image_cleaned",
-          subject: saga.instanceId,
-          detail: { sagaId: saga.id, imageId, snapshots: img?.snapshotIds ?? [] },
-        });
-      } catch (e) {
-        failed++;
-        await this.deps.audit.record({
-          at: this.deps.clock.now(),
-          actor: "daemon",
-          action: "switch.image_cleanup_failed",
-          subject: saga.instanceId,
-          detail: { sagaId: saga.id, imageId, error: errorMessage(e) },
-        });
-      }
-    }
-    return { images, snapshots, failed };
+  cleanupImages(): Promise<{ images: number; snapshots: number; failed: number }> {
+    return cleanupImages(this.deps);
   }
 
   private async targetGroupPort(accountId: string, region: string, sessionName: string) {
     return this.deps.targetGroups?.forAccount(accountId, region, sessionName);
   }
 
-  /** Drives the saga from its persisted state to a final one. */
+  /** Drives the saga from its persisted state to a final one (or leaves it in flight for the reconcile job). */
   private async drive(run: SagaRun, stop?: CodedError): Promise<SagaOutcome> {
+    this.driving.add(run.id);
     try {
-      try {
-        if (stop) throw stop;
-        await this.forward(run);
-      } catch (e) {
-        if (e instanceof SagaLost) throw e;
-        const err = asCodedError(e);
-        const reason =
-          err.code === "aws_throttled"
-            ? `${err.message.replace(/; will back off and retry$/, "")}; still throttled after ${this.deps.settings.maxCallRetries} retries`
-            : err.message;
-        const result = await rollback(run, reason, err.code);
-        if (result === "rolled_forward") return await this.finish(run);
-        return await this.finishRollback(run);
-      }
+      return await this.driveOnce(run, stop);
+    } catch (e) {
+      if (e instanceof SagaLost) return inFlight(run.saga, "conflict", e.message);
+      // the outcome could not even be recorded (database down): the saga stays in flight and is resumed later
+      const err = asCodedError(e);
+      await this.releaseLease(run);
+      return inFlight(run.saga, err.code, `${err.message}; the reconcile job resumes it`);
+    } finally {
+      this.driving.delete(run.id);
+    }
+  }
+
+  private async driveOnce(run: SagaRun, stop?: CodedError): Promise<SagaOutcome> {
+    try {
+      if (stop) throw stop;
+      await this.forward(run);
       return await this.finish(run);
     } catch (e) {
-      if (e instanceof SagaLost) {
-        return {
-          state: "in_flight",
-          sagaId: run.id,
-          instanceId: run.saga.instanceId,
-          code: "conflict",
-          reason: e.message,
-        };
-      }
-      // the rollback itself failed: the saga stays active in rolling_back and is retried on the next resume
+      if (e instanceof SagaLost) throw e;
       const err = asCodedError(e);
-      await run.audit("switch.rollback_incomplete", { error: err.message, code: err.code });
-      await run.notify("rollback", "failed", `Rollback incomplete, will retry on resume: ${err.message}`);
-      return {
-        state: "in_flight",
-        sagaId: run.id,
-        instanceId: run.saga.instanceId,
-        code: err.code,
-        reason: `rollback incomplete (${err.message}); spotwise retries it on the next start`,
-      };
+      // after a verified cutover the replacement carries the identity: finish the terminate, never undo it
+      if (run.saga.state === "terminating_old" && !isReplacementLost(err)) return this.terminateFailed(run, err);
+      const reason =
+        err.code === "aws_throttled"
+          ? `${err.message.replace(/; will back off and retry$/, "")}; still throttled after ${this.deps.settings.maxCallRetries} retries`
+          : err.message;
+      try {
+        const result = await rollback(run, reason, err.code);
+        if (result.kind === "needs_attention") return await this.needsAttention(run, result.reason, result.code);
+        if (result.kind === "rolled_forward") {
+          await run.save({ state: "cutover" });
+          await carryIdentity(run);
+          return await this.finish(run);
+        }
+        return await this.finishRollback(run);
+      } catch (re) {
+        if (re instanceof SagaLost) throw re;
+        const rerr = asCodedError(re);
+        return this.needsAttention(run, `the rollback could not finish: ${rerr.message}`, rerr.code);
+      }
     }
   }
 
@@ -318,29 +359,24 @@ export class SwitchSagaRunner {
     if (run.saga.state === "terminating_old") await terminateOld(run);
   }
 
-  private async finish(run: SagaRun): Promise<SagaOutcome> {
-    await run.save({ state: "done", active: false, finishedAt: run.now() });
-    await this.deps.leases.release(leaseKey(run.saga.accountId, run.saga.instanceId), run.id);
-    await this.deps.control.recordSuccess(run.saga.accountId);
-    const pool = run.saga.targets[run.saga.targetIndex];
-    await run.audit("switch.done", { newInstanceId: run.saga.newInstanceId, pool });
-    await run.notify("terminate_old", "ok", `Switch done: ${run.saga.instanceId} → ${run.saga.newInstanceId}`);
-    return { state: "done", sagaId: run.id, instanceId: run.saga.instanceId, newInstanceId: run.saga.newInstanceId };
+  private releaseLease(run: SagaRun): Promise<void> {
+    return releaseLease(this.deps, run);
   }
 
-  private async finishRollback(run: SagaRun): Promise<SagaOutcome> {
-    const reason = run.saga.context.rollbackReason ?? run.saga.error ?? "unknown";
-    const code = run.saga.context.rollbackCode ?? "internal";
-    await run.save({ state: "rolled_back", active: false, finishedAt: run.now(), error: reason });
-    await this.deps.leases.release(leaseKey(run.saga.accountId, run.saga.instanceId), run.id);
-    // a stop by the operator's controls is not a failure of the account: it does not count towards the breaker
-    const controlled = ["paused", "shadow_mode", "circuit_open", "approval_expired"].includes(code);
-    const breaker = controlled
-      ? await this.deps.control.breaker(run.saga.accountId)
-      : await this.deps.control.recordFailure(run.saga.accountId, reason);
-    await run.audit("switch.rolled_back", { reason, code, breaker: breaker.state });
-    await run.notify("rollback", "ok", `Rolled back; ${run.saga.instanceId} keeps running. Why: ${reason}`);
-    return { state: "rolled_back", sagaId: run.id, instanceId: run.saga.instanceId, code, reason };
+  private finish(run: SagaRun): Promise<SagaOutcome> {
+    return finish(this.deps, run);
+  }
+
+  private finishRollback(run: SagaRun): Promise<SagaOutcome> {
+    return finishRollback(this.deps, run);
+  }
+
+  private needsAttention(run: SagaRun, reason: string, code: string): Promise<SagaOutcome> {
+    return needsAttention(this.deps, run, reason, code);
+  }
+
+  private terminateFailed(run: SagaRun, err: CodedError): Promise<SagaOutcome> {
+    return terminateFailed(this.deps, run, err);
   }
 }
 

@@ -167,9 +167,67 @@ export async function verifyReplacement(run: SagaRun): Promise<void> {
   await run.enter("cutover");
 }
 
+/** The AWS error name behind a CodedError (detail.awsError), e.g. "InvalidTarget". */
+export function awsErrorName(e: unknown): string | undefined {
+  return isCodedError(e) && typeof e.detail?.awsError === "string" ? e.detail.awsError : undefined;
+}
+
+/** Answers that mean "already done" for an undo or a cleanup step. */
+export function alreadyDone(e: unknown, ...names: string[]): boolean {
+  const name = awsErrorName(e);
+  return name !== undefined && names.some((n) => name === n || name === `${n}Exception`);
+}
+
+/** The replacement was lost (reclaimed, stopped, failing checks): roll back, it counts as a capacity failure. */
+function replacementLost(message: string): CodedError {
+  return new CodedError("aws_capacity", message, { replacementLost: true });
+}
+
+export function isReplacementLost(e: unknown): boolean {
+  return isCodedError(e) && e.detail?.replacementLost === true;
+}
+
+/**
+ * Looks at the replacement again right before changing the world (moving the identity, terminating the old
+ * instance), on the first run and on every resume: it must be running, pass its status checks and, when a
+ * health URL is set, answer healthy. Otherwise the saga rolls back instead of trusting an old verification.
+ */
+export async function recheckReplacement(run: SagaRun, before: string): Promise<void> {
+  const newId = run.saga.newInstanceId;
+  if (!newId) throw new CodedError("internal", "no replacement recorded to check");
+  await run.step("recheck_replacement", `Checking ${newId} again before ${before}`, async () => {
+    const [st] = await run
+      .call(() => run.ec2.describeInstanceStatus({ instanceIds: [newId] }))
+      .catch((e: unknown) => {
+        if (isCodedError(e, "not_found")) return [];
+        throw e;
+      });
+    if (st?.state !== "running") {
+      throw replacementLost(`replacement ${newId} is ${st?.state ?? "gone"} (spot capacity reclaimed?); not ${before}`);
+    }
+    if (!st.systemOk || !st.instanceOk) {
+      throw replacementLost(`replacement ${newId} is failing its EC2 status checks; not ${before}`);
+    }
+    const url = run.saga.context.healthUrl;
+    const checker = run.healthChecker;
+    if (!url || !checker) return { value: undefined, detail: { summary: "running, status checks ok" } };
+    let last = "";
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await run.deps.clock.sleep(run.deps.settings.pollIntervalMs);
+      const [inst] = await run.call(() => run.ec2.describeInstances({ instanceIds: [newId] }));
+      if (!inst) break;
+      const r = await checker.check({ url, instance: inst });
+      last = r.detail ?? "";
+      if (r.ok) return { value: undefined, detail: { summary: `running, status checks ok, ${last || "healthy"}` } };
+    }
+    throw replacementLost(`replacement ${newId} fails its health check ${url} (${last || "no answer"}); not ${before}`);
+  });
+}
+
 export async function carryIdentity(run: SagaRun): Promise<void> {
   const newId = run.saga.newInstanceId as string;
   const { addresses, targetGroups } = run.saga.context;
+  await recheckReplacement(run, "moving the identity");
   await run.step("carry_eip", "Moving the Elastic IP", async () => {
     if (addresses.length === 0) return { value: undefined, skipped: true, detail: { summary: "no Elastic IP" } };
     let requestId: string | undefined;
@@ -195,9 +253,12 @@ export async function carryIdentity(run: SagaRun): Promise<void> {
       const r = await run.call(() =>
         tg.register({ targetGroupArn: g.targetGroupArn, instanceId: newId, port: g.port }),
       );
-      await run.call(() =>
-        tg.deregister({ targetGroupArn: g.targetGroupArn, instanceId: run.saga.instanceId, port: g.port }),
-      );
+      await run
+        .call(() => tg.deregister({ targetGroupArn: g.targetGroupArn, instanceId: run.saga.instanceId, port: g.port }))
+        .catch((e: unknown) => {
+          // the old instance is already gone (rolled forward after it was reclaimed): nothing to deregister
+          if (!alreadyDone(e, "InvalidTarget")) throw e;
+        });
       requestId = r.requestId ?? requestId;
       const moved = {
         ...run.saga.context.moved,
@@ -215,8 +276,14 @@ export async function terminateOld(run: SagaRun): Promise<void> {
     // never reached without verification; a hard stop rather than a lost instance
     throw new CodedError("internal", "refusing to terminate the old instance: the replacement was not verified");
   }
+  await recheckReplacement(run, `terminating the old instance ${run.saga.instanceId}`);
   await run.step("terminate_old", `Terminating the old instance ${run.saga.instanceId}`, async () => {
-    const r = await run.call(() => run.ec2.terminateInstances({ instanceIds: [run.saga.instanceId] }));
+    const r = await run
+      .call(() => run.ec2.terminateInstances({ instanceIds: [run.saga.instanceId] }))
+      .catch((e: unknown) => {
+        if (isCodedError(e, "not_found")) return { requestId: undefined };
+        throw e;
+      });
     return { value: undefined, requestId: r.requestId, detail: { summary: run.saga.instanceId } };
   });
 }

@@ -7,7 +7,10 @@ import type { EpochMs, Mode, PoolKey } from "../types.js";
 
 /**
  * Persisted states. In-flight: imaging → launching → verifying → cutover → terminating_old.
- * Final: done, rolled_back, refused. `rolling_back` stays in flight until the rollback has completed.
+ * Final: done, rolled_back, refused, needs_attention. `rolling_back` stays in flight until the rollback has
+ * completed. `needs_attention`: spotwise could neither finish nor roll back (the channel was told what is
+ * running and what to do); the saga stops there, blocks new switches of that instance only, and
+ * `spotwise resume SAGA_ID` retries it from the state it stopped in (context.attention.from).
  */
 export type SagaState =
   | "imaging"
@@ -18,12 +21,13 @@ export type SagaState =
   | "rolling_back"
   | "done"
   | "rolled_back"
-  | "refused";
+  | "refused"
+  | "needs_attention";
 
 /** Deadline clocks: the in-flight states plus the application health check. */
 export type Phase = SagaState | "health";
 
-export const FINAL_STATES: readonly SagaState[] = ["done", "rolled_back", "refused"];
+export const FINAL_STATES: readonly SagaState[] = ["done", "rolled_back", "refused", "needs_attention"];
 
 export type StepName =
   | "preflight"
@@ -32,6 +36,7 @@ export type StepName =
   | "run_instances"
   | "wait_running"
   | "health_check"
+  | "recheck_replacement"
   | "carry_eip"
   | "carry_target_groups"
   | "terminate_old"
@@ -73,6 +78,10 @@ export interface SagaContext {
   rollbackCode?: string;
   approval?: Approval;
   imageCleanedAt?: EpochMs;
+  /** Failed attempts to terminate the old instance after a verified cutover (retried, never rolled back). */
+  terminateAttempts?: number;
+  /** Why the saga needs a person, and the state `spotwise resume` restarts it from. */
+  attention?: { from: SagaState; reason: string; code: string; at: EpochMs };
   /** Alternative subnet per AZ for moves across AZs (from the account config). */
   subnetForAz?: Record<string, string>;
 }
@@ -130,7 +139,9 @@ export interface SagaStore {
   findActiveByInstance(instanceId: string): Promise<SagaRecord | null>;
   update(id: string, expectedVersion: number, patch: SagaPatch): Promise<SagaRecord>;
   listActive(): Promise<SagaRecord[]>;
-  /** Finished sagas with an image not yet cleaned, finished before `before`. */
+  /** Sagas left in needs_attention (not yet resumed by a person). */
+  listNeedsAttention(): Promise<SagaRecord[]>;
+  /** Finished sagas (never needs_attention: its image may be the way back) with an image not yet cleaned. */
   listForImageCleanup(before: EpochMs): Promise<SagaRecord[]>;
   addStep(step: StepRecord): Promise<number>;
   finishStep(
@@ -182,7 +193,7 @@ export type ProgressStatus = "started" | "ok" | "failed" | "skipped" | "info";
 /** Called for every step so the Slack bot can post it in the recommendation's thread. Must not throw. */
 export type ProgressFn = (step: StepName, status: ProgressStatus, text: string) => void | Promise<void>;
 
-export type OutcomeState = "done" | "rolled_back" | "refused" | "duplicate" | "in_flight";
+export type OutcomeState = "done" | "rolled_back" | "refused" | "duplicate" | "in_flight" | "needs_attention";
 
 export interface SagaOutcome {
   state: OutcomeState;
@@ -203,8 +214,10 @@ export interface SwitchSettings {
   pollIntervalMs: number;
   imageRetentionMs: number;
   leaseTtlMs: number;
-  /** Transient AWS errors (throttling, call timeouts) are retried this many times per call. */
+  /** Transient AWS errors (throttling, 5xx, call timeouts) are retried this many times per call. */
   maxCallRetries: number;
+  /** A verified switch whose old instance cannot be terminated is retried this many times, then needs attention. */
+  maxTerminateAttempts: number;
   healthCheckUrl?: string;
   /** accountId → az → subnet id, for moves across AZs. */
   subnets: Record<string, Record<string, string>>;
@@ -217,7 +230,8 @@ export const DEFAULT_SWITCH_SETTINGS: SwitchSettings = {
   healthDeadlineMs: 10 * 60_000,
   pollIntervalMs: 15_000,
   imageRetentionMs: 72 * 3600_000,
-  leaseTtlMs: 2 * 3600_000,
+  leaseTtlMs: 10 * 60_000,
   maxCallRetries: 4,
+  maxTerminateAttempts: 3,
   subnets: {},
 };

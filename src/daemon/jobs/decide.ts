@@ -9,13 +9,20 @@ import type { ControlService } from "../../core/control/service.js";
 import { buildFeatureMatrix } from "../../core/features/engine.js";
 import { readFeatureSeries } from "../../core/features/inputs.js";
 import type { DecisionStore } from "../../core/fleet/decisions.js";
-import { discoverFleet, type FleetStore } from "../../core/fleet/discovery.js";
+import { discoverFleet, type FleetStore, managedIdOf } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../../core/market/tables.js";
 import { tableKey } from "../../core/market/tables.js";
 import type { ChampionChallenger, InstanceRisk } from "../../core/models/champion-challenger.js";
-import { advisorBucketHourlyRisk } from "../../core/models/heuristic.js";
-import { BASE_TYPE_TAG, budgetOrder, candidatePools, decideFromQuotes } from "../../core/policy/index.js";
+import {
+  BASE_TYPE_TAG,
+  budgetOrder,
+  candidatePools,
+  decideFromQuotes,
+  escapeEvidence,
+  poolHourlyRisk,
+  type RiskSource,
+} from "../../core/policy/index.js";
 import { priceEwma } from "../../core/policy/outlook.js";
 import type { Ec2Factory } from "../../core/ports/ec2.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
@@ -141,10 +148,7 @@ export class DecideJob implements Job {
       cols: features.cols,
       labModelNames: [...new Set(instances.map((i) => i.modelOverride).filter((x): x is string => !!x))],
     });
-    const history = await d.decisions.history(
-      instances.map((i) => i.instanceId),
-      now,
-    );
+    const history = await d.decisions.history([...new Set(instances.map(managedIdOf))], now);
 
     // a quote depends only on the pool (and the model deciding): computed once per pool per tick
     const quoteMaps = new Map<string, PoolQuotes>();
@@ -153,29 +157,35 @@ export class DecideJob implements Job {
       const cached = quoteMaps.get(key);
       if (cached) return cached;
       const quotes = new Map<string, Quote>();
-      const unobserved = new Set<string>();
+      let observed = 0;
+      let scored = 0;
       features.poolIds.forEach((id, row) => {
         const points = series.prices.get(id) ?? [];
         const last = lastAtOrBefore(points, now);
         if (last === undefined) return;
-        const r = scores.forInstance(row, override);
-        // a capacity model knows nothing of a pool spotwise has never observed: the advisor bucket prices it
-        const modelled = r.fallback || (series.capacity.get(id)?.length ?? 0) > 0;
-        if (!modelled) unobserved.add(id);
         const p = pools[row];
+        const capacity = series.capacity.get(id);
+        // one meaning of risk: P(interruption)/h from the advisor bucket and spotwise's own observations
+        const risk = poolHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket, capacity, now);
+        if (risk.source === "observed") observed++;
+        // the model measures P(a launch finds no capacity): used for that only, and only where it has observations
+        const r = scores.forInstance(row, override);
+        const launchFailure = !r.fallback && (capacity?.length ?? 0) > 0 ? r.risk : null;
+        if (launchFailure !== null) scored++;
         quotes.set(id, {
-          price: last,
-          risk: modelled
-            ? r.risk
-            : advisorBucketHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket),
-          confidence: r.fallback || !modelled ? null : confidenceOf(r.risk),
+          price: last.price,
+          priceTs: last.ts,
+          risk: risk.risk,
+          riskSource: risk.source,
+          launchFailure,
+          confidence: launchFailure === null ? null : confidenceOf(launchFailure),
           recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
           slowMean:
             d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
         });
       });
       const ref = features.poolIds.length > 0 ? scores.forInstance(0, override) : null;
-      const out = { quotes, unobserved, ref };
+      const out = { quotes, observed, scored, ref };
       quoteMaps.set(key, out);
       return out;
     };
@@ -187,11 +197,24 @@ export class DecideJob implements Job {
       if (od === undefined) {
         return stay(inst, current, `no on-demand price for ${baseType} in ${inst.region}: cannot price a switch`);
       }
-      const { quotes, unobserved, ref } = quotesFor(inst.modelOverride);
+      const { quotes, observed, scored, ref } = quotesFor(inst.modelOverride);
       const candidates = candidatesOf.get(inst.instanceId) ?? [];
-      const h = history.get(inst.instanceId);
+      const h = history.get(managedIdOf(inst));
+      const currentId = poolId(current);
+      const evidence =
+        inst.lifecycle === "spot"
+          ? escapeEvidence({
+              poolId: currentId,
+              capacity: series.capacity.get(currentId),
+              since: h?.poolSince ?? inst.launchedAt ?? null,
+              now,
+              bucket: d.tables.advisor.get(tableKey(inst.region, inst.instanceType))?.bucket,
+              riskCeiling: d.policy.riskCeiling,
+            })
+          : null;
+      const modelUsed = scored > 0 && ref && !ref.fallback && ref.modelName;
       const decision = decideFromQuotes({
-        instance: inst,
+        instance: { ...inst, managedId: managedIdOf(inst) },
         now,
         history: { lastSwitchAt: h?.lastSwitchAt ?? null, switchesPastWeek: h?.switchesLastWeek ?? 0 },
         candidates,
@@ -199,15 +222,16 @@ export class DecideJob implements Job {
         onDemandPrice: od,
         fleet: { switchingNow, fleetSize: instances.length },
         config: d.policy,
-        model: ref && !ref.fallback && ref.modelName ? { name: ref.modelName, id: ref.modelId } : null,
+        model: modelUsed ? { name: ref.modelName as string, id: ref.modelId } : null,
+        evidence,
       });
       if (ref?.reasons.length) decision.reasons.push(...ref.reasons);
-      const blind = [current, ...candidates].filter((p) => unobserved.has(poolId(p))).length;
-      if (blind) {
-        decision.reasons.push(
-          `no capacity observations yet for ${blind} pool(s): their risk is the Spot Advisor bucket's, not the model's`,
-        );
-      }
+      decision.reasons.push(
+        `risk = P(interruption)/h from the Spot Advisor bucket${observed ? `, updated with spotwise's own capacity observations for ${observed} pool(s)` : ""}` +
+          (modelUsed
+            ? `; model ${ref.modelName} scored P(launch finds no capacity) for ${scored} observed pool(s) (veto above ${d.policy.maxLaunchFailure})`
+            : "; no model score (no observed pools or no usable model): launch failure not vetoed"),
+      );
       return decision;
     };
 
@@ -257,7 +281,10 @@ export class DecideJob implements Job {
 
 interface Quote {
   price: number;
+  priceTs: number;
   risk: number;
+  riskSource: RiskSource;
+  launchFailure: number | null;
   confidence: number | null;
   recentMean?: number;
   slowMean?: number;
@@ -265,17 +292,22 @@ interface Quote {
 
 interface PoolQuotes {
   quotes: Map<string, Quote>;
-  /** Pools with no capacity observations: priced by the advisor bucket. */
-  unobserved: Set<string>;
+  /** Pools whose risk includes spotwise's own observations. */
+  observed: number;
+  /** Pools the model scored for launch failure. */
+  scored: number;
   /** Who scored (for the decision's model and reasons). */
   ref: InstanceRisk | null;
 }
 
-function lastAtOrBefore(points: readonly { ts: number; price: number }[], now: number): number | undefined {
-  let v: number | undefined;
+function lastAtOrBefore(
+  points: readonly { ts: number; price: number }[],
+  now: number,
+): { ts: number; price: number } | undefined {
+  let v: { ts: number; price: number } | undefined;
   for (const p of points) {
     if (p.ts > now) break;
-    v = p.price;
+    v = p;
   }
   return v;
 }
@@ -284,11 +316,14 @@ function stay(inst: ManagedInstance, from: PoolKey, reason: string): Decision {
   return {
     action: "STAY",
     instanceId: inst.instanceId,
+    managedId: managedIdOf(inst),
     accountId: inst.accountId,
     from,
     to: null,
     savingPerHour: 0,
     savingPerMonth: 0,
+    priceSavingPerHour: 0,
+    priceSavingPerMonth: 0,
     riskFrom: 0,
     riskTo: null,
     modelName: null,

@@ -1,0 +1,123 @@
+/**
+ * Model identity and first-run seeding over the real database (PostgreSQL with DATABASE_URL, PGlite otherwise):
+ * a rebuild of a registered model (same graph, other volatile metadata) and a byte-identical copy are recognised;
+ * three daemons seeding an empty database at once end with exactly one `default v1` champion.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendLabel, testDatabase } from "../../../test/support/services.js";
+import { ModelRegistry } from "../../core/models/registry.js";
+import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/validate.js";
+import { MemoryAuditLog } from "../../core/ports/audit.js";
+import { ManualClock } from "../../core/ports/clock.js";
+import { DEFAULT_MODEL_PATH } from "../onnx/fixtures.js";
+import { concatBytes, encodeLenField } from "../onnx/protobuf.js";
+import { OnnxModelLoader } from "../onnx/runner.js";
+import { DbModelRepository } from "./model-repo.js";
+import { type Database, openDatabase } from "./orm.js";
+
+const loader = new OnnxModelLoader();
+const validate = (b: Uint8Array) =>
+  validateModel(b, { describe: (x) => loader.describe(x), loader, maxBytes: DEFAULT_MAX_MODEL_BYTES });
+const shipped = new Uint8Array(readFileSync(DEFAULT_MODEL_PATH));
+
+/** The same model re-exported with another volatile metadata entry (what a retrain an hour later gives). */
+function rebuilt(bytes: Uint8Array, trainedAt: string): Uint8Array {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const entry = concatBytes([encodeLenField(1, text("spotwise.rebuilt_at")), encodeLenField(2, text(trainedAt))]);
+  return concatBytes([bytes, encodeLenField(14, entry)]);
+}
+
+let db: Awaited<ReturnType<typeof testDatabase>>;
+beforeAll(async () => {
+  db = await testDatabase();
+});
+afterAll(async () => {
+  await db?.dispose();
+});
+
+function registry(on: Database, audit = new MemoryAuditLog()) {
+  return new ModelRegistry({
+    repo: new DbModelRepository(on),
+    audit,
+    clock: new ManualClock(Date.UTC(2026, 10, 30, 12)),
+    validate,
+    describe: (b) => loader.describe(b),
+  });
+}
+
+describe(`model identity (${backendLabel()})`, () => {
+  it("recognises a rebuild of a registered model and a byte-identical copy under another name", async () => {
+    await db.orm.em.getConnection().execute("delete from model");
+    const reg = registry(db);
+    const first = await reg.add({ bytes: shipped, name: "default", addedBy: "cli:alice" });
+    expect(first.model.identity).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.model.lineage).toMatchObject({ trainingDataSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    const again = rebuilt(shipped, "2026-12-01T00:00:00Z");
+    expect(Buffer.compare(Buffer.from(again), Buffer.from(shipped))).not.toBe(0);
+    await expect(reg.add({ bytes: again, name: "default", addedBy: "cli:bob" })).rejects.toThrow(
+      /already registered as default v1 .*only volatile metadata/,
+    );
+    await expect(reg.add({ bytes: shipped, name: "copy", addedBy: "cli:bob" })).rejects.toThrow(
+      /already registered as default v1 .*same bytes/,
+    );
+    expect((await reg.list()).map((m) => `${m.name} v${m.version}`)).toEqual(["default v1"]);
+  });
+
+  it("fills the identity of rows registered before identities existed, then recognises their rebuilds", async () => {
+    await db.orm.em.getConnection().execute("delete from model");
+    const reg = registry(db);
+    const { model } = await reg.add({ bytes: shipped, name: "default", addedBy: "cli:alice" });
+    await db.orm.em.getConnection().execute("update model set identity = null where id = ?", [model.id]);
+    await expect(reg.add({ bytes: rebuilt(shipped, "later"), name: "default", addedBy: "cli:bob" })).rejects.toThrow(
+      /already registered as default v1/,
+    );
+    expect((await reg.show(model.id)).identity).toBe(model.identity);
+  });
+});
+
+describe(`ensureChampion under a race (${backendLabel()})`, () => {
+  it("three daemons starting at once on an empty database: one default v1 champion, all succeed", async () => {
+    await db.orm.em.getConnection().execute("delete from model");
+    // with PostgreSQL each daemon has its own connection pool, as separate processes would
+    const url = process.env.DATABASE_URL;
+    const dbs: Database[] = [];
+    if (url && /^postgres(ql)?:\/\//.test(url)) {
+      const name = await db.orm.em.getConnection().execute<{ current_database: string }[]>("select current_database()");
+      const u = new URL(url);
+      u.pathname = `/${name[0].current_database}`;
+      for (let i = 0; i < 3; i++) dbs.push(await openDatabase({ url: u.toString() }));
+    } else {
+      dbs.push(db, db, db);
+    }
+    try {
+      const audits = dbs.map(() => new MemoryAuditLog());
+      const results = await Promise.all(
+        dbs.map((d, i) => registry(d, audits[i]).ensureChampion(shipped, `daemon-${i}`)),
+      );
+      const ids = new Set(results.map((r) => r?.id));
+      expect(ids.size).toBe(1);
+      expect(results[0]).toMatchObject({ name: "default", version: 1, status: "champion" });
+      const rows = await new DbModelRepository(db).list();
+      expect(rows.map((m) => `${m.name} v${m.version} ${m.status}`)).toEqual(["default v1 champion"]);
+      const added = audits.flatMap((a) => a.events.filter((e) => e.action === "model.added"));
+      expect(added).toHaveLength(1);
+      // later starts change nothing
+      expect((await registry(db).ensureChampion(shipped, "daemon-late"))?.id).toBe(results[0]?.id);
+    } finally {
+      if (dbs[0] !== db) for (const d of dbs) await d.close();
+    }
+  });
+
+  it("keeps the operator's choice: no champion is seeded when the default was retired or rejected", async () => {
+    await db.orm.em.getConnection().execute("delete from model");
+    const reg = registry(db);
+    const seeded = await reg.ensureChampion(shipped, "daemon");
+    await db.orm.em
+      .getConnection()
+      .execute("update model set status = 'rejected' where id = ?", [seeded?.id ?? randomUUID()]);
+    expect(await reg.ensureChampion(shipped, "daemon")).toBeNull();
+  });
+});
