@@ -31,12 +31,8 @@ export interface BotApp {
 export function createBotApp(deps: BotDeps): BotApp {
   const { config } = deps;
   const logger = boltLogger(deps.logger);
-  // 429s are the write queue's to handle (it waits Retry-After and sends again): the client reports them
-  const clientOptions = {
-    slackApiUrl: config.apiUrl,
-    retryConfig: { retries: deps.apiRetries ?? 3 },
-    rejectRateLimitedCalls: true,
-  };
+  // the write queue paces every write; a 429 that still comes is waited out (Retry-After) by the client or the queue
+  const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: deps.apiRetries ?? 3 } };
   const common = {
     token: config.botToken,
     logger,

@@ -10,14 +10,14 @@ import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { ManualClock } from "../core/ports/clock.js";
 import { switchDecision } from "../core/recommendations/test-fixtures.js";
-import { FakeSlack } from "./testing/fake-slack.js";
+import { FakeSlack, SLACK_LIMITS } from "./testing/fake-slack.js";
 import { startHarness } from "./testing/harness.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
 import { botServicesFrom, startSwitchWith } from "./wiring.js";
 
 describe("Approve in Slack runs the real saga on the simulated cloud", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(SLACK_LIMITS);
   beforeAll(async () => {
     db = await testDatabase();
     await slack.start();

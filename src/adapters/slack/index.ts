@@ -19,9 +19,7 @@ export function notifierFromConfig(
       "SLACK_CHANNEL is required with SLACK_BOT_TOKEN: the channel id (C…) for recommendations and digests",
     );
   }
-  // 429s are the write queue's to handle (it waits Retry-After and sends again)
-  const client =
-    opts.client ?? new WebClient(e.SLACK_BOT_TOKEN, { slackApiUrl: e.SLACK_API_URL, rejectRateLimitedCalls: true });
+  const client = opts.client ?? new WebClient(e.SLACK_BOT_TOKEN, { slackApiUrl: e.SLACK_API_URL });
   return new SlackNotifier({ client, channel: e.SLACK_CHANNEL, queue: opts.queue });
 }
 

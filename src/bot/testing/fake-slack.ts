@@ -73,8 +73,11 @@ export class FakeSlack {
   private seq = 0;
   private waiters: Array<() => void> = [];
 
-  /** Enforces Slack's rate limits (429 + Retry-After) unless `limits` says otherwise. */
-  constructor(limits: Partial<FakeSlackLimits> = {}) {
+  /**
+   * `new FakeSlack(SLACK_LIMITS)` enforces Slack's rate limits (429 + Retry-After); FAST_LIMITS the same
+   * mechanism at 50 ms per channel; without limits nothing is enforced.
+   */
+  constructor(limits: Partial<FakeSlackLimits> = { channelPostIntervalMs: 0, perMinute: {} }) {
     this.limits = { ...SLACK_LIMITS, ...limits };
   }
 
