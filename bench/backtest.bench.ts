@@ -3,19 +3,15 @@
  * 1,390 hours): every policy, against the same-run baseline of the minimum replay (grid, fleet, stay,
  * on-demand and the oracle, which every report needs). Parsing the file is timed apart.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../src/adapters/tables/index.js";
 import { runBacktest } from "../src/core/backtest/run.js";
 import { parsePriceFile } from "../src/core/market/import.js";
+import { sharedDataFile } from "./data.js";
 import { type BenchResult, medianMs } from "./types.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SERIES = resolve(here, "../../shared/data/prices-us-east-1-2021-03-02_2021-04-30.csv");
-
 export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(SERIES)) throw new Error(`backtest bench needs ${SERIES} (../shared/data next to the repository)`);
+  const SERIES = sharedDataFile("prices-us-east-1-2021-03-02_2021-04-30.csv");
   const text = readFileSync(SERIES, "utf8");
   const parseMs = await medianMs(() => parsePriceFile(text, SERIES), 3, 1);
   const prices = parsePriceFile(text, SERIES).records;

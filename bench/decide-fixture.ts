@@ -6,27 +6,30 @@
  * PostgreSQL database and a Redis key prefix, both removed by dispose().
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { type Database, openDatabase } from "../src/adapters/db/orm.js";
 import { RedisMarketStore } from "../src/adapters/market/redis.js";
 import { SimCloud } from "../src/adapters/sim/cloud.js";
+import { loadConfig } from "../src/config/load.js";
+import type { Config } from "../src/config/schema.js";
 import { FEATURE_HISTORY_MS } from "../src/core/features/engine.js";
 import { parsePriceFile } from "../src/core/market/import.js";
 import { ManualClock } from "../src/core/ports/clock.js";
 import type { PoolKey, PriceRecord } from "../src/core/types.js";
 import { poolId } from "../src/core/types.js";
+import { sharedDataFile } from "./data.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const PRICE_FILE = resolve(here, "../../shared/data/prices-us-east-1-2021-03-02_2021-04-30.csv");
+export const PRICE_FILE_NAME = "prices-us-east-1-2021-03-02_2021-04-30.csv";
 /** Real regions the us-east-1 series are replayed under (copy n goes to REGIONS[n]). */
 const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1"];
 const DAY = 86_400_000;
 
 export interface DecideWorld {
   now: number;
+  /** Redis key prefix of the market and the fresh database's URL, for a child process (daemon-day.ts). */
+  prefix: string;
+  dbUrl: string;
   clock: ManualClock;
   cloud: SimCloud;
   market: RedisMarketStore;
@@ -70,7 +73,7 @@ async function adminExecute(url: string, sql: string): Promise<void> {
 }
 
 /** A fresh, migrated PostgreSQL database next to the one at `base`; drop() removes it. */
-async function freshDatabase(base: string): Promise<{ db: Database; drop(): Promise<void> }> {
+async function freshDatabase(base: string): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
   const name = `spotwise_bench_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   try {
     await adminExecute(base, `create database "${name}"`);
@@ -86,6 +89,7 @@ async function freshDatabase(base: string): Promise<{ db: Database; drop(): Prom
   await db.migrate();
   return {
     db,
+    url: url.toString(),
     async drop() {
       await db.close();
       await adminExecute(base, `drop database if exists "${name}" with (force)`);
@@ -95,10 +99,8 @@ async function freshDatabase(base: string): Promise<{ db: Database; drop(): Prom
 
 /** The real series of the last 30 days (+3 for the price in effect at the cutoff), one list per pool. */
 function realSeries(): { series: PriceRecord[][]; now: number } {
-  if (!existsSync(PRICE_FILE)) {
-    throw new Error(`${PRICE_FILE} is missing: the decide bench replays the shared us-east-1 2021 price file`);
-  }
-  const records = parsePriceFile(readFileSync(PRICE_FILE, "utf8"), PRICE_FILE).records;
+  const file = sharedDataFile(PRICE_FILE_NAME);
+  const records = parsePriceFile(readFileSync(file, "utf8"), file).records;
   const newest = records.reduce((m, r) => Math.max(m, r.ts), 0);
   const now = Math.ceil(newest / 3_600_000) * 3_600_000;
   const since = now - FEATURE_HISTORY_MS - 3 * DAY;
@@ -111,6 +113,45 @@ function realSeries(): { series: PriceRecord[][]; now: number } {
     byPool.set(id, list);
   }
   return { series: [...byPool.values()], now };
+}
+
+/** `instances` managed spot instances over `pools` (round robin), every other one az-flexible. */
+export function seedFleet(cloud: SimCloud, pools: readonly PoolKey[], instances: number, now: number): void {
+  for (let n = 0; n < instances; n++) {
+    const p = pools[n % pools.length];
+    cloud.seedInstance({
+      instanceId: `i-bench${String(n).padStart(6, "0")}`,
+      accountId: "sim",
+      region: p.region,
+      az: p.az,
+      instanceType: p.instanceType,
+      lifecycle: "spot",
+      launchedAt: now - 10 * DAY,
+      // half the fleet may move across AZs (about 150 candidate pools each), the other half stays in its AZ (~25)
+      tags: { "spotwise:managed": "true", "spotwise:az-flexible": n % 2 === 0 ? "true" : "false" },
+    });
+  }
+}
+
+/** The daemon's configuration in the benches: shadow mode, one simulated account over the world's regions. */
+export function benchConfig(regions: string[], azs: string[]): Config {
+  const base = loadConfig({});
+  return {
+    ...base,
+    env: { ...base.env, SPOTWISE_MODE: "shadow", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+    file: {
+      ...base.file,
+      accounts: [
+        {
+          id: "sim",
+          name: "bench",
+          regions,
+          subnets: Object.fromEntries(azs.map((a) => [a, `subnet-${a}`])),
+          twoPersonRule: false,
+        },
+      ],
+    },
+  };
 }
 
 export async function openDecideWorld(opts: { pools: number; instances: number }): Promise<DecideWorld> {
@@ -162,22 +203,11 @@ export async function openDecideWorld(opts: { pools: number; instances: number }
 
     const clock = new ManualClock(now);
     const cloud = new SimCloud({ clock });
-    for (let n = 0; n < opts.instances; n++) {
-      const p = pools[n % pools.length];
-      cloud.seedInstance({
-        instanceId: `i-bench${String(n).padStart(6, "0")}`,
-        accountId: "sim",
-        region: p.region,
-        az: p.az,
-        instanceType: p.instanceType,
-        lifecycle: "spot",
-        launchedAt: now - 10 * DAY,
-        // half the fleet may move across AZs (about 150 candidate pools each), the other half stays in its AZ (~25)
-        tags: { "spotwise:managed": "true", "spotwise:az-flexible": n % 2 === 0 ? "true" : "false" },
-      });
-    }
+    seedFleet(cloud, pools, opts.instances, now);
     return {
       now,
+      prefix,
+      dbUrl: fresh.url,
       clock,
       cloud,
       market,

@@ -7,8 +7,12 @@
  * REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres;
  * a fresh database is created next to it and dropped afterwards).
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { createLogger } from "../src/adapters/log/logger.js";
 import { DEFAULT_MODEL_PATH } from "../src/adapters/onnx/fixtures.js";
 import { OnnxModelLoader } from "../src/adapters/onnx/runner.js";
@@ -17,17 +21,70 @@ import { ConsoleNotifier } from "../src/adapters/slack/console-notifier.js";
 import { simCloudPorts } from "../src/app/cloud.js";
 import { buildContainer } from "../src/app/container.js";
 import { openInfra } from "../src/app/infra.js";
-import { loadConfig } from "../src/config/load.js";
-import type { Config } from "../src/config/schema.js";
 import { buildFeatureMatrix } from "../src/core/features/engine.js";
 import { readFeatureSeries } from "../src/core/features/inputs.js";
-import { parsePoolId } from "../src/core/types.js";
-import { openDecideWorld } from "./decide-fixture.js";
+import type { Decision } from "../src/core/types.js";
+import { parsePoolId, poolId } from "../src/core/types.js";
+import { benchConfig, openDecideWorld } from "./decide-fixture.js";
 import { type BenchResult, medianMs } from "./types.js";
 
 const POOLS = 5_000;
 const INSTANCES = 10_000;
 const HOUR = 3_600_000;
+const here = dirname(fileURLToPath(import.meta.url));
+/** The measured tick's decisions as recorded by a reference run (BENCH_RECORD=1 rewrites it). */
+const REFERENCE = join(here, "decide-reference.json");
+
+/** What must not change when the tick gets faster: per instance the action, the target and the saving. */
+function fingerprint(decisions: readonly Decision[]): { sha256: string; decisions: number } {
+  const lines = decisions
+    .map(
+      (d) =>
+        `${d.instanceId} ${d.action} ${d.to ? poolId(d.to) : "-"} ${d.savingPerHour.toFixed(6)} ${d.riskFrom.toFixed(6)} ${d.strategy}`,
+    )
+    .sort();
+  return { sha256: createHash("sha256").update(lines.join("\n")).digest("hex"), decisions: lines.length };
+}
+
+function compareToReference(got: { sha256: string; decisions: number }): string {
+  if (process.env.BENCH_RECORD === "1" || !existsSync(REFERENCE)) {
+    writeFileSync(REFERENCE, `${JSON.stringify(got, null, 2)}\n`);
+    return `recorded as the reference (${REFERENCE})`;
+  }
+  const ref = JSON.parse(readFileSync(REFERENCE, "utf8")) as { sha256: string; decisions: number };
+  return ref.sha256 === got.sha256
+    ? `identical to the reference (${got.decisions} decisions, sha256 ${got.sha256.slice(0, 12)})`
+    : `DIFFERENT from the reference (${got.decisions} vs ${ref.decisions} decisions, sha256 ${got.sha256.slice(0, 12)} vs ${ref.sha256.slice(0, 12)})`;
+}
+
+interface DayResult {
+  steadyMb: number;
+  idleMb: number;
+  peakMb: number;
+  heapMb: number;
+  ticks: number;
+  stepMinutes: number;
+  tickMs: number[];
+}
+
+/** The daemon alone in a child process over a simulated day on this world (bench/daemon-day.ts). */
+function daemonDay(world: { prefix: string; dbUrl: string; now: number }, instances: number): DayResult {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", join(here, "daemon-day.ts")], {
+    cwd: resolve(here, ".."),
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      BENCH_PREFIX: world.prefix,
+      BENCH_DB_URL: world.dbUrl,
+      // the day ends two hours before the measured tick, which then runs on a day of history
+      BENCH_END: String(world.now - 2 * HOUR),
+      BENCH_INSTANCES: String(instances),
+    },
+  });
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "") as DayResult;
+}
 
 /** Time spent in async methods of an object, summed per label (concurrent calls overlap). */
 class Phases {
@@ -72,24 +129,15 @@ export async function run(): Promise<BenchResult[]> {
   const quiet = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const phases = new Phases();
   try {
-    const base = loadConfig({});
-    const config: Config = {
-      ...base,
-      env: { ...base.env, SPOTWISE_MODE: "shadow", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
-      file: {
-        ...base.file,
-        accounts: [
-          {
-            id: "sim",
-            name: "bench",
-            regions: world.regions,
-            subnets: Object.fromEntries(world.azs.map((a) => [a, `subnet-${a}`])),
-            twoPersonRule: false,
-          },
-        ],
-      },
-    };
+    const day = daemonDay(world, INSTANCES);
+    const config = benchConfig(world.regions, world.azs);
     const infra = await openInfra(config, { clock: world.clock, log: quiet, db: world.db });
+    let saved: Decision[] = [];
+    const saveTick = infra.decisions.saveTick.bind(infra.decisions);
+    infra.decisions.saveTick = async (tickAt, mode, decisions) => {
+      saved = decisions;
+      return saveTick(tickAt, mode, decisions);
+    };
     phases.wrap("fleet", infra.fleet, ["sync"]);
     phases.wrap("decisions", infra.decisions, ["history", "saveTick"]);
     phases.wrap("market", world.market, ["listPools", "readPrices", "readCapacity"]);
@@ -114,6 +162,7 @@ export async function run(): Promise<BenchResult[]> {
       const stats = await c.jobs.decide.tick(world.now);
       const tickMs = performance.now() - t;
       const where = phases.summary(tickMs);
+      const reference = compareToReference(fingerprint(saved));
       if (stats.instances !== INSTANCES) {
         throw new Error(
           `decide saw ${String(stats.instances)} instances, expected ${INSTANCES}: ${JSON.stringify(stats)}`,
@@ -163,7 +212,8 @@ export async function run(): Promise<BenchResult[]> {
           notes:
             `${outcome}; every other instance az-flexible; ${POOLS} pools = ${world.realSeries} real us-east-1 2021 series replayed under ` +
             `${world.regions.join(", ")} (${world.points} points); Redis ${world.redisUrl}, PostgreSQL ${world.databaseUrl}` +
-            `\n${"".padEnd(11)}where the tick went: ${where}`,
+            `\n${"".padEnd(11)}where the tick went: ${where}` +
+            `\n${"".padEnd(11)}decisions: ${reference}`,
         },
         {
           name: `floor: one pipelined Redis read, ${ids.length} pools`,
@@ -176,6 +226,16 @@ export async function run(): Promise<BenchResult[]> {
           value: ortMs,
           unit: "ms",
           notes: "OnnxModelLoader over models/default.onnx, the same pools' feature rows",
+        },
+        {
+          name: `daemon steady-state RSS, ${INSTANCES} instances, after a simulated day`,
+          value: day.steadyMb,
+          unit: "MB",
+          baseline: { name: "the same daemon before its first tick", value: day.idleMb },
+          notes:
+            `child process, after ${day.ticks} decide ticks ${day.stepMinutes} min apart (+ hourly cleanup) and a full GC; ` +
+            `its peak RSS ${day.peakMb.toFixed(0)} MB, heap ${day.heapMb.toFixed(0)} MB; ` +
+            `tick median ${[...day.tickMs].sort((a, b) => a - b)[Math.floor(day.tickMs.length / 2)].toFixed(0)} ms`,
         },
         {
           name: "decide peak RSS (whole bench process)",

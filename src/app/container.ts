@@ -48,6 +48,7 @@ import { CleanupJob } from "../daemon/jobs/cleanup.js";
 import { DecideJob } from "../daemon/jobs/decide.js";
 import { DigestJob } from "../daemon/jobs/digest.js";
 import { LabelJob } from "../daemon/jobs/label.js";
+import { ReconcileJob } from "../daemon/jobs/reconcile.js";
 import { ScrapeJob } from "../daemon/jobs/scrape.js";
 import { JobRunner } from "../daemon/runner.js";
 import type { CloudPorts } from "./cloud.js";
@@ -81,7 +82,14 @@ export interface Container {
   runner: SwitchSagaRunner;
   recommendations: RecommendationService;
   publisher: RecommendationPublisher;
-  jobs: { scrape: ScrapeJob; decide: DecideJob; label: LabelJob; digest: DigestJob; cleanup: CleanupJob };
+  jobs: {
+    scrape: ScrapeJob;
+    decide: DecideJob;
+    label: LabelJob;
+    digest: DigestJob;
+    cleanup: CleanupJob;
+    reconcile: ReconcileJob;
+  };
   jobList: Job[];
   jobRunner: JobRunner;
   botServices(): BotServices;
@@ -254,6 +262,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     }),
     digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
     cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
+    reconcile: new ReconcileJob({ runner }),
   } satisfies Record<JobName, Job>;
 
   const jobRunner = new JobRunner({ clock, log, tickLog: infra.tickLog, metrics, health });

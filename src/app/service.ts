@@ -72,7 +72,14 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       log,
       spec: {
         timezone: s.timezone,
-        expressions: { scrape: s.scrape, decide: s.decide, label: s.label, digest: s.digest, cleanup: s.cleanup },
+        expressions: {
+          scrape: s.scrape,
+          decide: s.decide,
+          label: s.label,
+          digest: s.digest,
+          cleanup: s.cleanup,
+          reconcile: s.reconcile,
+        },
       },
       coordinator: infra.redis ? new LeaseRunCoordinator(infra.leases, infra.replicaId) : undefined,
     });

@@ -67,6 +67,8 @@ export const ScheduleConfig = z.object({
   label: cron.default("0 * * * *"),
   digest: cron.default("0 9 * * *"),
   cleanup: cron.default("30 * * * *"),
+  /** Unfinished switch sagas are driven forward or back (ReconcileJob). */
+  reconcile: cron.default("*/5 * * * *"),
 });
 
 export const SwitchConfig = z.object({

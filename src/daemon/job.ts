@@ -4,7 +4,7 @@ export interface Job {
   tick(now: number): Promise<Record<string, unknown>>;
 }
 
-export type JobName = "scrape" | "decide" | "label" | "digest" | "cleanup";
+export type JobName = "scrape" | "decide" | "label" | "digest" | "cleanup" | "reconcile";
 
 export interface TickRecord {
   job: string;

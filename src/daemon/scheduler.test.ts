@@ -38,7 +38,7 @@ function replica(id: string, leases: LeaseStore, fires: Array<{ replica: string;
     log: silent(),
     spec: {
       timezone: "UTC",
-      expressions: { decide: "* * * * * *", scrape: "", label: "", digest: "", cleanup: "" },
+      expressions: { decide: "* * * * * *", scrape: "", label: "", digest: "", cleanup: "", reconcile: "" },
     },
     coordinator: new LeaseRunCoordinator(leases, id),
     leaseMs: 30_000,

@@ -3,7 +3,7 @@
  * the saga id (CloudTrail then shows which switch made each call), cached until shortly before expiry.
  * AccessDenied becomes a message that names the role and says what to fix.
  */
-import { AssumeRoleCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { CodedError } from "../../core/errors.js";
 import { awsErrorName, mapAwsError, requestIdOf } from "./errors.js";
 
@@ -39,6 +39,17 @@ export function createStsClient(options: {
   if (options.endpoint) config.endpoint = options.endpoint;
   if (options.credentials) config.credentials = options.credentials;
   return new STSClient(config);
+}
+
+/** The account (and ARN) of the credentials in use: STS GetCallerIdentity, which needs no permission. */
+export async function callerIdentity(client: STSClient): Promise<{ accountId: string; arn: string }> {
+  try {
+    const out = await client.send(new GetCallerIdentityCommand({}));
+    if (!out.Account) throw new CodedError("aws_error", "sts:GetCallerIdentity: the response carried no account");
+    return { accountId: out.Account, arn: out.Arn ?? "" };
+  } catch (e) {
+    throw mapAwsError(e, "sts:GetCallerIdentity");
+  }
 }
 
 export function sessionNameOf(name: string): string {

@@ -16,18 +16,51 @@ import { DEFAULT_RETENTION_MS } from "./memory.js";
  * Returns { points new or changed and still stored, points older than the cutoff and not kept }.
  */
 const UPSERT = `
-local changed = {}
+-- one read of the batch's time range instead of one per point, one ZREM and one ZADD per batch
+local lo, hi, loS, hiS = nil, nil, nil, nil
+for i = 2, #ARGV, 2 do
+  local t = tonumber(ARGV[i])
+  if lo == nil or t < lo then lo = t; loS = ARGV[i] end
+  if hi == nil or t > hi then hi = t; hiS = ARGV[i] end
+end
+local have = {}
+if lo ~= nil then
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], loS, hiS)) do
+    local ts = string.sub(m, 1, string.find(m, ':', 1, true) - 1)
+    local list = have[ts]
+    if list == nil then list = {}; have[ts] = list end
+    list[#list + 1] = m
+  end
+end
+local rem, add, addAt, changed = {}, {}, {}, {}
 for i = 2, #ARGV, 2 do
   local ts = ARGV[i]
   local member = ARGV[i + 1]
+  local list = have[ts]
   local same = false
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ts, ts)) do
-    if m == member then same = true else redis.call('ZREM', KEYS[1], m) end
+  if list ~= nil then
+    for _, m in ipairs(list) do
+      if m == member then same = true else rem[#rem + 1] = m end
+    end
   end
   if not same then
-    redis.call('ZADD', KEYS[1], ts, member)
+    local at = addAt[ts]
+    if at ~= nil then
+      add[at] = member
+    else
+      add[#add + 1] = ts
+      add[#add + 1] = member
+      addAt[ts] = #add
+    end
     changed[#changed + 1] = tonumber(ts)
   end
+  have[ts] = { member }
+end
+for i = 1, #rem, 500 do
+  redis.call('ZREM', KEYS[1], unpack(rem, i, math.min(i + 499, #rem)))
+end
+for i = 1, #add, 1000 do
+  redis.call('ZADD', KEYS[1], unpack(add, i, math.min(i + 999, #add)))
 end
 local keepFrom = nil
 if ARGV[1] ~= '' then
@@ -54,7 +87,26 @@ local prev = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'WI
 if prev[2] then return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. prev[2]) end
 return 0`;
 
+/**
+ * KEYS = series; ARGV[1] = since. Per series one string: the point in effect at `since` and every point from
+ * it on, members joined by ",". One command for a chunk of pools instead of two per pool: at 5,000 pools the
+ * client's per-command cost, not Redis, was the read's time.
+ */
+const READ = `
+local out = {}
+for i, k in ipairs(KEYS) do
+  local before = redis.call('ZREVRANGEBYSCORE', k, '(' .. ARGV[1], '-inf', 'LIMIT', 0, 1)
+  local from = redis.call('ZRANGEBYSCORE', k, ARGV[1], '+inf')
+  if before[1] then
+    table.insert(from, 1, before[1])
+  end
+  out[i] = table.concat(from, ',')
+end
+return out`;
+
 const CHUNK = 500;
+/** Pools per READ call: bounds how long one script holds Redis (~1 ms per 100 pools of a month's history). */
+const READ_CHUNK = 1_000;
 
 export interface RedisMarketStoreOptions {
   /** Key prefix, e.g. "spotwise:market:". */
@@ -67,9 +119,18 @@ export interface RedisMarketStoreOptions {
 
 type Kind = "price" | "cap";
 
-function parseMember(m: string): { ts: number; v: number } {
-  const at = m.indexOf(":");
-  return { ts: Number(m.slice(0, at)), v: Number(m.slice(at + 1)) };
+/** "ts:value,ts:value,..." → points, one pass, no intermediate arrays. */
+function parseSeries<P>(s: string, point: (ts: number, v: number) => P): P[] {
+  const out: P[] = [];
+  let from = 0;
+  while (from < s.length) {
+    let end = s.indexOf(",", from);
+    if (end < 0) end = s.length;
+    const at = s.indexOf(":", from);
+    out.push(point(Number(s.slice(from, at)), Number(s.slice(at + 1, end))));
+    from = end + 1;
+  }
+  return out;
 }
 
 export class RedisMarketStore implements MarketStore {
@@ -138,52 +199,39 @@ export class RedisMarketStore implements MarketStore {
     );
   }
 
-  /** One pipeline: for every pool the last point before `since` and every point from `since` on. */
-  private async read(
+  /**
+   * One pipeline of READ scripts (a chunk of pools each): for every pool the last point before `since` and
+   * every point from `since` on, parsed straight into the caller's point objects.
+   */
+  private async read<P>(
     kind: Kind,
     poolIds: string[],
     since: EpochMs,
-  ): Promise<Map<string, Array<{ ts: number; v: number }>>> {
-    const out = new Map<string, Array<{ ts: number; v: number }>>();
+    point: (ts: number, v: number) => P,
+  ): Promise<Map<string, P[]>> {
+    const out = new Map<string, P[]>();
     if (poolIds.length === 0) return out;
     const pipe = this.redis.pipeline();
-    for (const id of poolIds) {
-      const k = this.key(kind, id);
-      pipe.zrevrangebyscore(k, `(${since}`, "-inf", "LIMIT", 0, 1);
-      pipe.zrangebyscore(k, since, "+inf");
+    for (let i = 0; i < poolIds.length; i += READ_CHUNK) {
+      const keys = poolIds.slice(i, i + READ_CHUNK).map((id) => this.key(kind, id));
+      pipe.eval(READ, keys.length, ...keys, String(since));
     }
     const results = (await pipe.exec()) ?? [];
-    poolIds.forEach((id, i) => {
-      const [e1, before] = results[2 * i];
-      const [e2, from] = results[2 * i + 1];
-      if (e1) throw e1;
-      if (e2) throw e2;
-      const points = [...(before as string[]), ...(from as string[])].map(parseMember);
-      out.set(id, points);
-    });
+    for (let c = 0; c < results.length; c++) {
+      const [err, list] = results[c];
+      if (err) throw err;
+      const rows = list as string[];
+      for (let j = 0; j < rows.length; j++) out.set(poolIds[c * READ_CHUNK + j], parseSeries(rows[j], point));
+    }
     return out;
   }
 
   async readPrices(poolIds: string[], since: EpochMs): Promise<Map<string, PricePoint[]>> {
-    const raw = await this.read("price", poolIds, since);
-    const out = new Map<string, PricePoint[]>();
-    for (const [id, pts] of raw)
-      out.set(
-        id,
-        pts.map((p) => ({ ts: p.ts, price: p.v })),
-      );
-    return out;
+    return this.read("price", poolIds, since, (ts, price) => ({ ts, price }));
   }
 
   async readCapacity(poolIds: string[], since: EpochMs): Promise<Map<string, CapacityPoint[]>> {
-    const raw = await this.read("cap", poolIds, since);
-    const out = new Map<string, CapacityPoint[]>();
-    for (const [id, pts] of raw)
-      out.set(
-        id,
-        pts.map((p) => ({ ts: p.ts, available: p.v === 0 ? 0 : 1 })),
-      );
-    return out;
+    return this.read("cap", poolIds, since, (ts, v) => ({ ts, available: v === 0 ? 0 : 1 }));
   }
 
   async listPools(region?: string): Promise<string[]> {

@@ -274,6 +274,15 @@ export async function startEc2QueryServer(opts: {
       const body = Buffer.concat(chunks).toString("utf8");
       const params = new URLSearchParams(body || (req.url?.split("?")[1] ?? ""));
       const requestId = opts.cloud.id("req");
+      if (params.get("Action") === "GetCallerIdentity") {
+        // STS on the same endpoint (AWS_ENDPOINT_URL_STS): who the caller is
+        actions.push("GetCallerIdentity");
+        res.writeHead(200, { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId });
+        res.end(
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${opts.accountId}:user/spotwise</Arn><UserId>AIDASIMULATED</UserId><Account>${opts.accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        );
+        return;
+      }
       handle(params).then(
         (inner) => {
           const action = params.get("Action");

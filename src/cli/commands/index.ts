@@ -12,6 +12,7 @@ import * as migrate from "./migrate.js";
 import * as models from "./models.js";
 import * as once from "./once.js";
 import * as prices from "./prices.js";
+import * as resume from "./resume.js";
 import * as riskEval from "./risk-eval.js";
 import * as run from "./run.js";
 import * as switchCmd from "./switch.js";
@@ -32,4 +33,5 @@ export const commandModules: CommandModule[] = [
   experiments,
   riskEval,
   switchCmd,
+  resume,
 ];

@@ -3,27 +3,14 @@
  * Prints the plan with --dry-run, refuses without --yes, respects mode, pause, breaker and budget, and exits
  * non-zero with the reason on refusal or rollback. SPOTWISE_CLOUD=sim runs it against a seeded simulated fleet.
  */
-import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { z } from "zod";
-import { DbControlStore } from "../../adapters/db/control-repo.js";
-import { DbSagaStore } from "../../adapters/db/saga-repo.js";
-import { createLogger } from "../../adapters/log/logger.js";
-import { SimCloud } from "../../adapters/sim/cloud.js";
-import { SIM_ACCOUNT, seedSimFleet } from "../../adapters/sim/seed.js";
-import { awsCloud, simCloudPorts } from "../../app/cloud.js";
-import { openInfra } from "../../app/infra.js";
 import { loadConfig } from "../../config/load.js";
-import type { Config } from "../../config/schema.js";
-import { ControlService } from "../../core/control/service.js";
 import { CodedError } from "../../core/errors.js";
-import { type Clock, ManualClock, systemClock } from "../../core/ports/clock.js";
-import type { Ec2Factory } from "../../core/ports/ec2.js";
-import { SwitchSagaRunner } from "../../core/switch/saga.js";
-import { switchSettingsFrom } from "../../core/switch/settings.js";
-import type { HealthChecker, SagaOutcome, SwitchRequest, TargetGroupFactory } from "../../core/switch/types.js";
+import type { SagaOutcome, SwitchRequest } from "../../core/switch/types.js";
 import type { PoolKey } from "../../core/types.js";
 import { CliExit, type CliIo } from "../io.js";
+import { openCliRunner, wireCloud } from "./switch-wiring.js";
 
 const Args = z.object({
   instanceId: z.string().regex(/^i-[0-9a-z]{4,32}$/, "an instance id like i-0123456789abcdef0"),
@@ -55,8 +42,11 @@ export function register(program: Command, io: CliIo): void {
       "--to <pools>",
       "target TYPE[@AZ]; comma-separated alternatives tried on InsufficientInstanceCapacity",
     )
-    .option("--account <id>", "AWS account id (default: the only configured account)")
-    .option("--region <region>", "region (default: the account's first region)")
+    .option(
+      "--account <id>",
+      "AWS account id (default: the only configured account; none configured: your credentials' account)",
+    )
+    .option("--region <region>", "region (default: the account's first region; none configured: AWS_REGION)")
     .option("--dry-run", "check every guard and print the plan; change nothing")
     .option("--yes", "really switch (required)")
     .action(async (instanceId: string, opts: Record<string, unknown>) => {
@@ -69,49 +59,6 @@ export function register(program: Command, io: CliIo): void {
     });
 }
 
-interface Wiring {
-  ec2: Ec2Factory;
-  targetGroups?: TargetGroupFactory;
-  health: HealthChecker;
-  accountId: string;
-  region: string;
-  clock: Clock;
-}
-
-function wire(config: Config, args: Args, env: NodeJS.ProcessEnv): Wiring {
-  if (config.env.SPOTWISE_CLOUD === "sim") {
-    const region = args.region ?? config.env.AWS_REGION ?? "us-east-1";
-    const accountId = args.account ?? SIM_ACCOUNT;
-    // simulated time: every wait of the saga moves the simulated cloud's clock instantly
-    const clock = new ManualClock(Date.now());
-    const cloud = new SimCloud({ clock });
-    seedSimFleet(cloud, { accountId, region });
-    return {
-      ...simCloudPorts(cloud),
-      accountId,
-      region,
-      clock,
-    };
-  }
-  const accounts = config.file.accounts;
-  const account = args.account
-    ? accounts.find((a) => a.id === args.account)
-    : accounts.length === 1
-      ? accounts[0]
-      : undefined;
-  if (!account) {
-    const known = accounts.map((a) => a.id).join(", ") || "none";
-    throw new CliExit(
-      2,
-      args.account
-        ? `spotwise switch: account ${args.account} is not configured (configured: ${known}); add it under accounts: in SPOTWISE_CONFIG`
-        : `spotwise switch: pass --account (configured accounts: ${known})`,
-    );
-  }
-  const region = args.region ?? account.regions[0] ?? (config.env.AWS_REGION as string);
-  return { ...awsCloud(config, env), accountId: account.id, region, clock: systemClock };
-}
-
 function parseTargets(to: string, region: string, currentAz: string): PoolKey[] {
   return to.split(",").map((t) => {
     const [instanceType, az] = t.split("@") as [string, string | undefined];
@@ -121,29 +68,10 @@ function parseTargets(to: string, region: string, currentAz: string): PoolKey[] 
 
 async function runSwitch(io: CliIo, args: Args): Promise<void> {
   const config = loadConfig(io.env);
-  const w = wire(config, args, io.env);
-  const level = config.env.LOG_LEVEL === "debug" || config.env.LOG_LEVEL === "trace" ? config.env.LOG_LEVEL : "silent";
-  const infra = await openInfra(config, { clock: w.clock, log: createLogger({ level }) });
+  const w = await wireCloud(config, { ...args, command: "switch" }, io.env);
+  const { runner, close } = await openCliRunner(config, w, io.stdout);
   try {
     const sw = config.file.switch;
-    const control = new ControlService(new DbControlStore(infra.db), infra.audit, w.clock, {
-      defaultMode: config.env.SPOTWISE_MODE,
-      breakerThreshold: sw.breakerThreshold,
-      breakerCooldownMs: sw.breakerCooldownMinutes * 60_000,
-      dailyBudget: sw.dailyBudget,
-    });
-    const runner = new SwitchSagaRunner({
-      store: new DbSagaStore(infra.db),
-      control,
-      leases: infra.leases,
-      ec2: w.ec2,
-      audit: infra.audit,
-      clock: w.clock,
-      settings: switchSettingsFrom(sw, config.file.accounts),
-      newId: randomUUID,
-      targetGroups: w.targetGroups,
-      health: w.health,
-    });
     const ec2 = await w.ec2.forAccount(w.accountId, w.region, "spotwise-cli");
     const [inst] = await ec2.describeInstances({ instanceIds: [args.instanceId] }).catch(() => []);
     if (!inst)
@@ -159,9 +87,7 @@ async function runSwitch(io: CliIo, args: Args): Promise<void> {
       approval: { approvedBy: `cli:${operator}`, approvedAt: now, expiresAt: now + sw.approvalTtlMinutes * 60_000 },
     };
     const plan = await runner.plan(req);
-    io.stdout(
-      `switch ${args.instanceId} in ${w.accountId}/${w.region}${config.env.SPOTWISE_CLOUD === "sim" ? " (simulated cloud)" : ""}`,
-    );
+    io.stdout(`switch ${args.instanceId} in ${w.label}`);
     for (const c of plan.checks) io.stdout(`  ✓ ${c}`);
     if (!plan.ok) throw new CliExit(1, `spotwise switch: refused (${plan.code}): ${plan.reason}`);
     io.stdout("plan:");
@@ -181,7 +107,7 @@ async function runSwitch(io: CliIo, args: Args): Promise<void> {
     });
     report(io, out);
   } finally {
-    await infra.close();
+    await close();
   }
 }
 
@@ -194,8 +120,10 @@ function report(io: CliIo, out: SagaOutcome): void {
     out.state === "rolled_back"
       ? `rolled back, ${out.instanceId} keeps running`
       : out.state === "in_flight"
-        ? "not finished, it resumes on the next daemon start"
-        : out.state;
+        ? "not finished; the daemon's reconcile job resumes it (or run `spotwise resume`)"
+        : out.state === "needs_attention"
+          ? "needs attention"
+          : out.state;
   throw new CliExit(
     1,
     `spotwise switch: ${what} (${out.code}): ${out.reason}${out.sagaId ? ` [switch ${out.sagaId}]` : ""}`,

@@ -166,20 +166,21 @@ export class AwsJsonStream {
     return this.stack[this.stack.length - 1];
   }
 
-  private expectValue(what: string): Frame | undefined {
+  /** `what` describes the token, for an error only (built then, never on the hot path). */
+  private expectValue(describeToken: () => string): Frame | undefined {
     const f = this.top();
+    if (f && (f.state === S.Value || f.state === S.ValueOrEnd)) return f;
+    const what = describeToken();
     if (!f) {
       if (this.done) this.syntax(`unexpected ${what} after the end of the JSON`);
       return undefined;
     }
-    if (f.state === S.Value || f.state === S.ValueOrEnd) return f;
     if (f.state === S.KeyOrEnd || f.state === S.Key) this.syntax(`expected a key in quotes, found ${what}`);
     if (f.state === S.Colon) this.syntax(`expected ":" after the key, found ${what}`);
     this.syntax(`expected "," or "${f.array ? "]" : "}"}", found ${what}`);
   }
 
   private scalar(v: JsonValue, isString: boolean): void {
-    const what = isString ? describe(`"${v}"`) : describe(String(v));
     const f = this.top();
     if (isString && f && !f.array && (f.state === S.KeyOrEnd || f.state === S.Key)) {
       f.key = v as string;
@@ -187,7 +188,7 @@ export class AwsJsonStream {
       f.state = S.Colon;
       return;
     }
-    const parent = this.expectValue(what);
+    const parent = this.expectValue(() => (isString ? describe(`"${v}"`) : describe(String(v))));
     if (!parent)
       this.on.fail(1, "SpotPriceHistory", "is missing: expected the output of `aws ec2 describe-spot-price-history`");
     this.checkChild(parent, false);
@@ -216,7 +217,8 @@ export class AwsJsonStream {
   private complete(parent: Frame, v: JsonValue): void {
     if (parent.value) {
       if (parent.array) (parent.value as JsonValue[]).push(v);
-      else (parent.value as JsonObject)[parent.key] = v;
+      // plain objects keep V8's fast properties (records share one shape); "__proto__" is dropped, not obeyed
+      else if (parent.key !== "__proto__") (parent.value as JsonObject)[parent.key] = v;
     }
     parent.state = S.CommaOrEnd;
   }
@@ -230,7 +232,7 @@ export class AwsJsonStream {
         this.on.fail(1, "SpotPriceHistory", "is missing: expected the output of `aws ec2 describe-spot-price-history`");
       role = "top";
     } else {
-      this.expectValue(array ? '"["' : '"{"');
+      this.expectValue(() => (array ? '"["' : '"{"'));
       role = this.checkChild(parent, true, array);
     }
     const build = role === "record" || role === "inner";
@@ -239,7 +241,7 @@ export class AwsJsonStream {
       role,
       state: array ? S.ValueOrEnd : S.KeyOrEnd,
       key: "",
-      value: build ? (array ? [] : (Object.create(null) as JsonObject)) : null,
+      value: build ? (array ? [] : {}) : null,
       keyLines: role === "record" ? new Map() : null,
       line: this.line,
       count: 0,

@@ -103,7 +103,7 @@ export async function readPriceStream(
   checks: PriceChecks,
 ): Promise<StreamedPriceFile> {
   const columns = new PriceColumns();
-  const reader = new PriceFileReader(source, (r, line) => columns.add(r, line), checks);
+  const reader = new PriceFileReader(source, (r, line, _field, key) => columns.add(r, line, key), checks);
   const utf8 = new TextDecoder("utf-8"); // keeps a character split across two chunks whole
   for await (const chunk of chunks)
     reader.push(typeof chunk === "string" ? chunk : utf8.decode(chunk, { stream: true }));

@@ -55,8 +55,8 @@ export class PriceColumns {
   records = 0;
   duplicates = 0;
 
-  add(r: PriceRecord, line: number): void {
-    const key = `${r.az}/${r.instanceType}`;
+  /** `key` is the pool's "az/type"; pass the same string object for every record of a pool when you can. */
+  add(r: PriceRecord, line: number, key = `${r.az}/${r.instanceType}`): void {
     let col = this.pools.get(key);
     if (!col) {
       col = new PoolColumn(r.region, r.az, r.instanceType);

@@ -4,7 +4,6 @@
  * every record and hands each Linux/UNIX record to `sink` with its line. Linear in the file, and memory holds
  * one line or one JSON record at a time.
  */
-import { z } from "zod";
 import { CodedError } from "../errors.js";
 import { printable } from "../printable.js";
 import type { EpochMs, PriceRecord } from "../types.js";
@@ -76,15 +75,24 @@ export function fail(source: string, line: number | null, field: string, message
 
 const quote = (raw: string): string => `"${printable(raw)}"`;
 
-const AwsRecord = z.object({
-  AvailabilityZone: z.string(),
-  InstanceType: z.string(),
-  ProductDescription: z.string(),
-  SpotPrice: z.string(),
-  Timestamp: z.string(),
-});
+const AWS_FIELDS = ["AvailabilityZone", "InstanceType", "ProductDescription", "SpotPrice", "Timestamp"] as const;
+type AwsRecord = Record<(typeof AWS_FIELDS)[number], string>;
 
-export type PriceSink = (r: PriceRecord, line: number, priceField: string) => void;
+/** `poolKey` ("az/type") is the same string object for every record of a pool: cheap to look up. */
+export type PriceSink = (r: PriceRecord, line: number, priceField: string, poolKey: string) => void;
+
+interface PoolEntry {
+  region: string;
+  az: string;
+  instanceType: string;
+  linux: boolean;
+  key: string;
+  max: number;
+  why: string;
+}
+
+/** Distinct pools whose checks are remembered (a few thousand exist; garbage files must not grow this). */
+const MAX_POOLS_CACHED = 100_000;
 
 export class PriceFileReader {
   private format: PriceFileFormat | null = null;
@@ -92,6 +100,10 @@ export class PriceFileReader {
   private tail = "";
   private line = 0;
   private header: Map<string, number> | null = null;
+  /** The header is exactly CSV_COLUMNS in order: the fast path applies. */
+  private standard = false;
+  private readonly pools = new Map<string, PoolEntry>();
+  private readonly awsPools = new Map<string, Map<string, Map<string, PoolEntry>>>();
   private rows = 0;
   private otherProducts = 0;
   private readonly now: number;
@@ -173,10 +185,23 @@ export class PriceFileReader {
         }
       }
       this.header = new Map(names.map((h, i) => [h, i]));
+      this.standard = names.length === CSV_COLUMNS.length && names.every((n, i) => n === CSV_COLUMNS[i]);
       return;
     }
-    if (raw.trim() === "") return;
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === "")) return;
     this.rows++;
+    // fast path for the usual column order: the four pool cells are checked once per distinct pool
+    if (this.standard) {
+      const c1 = raw.indexOf(",");
+      const c5 = raw.lastIndexOf(",");
+      const pool = c1 > 0 && c5 > c1 ? this.pools.get(raw.slice(c1 + 1, c5)) : undefined;
+      if (pool) {
+        const ts = this.time(raw.slice(0, c1).trim(), line, "timestamp");
+        const price = this.price(raw.slice(c5 + 1).trim(), line, "price_usd_per_hour");
+        this.emit(pool, ts, price, line, "price_usd_per_hour");
+        return;
+      }
+    }
     const cells = raw.split(",");
     const h = this.header;
     const get = (name: string): string => (cells[h.get(name) ?? -1] ?? "").trim();
@@ -194,41 +219,76 @@ export class PriceFileReader {
     }
     const ts = this.time(get("timestamp"), line, "timestamp");
     const price = this.price(get("price_usd_per_hour"), line, "price_usd_per_hour");
-    if (product !== LINUX_PRODUCT) {
+    const pool = this.pool(region, az, instanceType, product);
+    if (this.standard && cells.length === CSV_COLUMNS.length && this.pools.size < MAX_POOLS_CACHED) {
+      this.pools.set(cells.slice(1, 5).join(","), pool);
+    }
+    this.emit(pool, ts, price, line, "price_usd_per_hour");
+  }
+
+  /** A checked pool: its strings shared by all its records, its ceiling computed once. */
+  private pool(region: string, az: string, instanceType: string, product: string): PoolEntry {
+    const c = this.ceiling(region, instanceType);
+    return {
+      region,
+      az,
+      instanceType,
+      linux: product === LINUX_PRODUCT,
+      key: `${az}/${instanceType}`,
+      max: c.max,
+      why: c.why,
+    };
+  }
+
+  private emit(pool: PoolEntry, ts: number, price: number, line: number, field: string): void {
+    if (!pool.linux) {
       this.otherProducts++;
       return;
     }
-    this.checkCeiling(region, instanceType, price, line, "price_usd_per_hour");
-    this.sink({ region, az, instanceType, ts, price }, line, "price_usd_per_hour");
+    if (price > pool.max) {
+      fail(this.source, line, field, `is ${price} USD/h, above the ceiling of ${pool.max} USD/h (${pool.why})`);
+    }
+    this.sink({ region: pool.region, az: pool.az, instanceType: pool.instanceType, ts, price }, line, field, pool.key);
   }
 
   private awsRecord(raw: JsonObject, i: number, keyLines: Map<string, number>, start: number): void {
-    const rec = AwsRecord.safeParse(raw);
-    if (!rec.success) {
-      const field = String(rec.error.issues[0]?.path[0] ?? "record");
-      fail(this.source, keyLines.get(field) ?? start, field, `is missing or not a string in record ${i + 1}`);
+    // checked by hand, not by a schema: this runs once per record of files with millions of them
+    for (const field of AWS_FIELDS) {
+      if (typeof raw[field] !== "string") {
+        fail(this.source, keyLines.get(field) ?? start, field, `is missing or not a string in record ${i + 1}`);
+      }
     }
-    const r = rec.data;
+    const r = raw as unknown as AwsRecord;
     const at = (field: string): number => keyLines.get(field) ?? start;
-    const region = regionOfAz(r.AvailabilityZone);
-    if (!region) {
-      fail(this.source, at("AvailabilityZone"), "AvailabilityZone", `is not an AZ name: ${quote(r.AvailabilityZone)}`);
-    }
-    if (!INSTANCE_TYPE.test(r.InstanceType)) {
-      fail(this.source, at("InstanceType"), "InstanceType", `is not an instance type: ${quote(r.InstanceType)}`);
+    let byType = this.awsPools.get(r.AvailabilityZone);
+    let pool = byType?.get(r.InstanceType)?.get(r.ProductDescription);
+    if (!pool) {
+      const region = regionOfAz(r.AvailabilityZone);
+      if (!region) {
+        fail(
+          this.source,
+          at("AvailabilityZone"),
+          "AvailabilityZone",
+          `is not an AZ name: ${quote(r.AvailabilityZone)}`,
+        );
+      }
+      if (!INSTANCE_TYPE.test(r.InstanceType)) {
+        fail(this.source, at("InstanceType"), "InstanceType", `is not an instance type: ${quote(r.InstanceType)}`);
+      }
+      pool = this.pool(region, r.AvailabilityZone, r.InstanceType, r.ProductDescription);
+      if (this.pools.size + this.awsPools.size < MAX_POOLS_CACHED) {
+        if (!byType) {
+          byType = new Map();
+          this.awsPools.set(r.AvailabilityZone, byType);
+        }
+        const byProduct = byType.get(r.InstanceType) ?? new Map<string, PoolEntry>();
+        byProduct.set(r.ProductDescription, pool);
+        byType.set(r.InstanceType, byProduct);
+      }
     }
     const ts = this.time(r.Timestamp, at("Timestamp"), "Timestamp");
     const price = this.price(r.SpotPrice, at("SpotPrice"), "SpotPrice");
-    if (r.ProductDescription !== LINUX_PRODUCT) {
-      this.otherProducts++;
-      return;
-    }
-    this.checkCeiling(region, r.InstanceType, price, at("SpotPrice"), "SpotPrice");
-    this.sink(
-      { region, az: r.AvailabilityZone, instanceType: r.InstanceType, ts, price },
-      at("SpotPrice"),
-      "SpotPrice",
-    );
+    this.emit(pool, ts, price, at("SpotPrice"), "SpotPrice");
   }
 
   private time(raw: string, line: number, field: string): number {
@@ -253,12 +313,5 @@ export class PriceFileReader {
       fail(this.source, line, field, `is not a price in USD per hour: ${quote(raw)}`);
     }
     return price;
-  }
-
-  private checkCeiling(region: string, instanceType: string, price: number, line: number, field: string): void {
-    const c = this.ceiling(region, instanceType);
-    if (price > c.max) {
-      fail(this.source, line, field, `is ${price} USD/h, above the ceiling of ${c.max} USD/h (${c.why})`);
-    }
   }
 }

@@ -227,7 +227,7 @@ export class SwitchSagaRunner {
     let saga = await this.deps.store.get(sagaId);
     if (!saga) throw new CodedError("not_found", `switch ${sagaId} does not exist`);
     if (this.driving.has(saga.id)) return inFlight(saga, "lease_held", `switch ${saga.id} is being driven right now`);
-    if (!saga.active && !(opts.reopen && saga.state === "needs_attention")) return duplicateOf(saga);
+    if (!saga.active && !(opts.reopen && saga.state === "needs_attention")) return finishedOutcome(saga);
     const key = leaseKey(saga.accountId, saga.instanceId);
     if (!(await this.deps.leases.acquire(key, this.owner(saga.id), this.deps.settings.leaseTtlMs))) {
       const holder = await this.deps.leases.holder(key);
@@ -378,6 +378,22 @@ export class SwitchSagaRunner {
   private terminateFailed(run: SagaRun, err: CodedError): Promise<SagaOutcome> {
     return terminateFailed(this.deps, run, err);
   }
+}
+
+/** A saga that already ended: its own outcome (done, rolled back), else `duplicate` naming its state. */
+function finishedOutcome(s: SagaRecord): SagaOutcome {
+  if (s.state === "done")
+    return { state: "done", sagaId: s.id, instanceId: s.instanceId, newInstanceId: s.newInstanceId };
+  if (s.state === "rolled_back") {
+    return {
+      state: "rolled_back",
+      sagaId: s.id,
+      instanceId: s.instanceId,
+      code: s.context.rollbackCode,
+      reason: s.error,
+    };
+  }
+  return duplicateOf(s);
 }
 
 function duplicateOf(s: SagaRecord): SagaOutcome {
