@@ -24,7 +24,7 @@ import { switchDecision } from "../core/recommendations/test-fixtures.js";
 import type { Mode } from "../core/types.js";
 import type { BotServices } from "./services.js";
 import { FakeSlack, SLACK_LIMITS } from "./testing/fake-slack.js";
-import { type Harness, SECRET, startHarness } from "./testing/harness.js";
+import { SECRET, startHarness } from "./testing/harness.js";
 import { buttonPayload, interactionBody, postSigned } from "./testing/signed.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
 import { controlOps } from "./wiring.js";

@@ -83,7 +83,7 @@ export class ApprovalFlow {
    */
   private async refusedNow(click: Click): Promise<boolean> {
     const rec = await this.ctx.services.recommendations.get(click.recommendationId);
-    if (!rec || rec.status !== "pending") return false; // the service explains closed ones
+    if (rec?.status !== "pending") return false; // the service explains closed ones
     const can = await this.ctx.services.control.canApprove(rec.accountId);
     if (can.ok) return false;
     await this.ctx.services.audit.record({
