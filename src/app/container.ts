@@ -9,6 +9,7 @@ import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.j
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
@@ -261,7 +262,13 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       switchCostOdHours: file.policy.switchCostOdHours,
     }),
     digest: new DigestJob({ facts: new DigestQueries(db), market, control, experiments, notifier }),
-    cleanup: new CleanupJob({ runner, publisher, market, retentionMs }),
+    cleanup: new CleanupJob({
+      runner,
+      publisher,
+      market,
+      retentionMs,
+      history: new DbHistoryRetention(db, file.retention),
+    }),
     reconcile: new ReconcileJob({ runner }),
   } satisfies Record<JobName, Job>;
 

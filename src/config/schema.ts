@@ -120,6 +120,14 @@ export const FileConfig = z.object({
       maxPriceMultiple: 10,
       maxPriceUsdPerHour: 1000,
     }),
+  /** How long the rows written every tick are kept; the cleanup job deletes older ones. */
+  retention: z
+    .object({
+      decisionDays: z.number().positive().default(90),
+      predictionDays: z.number().positive().default(90),
+      tickLogDays: z.number().positive().default(30),
+    })
+    .default({ decisionDays: 90, predictionDays: 90, tickLogDays: 30 }),
   models: z
     .object({
       maxBytes: z

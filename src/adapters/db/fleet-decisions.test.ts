@@ -110,6 +110,54 @@ describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
     expect((await new DbDecisionStore(db).history(["i-p"], 4_000)).get("i-p")?.poolSince).toBe(3_000);
   });
 
+  it("compares before it writes: a steady fleet costs no row writes, changes and gone instances do", async () => {
+    const store = new DbFleetStore(db);
+    const conn = db.em().getConnection();
+    const statements: string[] = [];
+    const execute = conn.execute.bind(conn);
+    conn.execute = (async (...args: Parameters<typeof conn.execute>) => {
+      statements.push(String(args[0]).trim().split(/\s+/)[0]);
+      return execute(...args);
+    }) as typeof conn.execute;
+    const acct = "444444444444";
+    const fleet = ["i-s1", "i-s2", "i-s3"].map((instanceId) => ({
+      instanceId,
+      accountId: acct,
+      region: "us-east-1",
+      az: "us-east-1a",
+      instanceType: "m5.large",
+      lifecycle: "spot" as const,
+      azFlexible: true,
+      tags: { "spotwise:managed": "true", team: "x" },
+    }));
+    const seenAt = async (id: string) =>
+      (await db.em().fork().findOne(ManagedInstanceEntity, { id }))?.lastSeenAt.getTime();
+    try {
+      await store.sync(acct, "us-east-1", fleet, 10_000);
+      expect(statements.filter((x) => x === "insert")).toHaveLength(1);
+      statements.length = 0;
+      // same fleet, tags in another order, 15 minutes later: one read, nothing written
+      const reordered = fleet.map((i) => ({ ...i, tags: { team: "x", "spotwise:managed": "true" } }));
+      await store.sync(acct, "us-east-1", reordered, 10_000 + 900_000);
+      expect(statements).toEqual(["select"]);
+      expect(await seenAt("i-s1")).toBe(10_000);
+      // one changes type, one is gone: one upsert row, one gone update; the last_seen of the rest is refreshed
+      // once it is an hour old
+      statements.length = 0;
+      const later = 10_000 + 3_700_000;
+      await store.sync(acct, "us-east-1", [{ ...fleet[0], instanceType: "m5a.large" }, fleet[1]], later);
+      expect(statements.sort()).toEqual(["insert", "select", "update", "update"]);
+      expect((await store.list({ accountId: acct })).map((i) => [i.instanceId, i.instanceType])).toEqual([
+        ["i-s1", "m5a.large"],
+        ["i-s2", "m5.large"],
+      ]);
+      expect(await seenAt("i-s2")).toBe(later);
+      expect((await store.get("i-s1"))?.launchedAt).toBe(later);
+    } finally {
+      conn.execute = execute;
+    }
+  });
+
   it("saves a tick's decisions and reads them back with their reasons", async () => {
     const decisions = new DbDecisionStore(db);
     const d: Decision = {
@@ -129,6 +177,13 @@ describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
       strategy: "payback",
       reasons: ["saves 7.30 USD/month, pays back the switch in 40 h"],
       alternatives: [{ region: "us-east-1", az: "us-east-1a", instanceType: "m4.large" }],
+      // every optional column goes through the bulk insert too
+      managedId: "i-a0",
+      priceSavingPerHour: 0.012,
+      priceSavingPerMonth: 8.76,
+      riskFromSource: "model",
+      riskToSource: "advisor",
+      launchFailureTo: 0.05,
     };
     const [id] = await decisions.saveTick(5_000, "shadow", [d, { ...d, action: "STAY", to: null, instanceId: "i-z" }]);
     const back = await decisions.get(id);

@@ -20,35 +20,99 @@ function toDomain(r: ManagedInstanceRow): ManagedInstance {
   };
 }
 
+const CHUNK = 1_000;
+/** An unchanged instance's last_seen_at is refreshed once it is this old (one statement for the fleet). */
+export const LAST_SEEN_STEP = 3_600_000;
+
+const SYNC_COLUMNS =
+  "id, account_id, region, az, instance_type, lifecycle, subnet_id, az_flexible, model_override, tags, managed_id, state, last_seen_at";
+
+interface SyncRow {
+  id: string;
+  account_id: string;
+  region: string;
+  az: string;
+  instance_type: string;
+  lifecycle: string;
+  subnet_id: string | null;
+  az_flexible: boolean;
+  model_override: string | null;
+  tags: Record<string, string> | string;
+  managed_id: string | null;
+  state: string;
+  last_seen_at: Date | string;
+}
+
+function sameTags(stored: Record<string, string> | string, tags: Record<string, string>): boolean {
+  const a = typeof stored === "string" ? (JSON.parse(stored) as Record<string, string>) : stored;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(tags).length) return false;
+  for (const k of ka) if (a[k] !== tags[k]) return false;
+  return true;
+}
+
+/** True when writing `inst` would change nothing but last_seen_at. */
+function unchanged(r: SyncRow, inst: ManagedInstance, accountId: string, region: string): boolean {
+  return (
+    r.state === "running" &&
+    r.managed_id !== null &&
+    r.account_id === accountId &&
+    r.region === region &&
+    r.az === inst.az &&
+    r.instance_type === inst.instanceType &&
+    r.lifecycle === inst.lifecycle &&
+    r.subnet_id === (inst.subnetId ?? null) &&
+    r.az_flexible === inst.azFlexible &&
+    r.model_override === (inst.modelOverride ?? null) &&
+    sameTags(r.tags, inst.tags)
+  );
+}
+
 export class DbFleetStore implements FleetStore {
   constructor(private readonly db: Database) {}
+
+  /** Rows of the instances that may be touched by a sync: the region's live rows, `ids` and `replaced`. */
+  private async current(accountId: string, region: string, ids: string[]): Promise<Map<string, SyncRow>> {
+    const conn = this.db.em().getConnection();
+    const out = new Map<string, SyncRow>();
+    const live = await conn.execute<SyncRow[]>(
+      `select ${SYNC_COLUMNS} from managed_instance where account_id = ? and region = ? and state <> 'gone'`,
+      [accountId, region],
+    );
+    for (const r of live) out.set(r.id, r);
+    const missing = [...new Set(ids)].filter((id) => !out.has(id));
+    for (let i = 0; i < missing.length; i += CHUNK) {
+      const part = missing.slice(i, i + CHUNK);
+      const rows = await conn.execute<SyncRow[]>(
+        `select ${SYNC_COLUMNS} from managed_instance where id in (${part.map(() => "?").join(", ")})`,
+        part,
+      );
+      for (const r of rows) out.set(r.id, r);
+    }
+    return out;
+  }
 
   /**
    * Managed ids of `seen`: kept for known rows; a new row replacing a known one (tag spotwise:replaces)
    * inherits the replaced row's managed id and records its launch as the lineage's last switch.
    */
-  private async lineage(
+  private lineage(
     seen: ManagedInstance[],
+    rows: Map<string, SyncRow>,
     now: number,
-  ): Promise<Map<string, { managedId: string; lastSwitchAt: Date | null }>> {
+  ): Map<string, { managedId: string; lastSwitchAt: Date | null }> {
     const out = new Map<string, { managedId: string; lastSwitchAt: Date | null }>();
-    if (seen.length === 0) return out;
-    const em = this.db.em();
-    const ids = seen.map((i) => i.instanceId);
-    const replaced = [...new Set(seen.map((i) => i.tags[TAG_REPLACES]).filter((x): x is string => !!x))];
-    const rows = await em.find(
-      ManagedInstanceEntity,
-      { id: { $in: [...new Set([...ids, ...replaced])] } },
-      { fields: ["id", "managedId"] },
-    );
-    const known = new Map(rows.map((r) => [r.id, r.managedId ?? r.id]));
+    const known = (id: string): string | undefined => {
+      const r = rows.get(id);
+      return r ? (r.managed_id ?? r.id) : undefined;
+    };
     for (const i of seen) {
-      const mine = known.get(i.instanceId);
+      const mine = known(i.instanceId);
       if (mine !== undefined) {
         out.set(i.instanceId, { managedId: i.managedId ?? mine, lastSwitchAt: null });
         continue;
       }
-      const before = known.get(i.tags[TAG_REPLACES] ?? "");
+      const before = known(i.tags[TAG_REPLACES] ?? "");
       out.set(i.instanceId, {
         managedId: i.managedId ?? before ?? i.instanceId,
         lastSwitchAt: before !== undefined ? new Date(i.launchedAt ?? now) : null,
@@ -58,16 +122,27 @@ export class DbFleetStore implements FleetStore {
   }
 
   /**
-   * One bulk upsert per 500 instances plus one update for the ones not seen, so a fleet of thousands syncs
-   * in a few statements. The pool clock (pool_since) restarts when the type or AZ changed. Lineage: see
-   * FleetStore.sync.
+   * Compares before it writes: one read of the region's rows, then a bulk upsert (500 a statement) of only the
+   * instances that are new or changed, and one update of `last_seen_at` for unchanged ones when it is older than
+   * LAST_SEEN_STEP (so "last seen" is exact to that step, and a steady fleet of thousands costs a read, not
+   * thousands of row writes every tick). Instances of the region not seen are marked gone. The pool clock
+   * (pool_since) restarts when the type or AZ changed. Lineage: see FleetStore.sync.
    */
   async sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<ManagedInstance[]> {
     const conn = this.db.em().getConnection();
     const at = new Date(now);
-    const lineage = await this.lineage(seen, now);
-    for (let i = 0; i < seen.length; i += 500) {
-      const chunk = seen.slice(i, i + 500);
+    const replaced = seen.map((i) => i.tags[TAG_REPLACES]).filter((x): x is string => !!x);
+    const rows = await this.current(accountId, region, [...seen.map((i) => i.instanceId), ...replaced]);
+    const lineage = this.lineage(seen, rows, now);
+    const changed: ManagedInstance[] = [];
+    const touch: string[] = [];
+    for (const inst of seen) {
+      const r = rows.get(inst.instanceId);
+      if (!r || !unchanged(r, inst, accountId, region)) changed.push(inst);
+      else if (new Date(r.last_seen_at).getTime() < now - LAST_SEEN_STEP) touch.push(inst.instanceId);
+    }
+    for (let i = 0; i < changed.length; i += 500) {
+      const chunk = changed.slice(i, i + 500);
       const params: unknown[] = [];
       const values = chunk.map((inst) => {
         params.push(
@@ -106,10 +181,24 @@ export class DbFleetStore implements FleetStore {
         params,
       );
     }
-    await conn.execute(
-      "update managed_instance set state = 'gone' where account_id = ? and region = ? and state <> 'gone' and last_seen_at < ?",
-      [accountId, region, at],
-    );
+    for (let i = 0; i < touch.length; i += CHUNK) {
+      const part = touch.slice(i, i + CHUNK);
+      await conn.execute(
+        `update managed_instance set last_seen_at = ? where id in (${part.map(() => "?").join(", ")})`,
+        [at, ...part],
+      );
+    }
+    const seenIds = new Set(seen.map((i) => i.instanceId));
+    const gone = [...rows.values()]
+      .filter((r) => r.account_id === accountId && r.region === region && r.state !== "gone" && !seenIds.has(r.id))
+      .map((r) => r.id);
+    for (let i = 0; i < gone.length; i += CHUNK) {
+      const part = gone.slice(i, i + CHUNK);
+      await conn.execute(
+        `update managed_instance set state = 'gone' where state <> 'gone' and id in (${part.map(() => "?").join(", ")})`,
+        part,
+      );
+    }
     return seen.map((i) => ({ ...i, managedId: lineage.get(i.instanceId)?.managedId ?? i.instanceId }));
   }
 
