@@ -11,16 +11,16 @@ export class Migration20261130190000_one_pending_recommendation extends Migratio
     this.addSql(`alter table "recommendation" add column "managed_id" varchar(64) null;`);
     this.addSql(`update "recommendation" r set "managed_id" = coalesce(
         (select d."managed_id" from "decision" d where d."id" = r."decision_id"), r."instance_id");`);
-    this.addSql(`alter table "recommendation" alter column "managed_id" set not null;`);
     this.addSql(`alter table "recommendation" add column "posted_saving_per_month" double precision null;`);
     this.addSql(`update "recommendation" r set "status" = 'superseded', "resolved_at" = now(), "resolved_by" = 'migration'
       where r."status" = 'pending' and exists (
         select 1 from "recommendation" n
-        where n."managed_id" = r."managed_id" and n."status" = 'pending'
+        where coalesce(n."managed_id", n."instance_id") = coalesce(r."managed_id", r."instance_id") and n."status" = 'pending'
           and (n."created_at" > r."created_at" or (n."created_at" = r."created_at" and n."id" > r."id"))
       );`);
     this.addSql(
-      `create unique index "recommendation_one_pending_per_managed" on "recommendation" ("managed_id") where "status" = 'pending';`,
+      // a row written without managed_id (older code) counts as its instance's
+      `create unique index "recommendation_one_pending_per_managed" on "recommendation" ((coalesce("managed_id", "instance_id"))) where "status" = 'pending';`,
     );
     this.addSql(`create index "recommendation_managed_idx" on "recommendation" ("managed_id", "created_at");`);
   }

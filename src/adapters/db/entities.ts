@@ -212,7 +212,8 @@ export interface RecommendationRow {
   id: string;
   decisionId: string;
   instanceId: string;
-  managedId: string;
+  /** Null only on rows written before the managed id (read as the instance id). */
+  managedId?: string | null;
   accountId: string;
   status: RecommendationStatus;
   channel?: string | null;
@@ -232,7 +233,7 @@ export const RecommendationEntity = new EntitySchema<RecommendationRow>({
     id: { type: "uuid", primary: true },
     decisionId: { type: "uuid" },
     instanceId: { type: "string" },
-    managedId: { type: "string" },
+    managedId: { type: "string", nullable: true },
     accountId: { type: "string" },
     status: { type: "string" },
     channel: { type: "string", nullable: true },

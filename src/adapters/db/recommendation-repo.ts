@@ -224,7 +224,7 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     id: r.id,
     decisionId: r.decisionId,
     instanceId: r.instanceId,
-    managedId: r.managedId,
+    managedId: r.managedId ?? r.instanceId,
     accountId: r.accountId,
     accountName: accountName ?? r.accountId,
     region: decision.from.region,
