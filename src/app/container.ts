@@ -55,6 +55,7 @@ import { JobRunner } from "../daemon/runner.js";
 import type { CloudPorts } from "./cloud.js";
 import { buildExperimentReport } from "./experiments.js";
 import type { Infra } from "./infra.js";
+import { countingSwitches, databaseGauges, timedModels } from "./instrument.js";
 
 export interface ContainerOptions {
   cloud: CloudPorts;
@@ -152,7 +153,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
     if (seeded) await health.ok("model", `champion ${seeded.name} v${seeded.version}`);
   }
-  const activeModels = new ActiveModels(registry, loader, health);
+  const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
   const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
 
@@ -181,7 +182,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     leases: infra.leases,
     // launches the saga makes are capacity observations of their pools
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
-    audit,
+    audit: countingSwitches(audit, metrics),
     clock,
     settings: switchSettingsFrom(sw, file.accounts),
     newId: randomUUID,
@@ -190,6 +191,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     notifier,
     ownerId: infra.replicaId,
   });
+  databaseGauges(metrics, { control, sagas: sagaStore });
   const recommendations = new RecommendationService({
     repo: new DbRecommendationRepo(db),
     audit,

@@ -3,6 +3,7 @@
  * `register(program, io)`; this file only assembles them and turns errors into one actionable line.
  */
 import { Command, CommanderError } from "commander";
+import { scrubText } from "../adapters/log/logger.js";
 import { CodedError } from "../core/errors.js";
 import { commandModules } from "./commands/index.js";
 import { CliExit, type CliIo } from "./io.js";
@@ -45,10 +46,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return e.exitCode;
     }
     if (e instanceof CodedError) {
-      io.stderr(`spotwise: ${e.message}`);
+      io.stderr(`spotwise: ${scrubText(e.message)}`);
+      if (["debug", "trace"].includes(io.env.LOG_LEVEL ?? "") && e.cause instanceof Error && e.cause.stack) {
+        io.stderr(scrubText(e.cause.stack));
+      }
       return e.code === "invalid_input" || e.code === "config_invalid" || e.code === "model_invalid" ? 2 : 1;
     }
-    io.stderr(`spotwise: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    // one line for the operator; the stack only when asked for (LOG_LEVEL=debug or trace)
+    const debug = ["debug", "trace"].includes(io.env.LOG_LEVEL ?? "");
+    const detail = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
+    io.stderr(`spotwise: unexpected error: ${scrubText(detail)}`);
     return 1;
   }
 }

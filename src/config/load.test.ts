@@ -76,4 +76,52 @@ describe("config", () => {
     expect(text).toContain("123456789012");
     expect(masked.DATABASE_URL).toBe("postgres://app:****@db:5432/spotwise");
   });
+
+  it("names each unknown key, with the key it was probably meant to be", () => {
+    const yaml = [
+      "acounts: []",
+      "policy:",
+      "  riskCeilng: 0.3",
+      "schedule:",
+      "  decied: '*/15 * * * *'",
+      "switch:",
+      "  zzzzzz: 1",
+      "market:",
+      "  retentionDyas: 7",
+      "accounts:",
+      "  - id: '123456789012'",
+      "    regions: [us-east-1]",
+      "    extrnalId: abc",
+    ].join("\n");
+    const r = readConfig({ SPOTWISE_CONFIG: "/etc/spotwise.yaml" }, () => yaml);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const byWhere = Object.fromEntries(r.problems.map((p) => [p.where, p.message]));
+    expect(byWhere["/etc/spotwise.yaml: acounts"]).toBe('unknown key: did you mean "accounts"?');
+    expect(byWhere["/etc/spotwise.yaml: policy.riskCeilng"]).toBe('unknown key: did you mean "riskCeiling"?');
+    expect(byWhere["/etc/spotwise.yaml: schedule.decied"]).toBe('unknown key: did you mean "decide"?');
+    expect(byWhere["/etc/spotwise.yaml: accounts.0.extrnalId"]).toBe('unknown key: did you mean "externalId"?');
+    // no close match: the known keys are listed instead
+    expect(byWhere["/etc/spotwise.yaml: switch.zzzzzz"]).toMatch(
+      /^unknown key \(known keys: noReboot, .*pollIntervalSeconds\)$/,
+    );
+    expect(byWhere["/etc/spotwise.yaml: market.retentionDyas"]).toBe('unknown key: did you mean "retentionDays"?');
+    expect(r.problems).toHaveLength(6);
+  });
+
+  it("checks cron expressions and the time zone with the scheduler's own rules", () => {
+    const yaml =
+      "schedule:\n  scrape: every 5 minutes\n  decide: '61 * * * *'\n  digest: '@daily'\n  timezone: Mars/Olympus\n";
+    const r = readConfig({ SPOTWISE_CONFIG: "/s.yaml" }, () => yaml);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const byWhere = Object.fromEntries(r.problems.map((p) => [p.where, p.message]));
+    expect(byWhere["/s.yaml: schedule.scrape"]).toMatch(
+      /"every 5 minutes" is not a cron expression \(expected 5 or 6 fields/,
+    );
+    expect(byWhere["/s.yaml: schedule.decide"]).toMatch(/minute: 61 is a invalid expression/);
+    expect(byWhere["/s.yaml: schedule.timezone"]).toMatch(/IANA time zone/);
+    expect(byWhere["/s.yaml: schedule.digest"]).toBeUndefined();
+    expect(r.problems).toHaveLength(3);
+  });
 });

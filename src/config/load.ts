@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { CodedError } from "../core/errors.js";
+import { maskUrls } from "./mask.js";
 import { type Config, EnvConfig, FileConfig } from "./schema.js";
+import { didYouMean, knownKeysAt } from "./suggest.js";
 
 export interface ConfigProblem {
   where: string;
@@ -15,11 +17,22 @@ export interface ConfigProblem {
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
-function issuesOf(error: z.ZodError, prefix: string): ConfigProblem[] {
-  return error.issues.map((i) => ({
-    where: prefix + (i.path.length ? i.path.join(".") : ""),
-    message: i.message,
-  }));
+function issuesOf(error: z.ZodError, prefix: string, schema?: z.ZodType): ConfigProblem[] {
+  return error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === "unrecognized_keys" && schema) {
+      // one problem per unknown key, named by its full path, with the closest known key when there is one
+      const known = knownKeysAt(schema, at);
+      return i.keys.map((k) => {
+        const guess = didYouMean(k, known);
+        return {
+          where: prefix + [...at, k].join("."),
+          message: `unknown key${guess ? `: did you mean "${guess}"?` : known.length ? ` (known keys: ${known.join(", ")})` : ""}`,
+        };
+      });
+    }
+    return [{ where: prefix + (at.length ? at.join(".") : ""), message: maskUrls(i.message) }];
+  });
 }
 
 export function readConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => string = readText): ConfigResult {
@@ -37,7 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv, readFile: (p: string) => stri
     }
   }
   const fileParsed = FileConfig.safeParse(fileData);
-  if (!fileParsed.success) problems.push(...issuesOf(fileParsed.error, `${path ?? "config"}: `));
+  if (!fileParsed.success) problems.push(...issuesOf(fileParsed.error, `${path ?? "config"}: `, FileConfig));
 
   // cross-field rules read the raw environment, so they are reported even when other variables are invalid
   const has = (k: string) => (env[k] ?? "").trim() !== "";
@@ -86,7 +99,7 @@ export function maskSecrets(value: unknown, key = ""): unknown {
   if (value === undefined || value === null) return value;
   if (typeof value === "string") {
     if (SECRET_KEYS.test(key)) return value.length <= 4 ? "****" : `${value.slice(0, 4)}****`;
-    return value.replace(/(\/\/[^:/@]+:)[^@]+@/, "$1****@");
+    return maskUrls(value);
   }
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, key));
   if (typeof value === "object") {

@@ -2,11 +2,34 @@
  * The configuration: environment variables for the process and its secrets, an optional YAML file
  * (SPOTWISE_CONFIG) for policy, schedules and accounts. Every field has a safe default.
  */
+import { validateDetailed } from "node-cron";
 import { z } from "zod";
 
-const cron = z.string().min(9, "a cron expression such as '*/5 * * * *'");
+/** A cron expression, checked by node-cron's own validator (the one that will schedule it). */
+const cron = z.string().superRefine((expr, ctx) => {
+  const v = validateDetailed(expr);
+  if (v.valid) return;
+  const why = v.errors.map((e) => (e.field === "expression" ? e.message : `${e.field}: ${e.message}`)).join("; ");
+  ctx.addIssue({
+    code: "custom",
+    message: `"${expr}" is not a cron expression (${why}): use 5 or 6 fields such as "*/5 * * * *"`,
+  });
+});
 
-export const AccountConfig = z.object({
+/** An IANA time zone the runtime knows ("UTC", "Europe/Paris"). */
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "an IANA time zone such as UTC or Europe/Paris" },
+);
+
+export const AccountConfig = z.strictObject({
   id: z.string().regex(/^(\d{12}|sim|local)$/, "a 12-digit AWS account id (or 'sim' for the simulated cloud)"),
   name: z.string().min(1).optional(),
   roleArn: z
@@ -21,7 +44,7 @@ export const AccountConfig = z.object({
 });
 export type AccountConfig = z.infer<typeof AccountConfig>;
 
-export const PolicyConfig = z.object({
+export const PolicyConfig = z.strictObject({
   /** Hours the saving is counted over when paying back a switch. */
   horizonHours: z
     .number()
@@ -60,8 +83,8 @@ export const PolicyConfig = z.object({
 });
 export type PolicyConfig = z.infer<typeof PolicyConfig>;
 
-export const ScheduleConfig = z.object({
-  timezone: z.string().default("UTC"),
+export const ScheduleConfig = z.strictObject({
+  timezone: timezone.default("UTC"),
   scrape: cron.default("*/5 * * * *"),
   decide: cron.default("*/15 * * * *"),
   label: cron.default("0 * * * *"),
@@ -71,7 +94,7 @@ export const ScheduleConfig = z.object({
   reconcile: cron.default("*/5 * * * *"),
 });
 
-export const SwitchConfig = z.object({
+export const SwitchConfig = z.strictObject({
   noReboot: z.boolean().default(false),
   imageRetentionHours: z.number().min(0).default(72),
   imageDeadlineMinutes: z.number().positive().default(60),
@@ -98,14 +121,14 @@ export const SlackConfig = z.object({
   progressIntervalSeconds: z.number().min(0).default(5),
 });
 
-export const FileConfig = z.object({
+export const FileConfig = z.strictObject({
   accounts: z.array(AccountConfig).default([]),
   policy: PolicyConfig.default(PolicyConfig.parse({})),
   schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
   switch: SwitchConfig.default(SwitchConfig.parse({})),
   slack: SlackConfig.default(SlackConfig.parse({})),
   market: z
-    .object({
+    .strictObject({
       retentionDays: z.number().positive().default(30),
       advisorUrl: z.string().url().default("https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json"),
       interruptionQueueUrl: z.string().url().optional(),
@@ -129,7 +152,7 @@ export const FileConfig = z.object({
     })
     .default({ decisionDays: 90, predictionDays: 90, tickLogDays: 30 }),
   models: z
-    .object({
+    .strictObject({
       maxBytes: z
         .number()
         .int()
@@ -175,6 +198,8 @@ export const EnvConfig = z.object({
   SPOTWISE_CONFIG: optionalNonEmpty,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** On SIGTERM, running work gets this long to stop at a safe point before the process exits. */
+  SPOTWISE_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(30),
   SLACK_BOT_TOKEN: optionalNonEmpty.pipe(z.string().startsWith("xoxb-", "a bot token starting with xoxb-").optional()),
   SLACK_SIGNING_SECRET: optionalNonEmpty,
   SLACK_APP_TOKEN: optionalNonEmpty.pipe(z.string().startsWith("xapp-", "an app token starting with xapp-").optional()),

@@ -57,6 +57,20 @@ export async function testDatabase(): Promise<Database & { dispose(): Promise<vo
   });
 }
 
+/** The URL of a new, empty PostgreSQL database (dropped on dispose), or null without DATABASE_URL. */
+export async function emptyPostgresDatabase(): Promise<{ url: string; dispose(): Promise<void> } | null> {
+  const base = postgresUrl();
+  if (!base) return null;
+  const name = `spotwise_t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  await adminQuery(base, `create database "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    dispose: () => adminQuery(base, `drop database if exists "${name}" with (force)`),
+  };
+}
+
 async function adminQuery(url: string, sql: string): Promise<void> {
   const admin = await openDatabase({ url });
   try {

@@ -156,7 +156,7 @@ export interface TickRunRow {
   job: string;
   startedAt: Date;
   finishedAt?: Date | null;
-  status: "running" | "ok" | "failed" | "skipped";
+  status: "running" | "ok" | "failed" | "cancelled" | "skipped";
   error?: string | null;
   stats: Record<string, unknown>;
 }

@@ -7,10 +7,12 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { type EntityManager, MikroORM, type Options } from "@mikro-orm/core";
+import type { AbstractSqlConnection } from "@mikro-orm/knex";
 import { Migrator } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { type PGliteConnectionConfig, PGliteDriver } from "mikro-orm-pglite";
 import { migrationsList } from "../../../migrations/index.js";
+import { maskUrl } from "../../config/mask.js";
 import {
   AccountEntity,
   ApprovalEntity,
@@ -69,6 +71,17 @@ export interface DatabaseOptions {
   logger?: (message: string) => void;
 }
 
+/** Where a database URL points, for logs, health and `/spot status`: any password masked. */
+export function describeDatabaseUrl(url: string | undefined, dataDir = ".spotwise"): string {
+  if (url && /^postgres(ql)?:\/\//.test(url)) return `postgres ${maskUrl(url)}`;
+  if (url === "pglite://memory") return "pglite (in memory)";
+  if (url?.startsWith("pglite://")) return `pglite ${url.slice("pglite://".length)}`;
+  return `pglite ${resolve(dataDir, "pgdata")}`;
+}
+
+/** pg_advisory_xact_lock key that serialises migrations across processes ("spot" in ASCII). */
+export const MIGRATION_LOCK_KEY = 0x73706f74;
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const common: Partial<Options> = {
     entities,
@@ -83,8 +96,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let describe: string;
   let pglite: PGlite | undefined;
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
-    orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: 10 } });
-    describe = `postgres ${opts.url.replace(/(\/\/[^:/@]+:)[^@]+@/, "$1****@")}`;
+    orm = await MikroORM.init({
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: opts.url,
+      pool: { min: 0, max: 10 },
+      // an unreachable host fails the start in seconds instead of hanging on the TCP connect
+      driverOptions: { connection: { connectionTimeoutMillis: 5_000 } },
+    });
+    describe = describeDatabaseUrl(opts.url);
   } else {
     let dir: string | undefined;
     if (opts.url === "pglite://memory") dir = undefined;
@@ -102,16 +122,30 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     describe = dir ? `pglite ${dir}` : "pglite (in memory)";
   }
   const migrator = () => orm.getMigrator();
+  const postgres = !pglite;
+  /**
+   * Runs `fn` while holding the migration lock: on PostgreSQL a transaction-scoped advisory lock on its own
+   * connection, so replicas started together on an empty database migrate one after the other (the lock goes
+   * with the session if the process dies). PGlite is one process's own database: nothing to serialise.
+   */
+  const underMigrationLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!postgres) return fn();
+    const knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+    return knex.transaction(async (trx) => {
+      await trx.raw("select pg_advisory_xact_lock(?)", [MIGRATION_LOCK_KEY]);
+      return fn();
+    });
+  };
   return {
     orm,
     describe,
     em: () => orm.em.fork(),
     async migrate() {
-      const done = await migrator().up();
+      const done = await underMigrationLock(() => migrator().up());
       return { applied: done.map((m) => m.name) };
     },
     async migrateDown() {
-      const done = await migrator().down();
+      const done = await underMigrationLock(() => migrator().down());
       return { reverted: done.map((m) => m.name) };
     },
     async migrationStatus() {

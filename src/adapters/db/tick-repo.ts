@@ -5,17 +5,24 @@ import type { Database } from "./orm.js";
 export class DbTickLog implements TickLog {
   constructor(private readonly db: Database) {}
 
-  async record(t: TickRecord): Promise<void> {
+  async start(job: string, startedAt: number): Promise<string> {
     const em = this.db.em();
-    em.create(TickRunEntity, {
-      job: t.job,
-      startedAt: new Date(t.startedAt),
-      finishedAt: new Date(t.finishedAt),
-      status: t.status,
-      error: t.error,
-      stats: t.stats,
-    });
+    const row = em.create(TickRunEntity, { job, startedAt: new Date(startedAt), status: "running", stats: {} });
     await em.flush();
+    return String(row.id);
+  }
+
+  async finish(id: string, t: TickRecord): Promise<void> {
+    await this.db.em().nativeUpdate(
+      TickRunEntity,
+      { id: Number(id) },
+      {
+        finishedAt: t.finishedAt === null ? null : new Date(t.finishedAt),
+        status: t.status,
+        error: t.error,
+        stats: t.stats,
+      },
+    );
   }
 
   async last(job: string): Promise<TickRecord | null> {
@@ -24,8 +31,8 @@ export class DbTickLog implements TickLog {
     return {
       job: r.job,
       startedAt: r.startedAt.getTime(),
-      finishedAt: (r.finishedAt ?? r.startedAt).getTime(),
-      status: r.status === "failed" ? "failed" : "ok",
+      finishedAt: r.finishedAt ? r.finishedAt.getTime() : null,
+      status: r.status === "skipped" ? "ok" : r.status,
       error: r.error ?? null,
       stats: r.stats,
     };

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { SECRET_URL_FORMS } from "../../../test/support/secret-urls.js";
 import { createLogger, scrubText } from "./logger.js";
 
 function memoryLogger() {
@@ -43,5 +44,16 @@ describe("logger", () => {
     await new Promise((r) => setImmediate(r));
     expect(lines[0]?.msg).toBe("auth failed for xoxb-[REDACTED] with key AKIAA[REDACTED]");
     expect(scrubText("nothing here")).toBe("nothing here");
+  });
+
+  it.each(SECRET_URL_FORMS)("masks the password of $url in messages, fields and errors", async ({ url, secret }) => {
+    const { log, lines } = memoryLogger();
+    log.info({ database: url, nested: { urls: [url] } }, `connecting to ${url}`);
+    log.error({ err: new Error(`connect ECONNREFUSED ${url}`) }, "cannot connect");
+    await new Promise((r) => setImmediate(r));
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(secret);
+    expect(text).toContain("****");
+    expect(lines[1]).toMatchObject({ err: { type: "Error", message: expect.stringContaining("ECONNREFUSED") } });
   });
 });

@@ -3,6 +3,7 @@
  * redacted wherever they appear in a log object, and token-shaped strings are masked in messages.
  */
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import { maskUrls } from "../../config/mask.js";
 
 export type { Logger } from "pino";
 
@@ -42,9 +43,25 @@ export const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => {
 
 const TOKEN_PATTERN = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|(?:AKIA|ASIA)[A-Z0-9]{16})\b/g;
 
-/** Masks Slack tokens and AWS access key ids inside free text. */
+/** Masks Slack tokens, AWS access key ids and URL passwords (every URL form) inside free text. */
 export function scrubText(text: string): string {
-  return text.replace(TOKEN_PATTERN, (m) => `${m.slice(0, 5)}[REDACTED]`);
+  return maskUrls(text.replace(TOKEN_PATTERN, (m) => `${m.slice(0, 5)}[REDACTED]`));
+}
+
+/** Scrubs every string inside a log object (plain objects and arrays, a few levels deep). */
+function scrubValue(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return scrubText(value);
+  if (depth <= 0 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth - 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // errors, dates, buffers: serializers handle them
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth - 1)]));
+}
+
+function scrubError(e: unknown): unknown {
+  const s = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown>;
+  if (!s || typeof s !== "object") return s;
+  return scrubValue({ ...s }, 3);
 }
 
 export interface LoggerConfig {
@@ -66,7 +83,11 @@ export function createLogger(cfg: LoggerConfig = {}): Logger {
         method.apply(this, scrubbed);
       },
     },
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (obj) => scrubValue(obj, 4) as Record<string, unknown>,
+    },
+    serializers: { err: scrubError, error: scrubError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (cfg.destination) return pino(options, cfg.destination);

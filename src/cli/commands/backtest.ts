@@ -100,7 +100,7 @@ export function register(program: Command, io: CliIo): void {
     .description("Replay spot price history and compare spotwise with stay, on-demand, other tools and the oracle")
     .requiredOption(
       "--prices <file...>",
-      "price history: CSV of ../shared/data or aws ec2 describe-spot-price-history JSON",
+      "price history: CSV (timestamp,region,az,instance_type,product,price_usd_per_hour) or aws ec2 describe-spot-price-history JSON",
     )
     .option("--initial <file>", "records in effect before the window (otherwise the replay starts 48 h in)")
     .option("--ondemand <file>", "on-demand price CSV (default: bundled data/ondemand.csv)")

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { runUntilSignal, startService } from "../../app/service.js";
 import { loadConfig } from "../../config/load.js";
-import type { CliIo } from "../io.js";
+import { CliExit, type CliIo } from "../io.js";
 
 const PROCESSES = [
   {
@@ -33,7 +33,8 @@ export function register(program: Command, io: CliIo): void {
       .action(async () => {
         const service = await startService(loadConfig(io.env), { daemon: p.daemon, bot: p.bot, env: io.env });
         io.stderr(`spotwise ${p.name}: listening on :${service.port() ?? "?"}; SIGTERM or Ctrl-C to stop`);
-        await runUntilSignal(service);
+        const code = await runUntilSignal(service);
+        if (code !== 0) throw new CliExit(code, `spotwise ${p.name}: work was still running at the shutdown bound`);
       });
   }
 }

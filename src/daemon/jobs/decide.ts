@@ -77,7 +77,7 @@ export class DecideJob implements Job {
 
   constructor(private readonly d: DecideDeps) {}
 
-  async tick(now: number): Promise<Record<string, unknown>> {
+  async tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const { d } = this;
     const pause = await d.control.pauseStatus();
     if (pause.paused) {
@@ -93,6 +93,8 @@ export class DecideJob implements Job {
     }
     for (const a of d.accounts) if (!failedAccounts.has(a.accountId)) await d.health.ok(`aws:${a.accountId}`);
     const instances = discovery.instances;
+    // safe point: the slow part (EC2 discovery) is done and nothing has been decided or published yet
+    signal?.throwIfAborted();
     if (instances.length === 0) {
       this.last = { decisions: [], ids: [] };
       return { instances: 0, failures: discovery.failures.length };

@@ -49,12 +49,13 @@ export class ScrapeJob implements Job {
     return [...types].sort();
   }
 
-  async tick(_now: number): Promise<Record<string, unknown>> {
+  async tick(_now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const { d } = this;
     const ports: Ec2Port[] = [];
     const failures: string[] = [];
     for (const a of d.accounts) {
       for (const region of a.regions) {
+        signal?.throwIfAborted(); // safe point: between accounts and regions
         try {
           ports.push(await d.ec2.forAccount(a.accountId, region, "spotwise-scrape"));
         } catch (e) {
@@ -64,6 +65,7 @@ export class ScrapeJob implements Job {
       }
     }
     const types = await this.scope();
+    signal?.throwIfAborted(); // safe point: before the price history calls
     const run = await d.scraper.scrape(ports, types.length ? { instanceTypes: types } : {});
     d.metrics.ec2Calls.inc({ operation: "DescribeSpotPriceHistory" }, run.apiCalls);
     const throttled = run.regions.reduce((s, r) => s + r.throttled, 0);
