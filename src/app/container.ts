@@ -9,6 +9,7 @@ import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.j
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
 import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
@@ -35,6 +36,7 @@ import type { AdvisorTable, Catalog, OnDemandTable } from "../core/market/tables
 import { ActiveModels } from "../core/models/active-models.js";
 import { ChampionChallenger } from "../core/models/champion-challenger.js";
 import { OutcomeLabeler } from "../core/models/labeler.js";
+import { PromotionGate } from "../core/models/promotion-gate.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { validateModel } from "../core/models/validate.js";
 import type { MarketStore } from "../core/ports/market-store.js";
@@ -147,7 +149,9 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
     describe: (b) => loader.describe(b),
-    announce: (text) => notifier.alert(text),
+    // promotions and rollbacks: announced in the channel like every global change, with who did it
+    announce: (text) => notifier.announce(text.replace(/\bslack:([UW][A-Z0-9]+)\b/g, "<@$1>")),
+    gate: new PromotionGate({ queries: new DbExperimentQueries(db), clock, settings: file.models.promotion }),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
@@ -155,7 +159,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   }
   const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
   const shadowHistory = new DbShadowHistory(db);
@@ -304,7 +308,6 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
         audit,
         fetchFile: slackFileFetcher({ token: config.env.SLACK_BOT_TOKEN ?? "" }),
         clock,
-        announceModel: (e) => announcer.model(e),
         accounts: accounts.map((a) => a.accountId),
         switches: { recent: (n) => recentSwitches(db, n) },
       }),

@@ -2,7 +2,6 @@
  * Adapters from the real core services to the narrow BotServices parts (for the lead's wiring):
  * the model registry, the control service and the experiment report.
  */
-import type { ModelEvent } from "../core/control/announcer.js";
 import type { ControlService } from "../core/control/service.js";
 import { CodedError, type ErrorCode } from "../core/errors.js";
 import type { HealthService } from "../core/health/health.js";
@@ -51,25 +50,13 @@ export function modelSummary(m: ModelRecord): ModelSummary {
   };
 }
 
-export function registryOps(
-  registry: ModelRegistry,
-  announce: (e: ModelEvent) => Promise<void> = async () => undefined,
-): ModelRegistryOps {
-  const label = (m: ModelSummary) => `${m.name} v${m.version}`;
+export function registryOps(registry: ModelRegistry): ModelRegistryOps {
   return {
     list: async () => (await registry.list()).map(modelSummary),
     show: async (ref) => modelSummary(await registry.show(ref)),
-    promote: async (ref, actor) => {
-      const m = modelSummary((await registry.promote(ref, actor)).champion);
-      await announce({ kind: "promoted", actor, model: label(m) });
-      return m;
-    },
+    promote: async (ref, actor, opts) => modelSummary((await registry.promote(ref, actor, opts)).champion),
     reject: async (ref, actor, reason) => modelSummary(await registry.reject(ref, actor, reason)),
-    rollback: async (actor) => {
-      const m = modelSummary((await registry.rollback(actor)).champion);
-      await announce({ kind: "rolled_back", actor, model: label(m) });
-      return m;
-    },
+    rollback: async (actor) => modelSummary((await registry.rollback(actor)).champion),
     addFromBytes: async ({ name, bytes, actor }) =>
       modelSummary((await registry.add({ bytes, name, addedBy: actor })).model),
   };
@@ -109,18 +96,23 @@ export function experimentsView(r: CoreExperimentReport, now: number): Experimen
     brier: Number.isFinite(m.brier) ? m.brier : null,
     n: m.n,
   }));
-  const champion = rows.find((x) => x.status === "champion");
-  const better = rows.filter(
-    (x) => x !== champion && champion?.auc != null && x.auc != null && x.auc > champion.auc && x.n > 0,
-  );
-  const summary =
-    r.labelled === 0
-      ? "no labelled predictions yet: outcomes are labelled after each prediction's horizon"
-      : !champion
-        ? `${r.labelled} labelled predictions; no champion model`
-        : better.length > 0
-          ? `${better.map((b) => b.model).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${champion.model} on AUC (${better[0].auc?.toFixed(3)} vs ${champion.auc?.toFixed(3)}, ${r.labelled} labelled)`
-          : `the champion ${champion.model} leads (AUC ${champion.auc?.toFixed(3) ?? "n/a"}, ${r.labelled} labelled)`;
+  const label = (m: CoreExperimentReport["models"][number]) =>
+    m.version === null ? m.name : `${m.name} v${m.version}`;
+  const champion = r.models.find((x) => x.status === "champion");
+  // a verdict only from the paired comparison (same rows as the champion), beyond the 95% interval
+  const better = r.models.filter((x) => x.paired && x.paired.brierCi[1] < 0);
+  const f = (v: number) => (v >= 0 ? `+${v.toFixed(4)}` : v.toFixed(4));
+  const unknown = r.unknown ? `; ${r.unknown} with no observed outcome not scored` : "";
+  let summary: string;
+  if (r.labelled === 0) summary = "no labelled predictions yet: outcomes are labelled after each prediction's horizon";
+  else if (!champion) summary = `${r.labelled} labelled predictions; no champion model${unknown}`;
+  else if (better.length > 0) {
+    const b = better[0];
+    const p = b.paired as NonNullable<typeof b.paired>;
+    summary = `${better.map(label).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${label(champion)} on the same ${p.n} outcomes: Brier ${f(p.brierDiff)} (95% CI [${p.brierCi[0].toFixed(4)}, ${p.brierCi[1].toFixed(4)}]), AUC ${p.auc.toFixed(3)} vs ${p.championAuc.toFixed(3)}${unknown}`;
+  } else {
+    summary = `no challenger beats the champion ${label(champion)} beyond the interval (AUC ${Number.isFinite(champion.auc) ? champion.auc.toFixed(3) : "n/a"}, ${r.labelled} labelled${unknown})`;
+  }
   return { generatedAt: now, rows, summary };
 }
 
@@ -202,8 +194,6 @@ export function botServicesFrom(deps: {
   /** slackFileFetcher({ token: SLACK_BOT_TOKEN }) */
   fetchFile: BotServices["fetchFile"];
   clock: Clock;
-  /** Promotions and rollbacks told to the channel (the Announcer). */
-  announceModel?: (e: ModelEvent) => Promise<void>;
   /** Configured account ids (none configured shows as such in `/spot status`). */
   accounts?: readonly string[];
   /** The last switches (App Home). */
@@ -212,7 +202,7 @@ export function botServicesFrom(deps: {
   return {
     recommendations: deps.recommendations,
     startSwitch: startSwitchWith({ runner: deps.runner, recommendations: deps.recommendations, clock: deps.clock }),
-    models: registryOps(deps.registry, deps.announceModel),
+    models: registryOps(deps.registry),
     experiments: { report: async () => experimentsView(await deps.experimentReport(), deps.clock.now()) },
     health: healthOps(deps.health, {
       clock: deps.clock,

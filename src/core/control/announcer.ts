@@ -1,6 +1,6 @@
 /**
- * Global changes told to the channel, with who did them: pause, resume, mode, breaker opened or reset,
- * model promoted or rolled back. A pause, resume or mode change also re-renders the open recommendations
+ * Global changes told to the channel, with who did them: pause, resume, mode, breaker opened or reset
+ * (model promotions and rollbacks are announced by the registry). A pause, resume or mode change also re-renders the open recommendations
  * (no Approve button while switching is off). Whether the channel got the last announcement is recorded
  * for the safety checklist. Announcing never fails the change itself.
  */
@@ -9,10 +9,6 @@ import type { RecommendationPublisher } from "../recommendations/publisher.js";
 import type { Mode } from "../types.js";
 import type { ChannelHealth } from "./checklist.js";
 import type { ControlEvent, ControlService } from "./service.js";
-
-export type ModelEvent =
-  | { kind: "promoted"; actor: string; model: string; previous?: string }
-  | { kind: "rolled_back"; actor: string; model: string };
 
 /** The little logging the announcer does (pino satisfies it). */
 export interface AnnouncerLog {
@@ -61,12 +57,6 @@ export function controlEventText(e: ControlEvent): string {
   }
 }
 
-export function modelEventText(e: ModelEvent): string {
-  return e.kind === "promoted"
-    ? `:trophy: ${actorText(e.actor)} promoted model *${e.model}* to champion${e.previous ? ` (was ${e.previous})` : ""}.`
-    : `:leftwards_arrow_with_hook: ${actorText(e.actor)} rolled the champion model back to *${e.model}*.`;
-}
-
 export class Announcer {
   constructor(
     private readonly deps: {
@@ -92,10 +82,6 @@ export class Announcer {
         this.deps.log.warn({ err }, "open recommendations not refreshed after a control change");
       });
     }
-  }
-
-  async model(e: ModelEvent): Promise<void> {
-    await this.say(modelEventText(e));
   }
 
   /** Whether the last announcement reached the channel (for the safety checklist). */
