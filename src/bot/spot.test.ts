@@ -117,10 +117,10 @@ describe("/spot through the real Bolt receiver", () => {
     ]);
   });
 
-  it("models promote NAME --force REASON overrides the gate for approvers only, with a reason", async () => {
+  it("models promote NAME --force REASON overrides the gate for admins only, with a reason", async () => {
     await h.command(`models upload ${slack.base}/files/forced-1.onnx`, "UAPPROVER");
     const nobody = text(await h.command("models promote forced-1 --force trust me", "UNOBODY"));
-    expect(nobody).toContain("Only approvers may override the promotion gate");
+    expect(nobody).toContain("Only admins may override the promotion gate");
     expect(text(await h.command("models promote forced-1 --force", "UAPPROVER"))).toContain(
       "Overriding the promotion gate needs a reason",
     );
