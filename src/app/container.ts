@@ -63,6 +63,8 @@ export interface ContainerOptions {
   cloud: CloudPorts;
   /** Accounts to manage (default: the config file's). */
   accounts?: AccountRef[];
+  /** Subnet per account and AZ (default: the config file's accounts[].subnets). */
+  subnets?: Record<string, Record<string, string>>;
   notifier?: Notifier;
   market?: MarketStore;
   tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
@@ -162,6 +164,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
+  const subnets = { ...Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}])), ...opts.subnets };
+  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
   const shadowHistory = new DbShadowHistory(db);
   const control: ControlService = new ControlService(new DbControlStore(db), audit, clock, {
     defaultMode: config.env.SPOTWISE_MODE,
@@ -188,7 +192,10 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
     audit: countingSwitches(audit, metrics),
     clock,
-    settings: switchSettingsFrom(sw, file.accounts),
+    settings: switchSettingsFrom(
+      sw,
+      Object.entries(subnets).map(([id, s]) => ({ id, subnets: s })),
+    ),
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
@@ -218,8 +225,6 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   // pause, resume, mode, breakers: told to the channel with who did it; open messages follow the switching state
   const announcer = new Announcer({ notifier, control, publisher, log }).attach();
   const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
-  const subnets = Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}]));
-  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
 
   const jobs = {
     scrape: new ScrapeJob({
