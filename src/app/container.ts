@@ -70,6 +70,8 @@ export interface ContainerOptions {
   tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
   /** Register models/default.onnx as champion when the registry has none (default true). */
   seedDefaultModel?: boolean;
+  /** Risk input of the decide job (default "spotwise"; "advisor" for `replay --risk advisor`). */
+  risk?: "spotwise" | "advisor";
 }
 
 export interface Container {
@@ -264,6 +266,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       health,
       metrics,
       log,
+      risk: opts.risk,
     }),
     label: new LabelJob({
       labeler: new OutcomeLabeler({ predictions, market, clock }),

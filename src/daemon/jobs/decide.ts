@@ -57,6 +57,8 @@ export interface DecideDeps {
   health: HealthService;
   metrics: { decisions: { inc(labels: { action: string }, n?: number): void } };
   log: Logger;
+  /** "advisor": price risk from the Spot Advisor prior alone, ignoring observations (`replay --risk advisor`). */
+  risk?: "spotwise" | "advisor";
 }
 
 export interface DecideResult {
@@ -161,7 +163,7 @@ export class DecideJob implements Job {
         const last = lastAtOrBefore(points, now);
         if (last === undefined) return;
         const p = pools[row];
-        const capacity = series.capacity.get(id);
+        const capacity = d.risk === "advisor" ? undefined : series.capacity.get(id);
         // one meaning of risk: P(interruption)/h from the advisor bucket and spotwise's own observations
         const risk = poolHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket, capacity, now);
         if (risk.source === "observed") observed++;
@@ -203,7 +205,7 @@ export class DecideJob implements Job {
         inst.lifecycle === "spot"
           ? escapeEvidence({
               poolId: currentId,
-              capacity: series.capacity.get(currentId),
+              capacity: d.risk === "advisor" ? undefined : series.capacity.get(currentId),
               since: h?.poolSince ?? inst.launchedAt ?? null,
               now,
               bucket: d.tables.advisor.get(tableKey(inst.region, inst.instanceType))?.bucket,
