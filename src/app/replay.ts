@@ -187,6 +187,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         if (hour > 0 && hour % 24 === 0) await c.jobRunner.run(c.jobs.digest, clock.now());
       }
     }
+    // the day's digest at the end of the window, as the channel would see it the next morning
+    if ((hour - 1) % 24 !== 0 || hour <= 1) await c.jobRunner.run(c.jobs.digest, clock.now());
     const last = c.jobs.digest.last;
     digest = last
       ? {
