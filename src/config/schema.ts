@@ -132,7 +132,7 @@ export const FileConfig = z.strictObject({
     }),
   /** How long the rows written every tick are kept; the cleanup job deletes older ones. */
   retention: z
-    .object({
+    .strictObject({
       decisionDays: z.number().positive().default(90),
       predictionDays: z.number().positive().default(90),
       tickLogDays: z.number().positive().default(30),
