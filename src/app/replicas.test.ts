@@ -47,11 +47,9 @@ describe.runIf(hasPostgres)("replicas started together on an empty database", { 
     // one champion from the shipped default model, however the three raced to seed it
     const db = await openDatabase({ url: empty.url });
     try {
-      const rows = await db.orm.em
+      const rows: Array<{ name: string; version: number; status: string }> = await db.orm.em
         .getConnection()
-        .execute<{ name: string; version: number; status: string }[]>(
-          "select name, version, status from model order by version",
-        );
+        .execute("select name, version, status from model order by version");
       expect(rows.filter((r) => r.status === "champion")).toHaveLength(1);
       expect(rows).toHaveLength(1);
     } finally {
