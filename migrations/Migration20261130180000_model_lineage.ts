@@ -27,7 +27,7 @@ export class Migration20261130180000_model_lineage extends Migration {
       `create unique index "prediction_window_uniq" on "prediction" ("model_id", "pool", "horizon_ms", "window_start") where "window_start" is not null;`,
     );
     this.addSql(
-      `create index "prediction_pair_idx" on "prediction" ("pool", "tick_at", "model_id") where "window_start" is not null and "outcome" is not null;`,
+      `create index "prediction_pool_tick_idx" on "prediction" ("pool", "tick_at");`,
     );
     this.addSql(
       `alter table "prediction" add constraint "prediction_outcome_check" check ("outcome" is null or "outcome" in (-1, 0, 1));`,
@@ -36,6 +36,7 @@ export class Migration20261130180000_model_lineage extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`alter table "prediction" drop constraint if exists "prediction_outcome_check";`);
+    this.addSql(`drop index if exists "prediction_pool_tick_idx";`);
     this.addSql(`drop index if exists "prediction_pair_idx";`);
     this.addSql(`drop index if exists "prediction_window_uniq";`);
     this.addSql(`alter table "prediction" drop column if exists "window_start";`);

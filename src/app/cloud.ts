@@ -5,9 +5,12 @@ import { createStsClient, StsCredentialCache } from "../adapters/aws/sts.js";
 import type { SimCloud } from "../adapters/sim/cloud.js";
 import { SimEc2Factory, SimHealthChecker, SimTargetGroupFactory } from "../adapters/sim/factory.js";
 import type { Config } from "../config/schema.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { Ec2Factory } from "../core/ports/ec2.js";
 import { HttpHealthChecker } from "../core/switch/http-health.js";
 import type { HealthChecker, TargetGroupFactory } from "../core/switch/types.js";
+import type { AccountRef } from "../core/types.js";
+import { openSandbox, type Sandbox } from "./sandbox.js";
 
 export interface CloudPorts {
   ec2: Ec2Factory;
@@ -48,4 +51,20 @@ export function simCloudPorts(cloud: SimCloud): CloudPorts {
     targetGroups: new SimTargetGroupFactory(cloud),
     health: new SimHealthChecker(cloud),
   };
+}
+
+/** What a process talks to, per SPOTWISE_CLOUD: AWS with the configured accounts, or the sandbox (sandbox.ts). */
+export interface CloudSetup {
+  cloud: CloudPorts;
+  /** Accounts to manage instead of the configured ones (the sandbox account). */
+  accounts?: AccountRef[];
+  /** Subnets per account and AZ instead of the configured ones. */
+  subnets?: Record<string, Record<string, string>>;
+  sandbox?: Sandbox;
+}
+
+export async function cloudSetup(config: Config, env: NodeJS.ProcessEnv, clock: Clock): Promise<CloudSetup> {
+  if (config.env.SPOTWISE_CLOUD !== "sim") return { cloud: awsCloud(config, env) };
+  const sandbox = await openSandbox(config, clock);
+  return { cloud: simCloudPorts(sandbox.cloud), accounts: sandbox.accounts, subnets: sandbox.subnets, sandbox };
 }

@@ -9,6 +9,7 @@ import { createSqsClient, SqsSpotEventQueue } from "../adapters/aws/sqs-events.j
 import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
+import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
 import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
@@ -30,6 +31,7 @@ import type { AdvisorTable, Catalog, OnDemandTable } from "../core/market/tables
 import { ActiveModels } from "../core/models/active-models.js";
 import { ChampionChallenger } from "../core/models/champion-challenger.js";
 import { OutcomeLabeler } from "../core/models/labeler.js";
+import { PromotionGate } from "../core/models/promotion-gate.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { validateModel } from "../core/models/validate.js";
 import type { MarketStore } from "../core/ports/market-store.js";
@@ -56,6 +58,8 @@ export interface ContainerOptions {
   cloud: CloudPorts;
   /** Accounts to manage (default: the config file's). */
   accounts?: AccountRef[];
+  /** Subnet per account and AZ (default: the config file's accounts[].subnets). */
+  subnets?: Record<string, Record<string, string>>;
   notifier?: Notifier;
   market?: MarketStore;
   tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
@@ -137,6 +141,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
     describe: (b) => loader.describe(b),
     announce: (text) => notifier.alert(text),
+    gate: new PromotionGate({ queries: new DbExperimentQueries(db), clock, settings: file.models.promotion }),
   });
   if (opts.seedDefaultModel !== false) {
     const seeded = await registry.ensureChampion(new Uint8Array(await readFile(defaultModelPath())), "spotwise");
@@ -144,9 +149,11 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   }
   const activeModels = new ActiveModels(registry, timedModels(loader, metrics), health);
   const predictions = new DbPredictionRepository(db);
-  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics });
+  const scoring = new ChampionChallenger({ models: activeModels, predictions, metrics, health });
 
   const sw = file.switch;
+  const subnets = { ...Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}])), ...opts.subnets };
+  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
   const control = new ControlService(new DbControlStore(db), audit, clock, {
     defaultMode: config.env.SPOTWISE_MODE,
     breakerThreshold: sw.breakerThreshold,
@@ -162,7 +169,10 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     ec2: new CapacityRecordingEc2Factory(opts.cloud.ec2, { store: market, clock, log }),
     audit: countingSwitches(audit, metrics),
     clock,
-    settings: switchSettingsFrom(sw, file.accounts),
+    settings: switchSettingsFrom(
+      sw,
+      Object.entries(subnets).map(([id, s]) => ({ id, subnets: s })),
+    ),
     newId: randomUUID,
     targetGroups: opts.cloud.targetGroups,
     health: opts.cloud.health,
@@ -178,8 +188,6 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   });
   const publisher = new RecommendationPublisher(recommendations, notifier);
   const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
-  const subnets = Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}]));
-  for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
 
   const jobs = {
     scrape: new ScrapeJob({

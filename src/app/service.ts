@@ -21,7 +21,7 @@ import type { Config } from "../config/schema.js";
 import { CodedError, errorMessage } from "../core/errors.js";
 import type { Job } from "../daemon/job.js";
 import { Scheduler } from "../daemon/scheduler.js";
-import { awsCloud } from "./cloud.js";
+import { cloudSetup } from "./cloud.js";
 import { buildContainer, type Container } from "./container.js";
 import { type Infra, openInfra } from "./infra.js";
 
@@ -77,7 +77,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       server = await listening(() => ops.listen(config.env.PORT), config.env.PORT);
       opened.push(() => closeServer(server));
     }
-    const container = await buildContainer(infra, { cloud: awsCloud(config, opts.env) });
+    // SPOTWISE_CLOUD=sim: the sandbox (simulated cloud, bundled market shifted to now, seeded fleet)
+    const container = await buildContainer(infra, await cloudSetup(config, opts.env, infra.clock));
     opened.push(() => container.close());
     if (container.accounts.length === 0) {
       log.warn("no AWS accounts configured: add accounts: to the SPOTWISE_CONFIG file (see docs/config.example.yaml)");
@@ -103,6 +104,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     }
 
     let scheduler: Scheduler | undefined;
+    let warmUp: Promise<void> | undefined;
+    const warmUpAbort = new AbortController();
     if (opts.daemon) {
       // sagas a dead process left in flight: resumed or rolled back from real EC2 state, by one replica
       if (await infra.leases.acquire("saga-resume", infra.replicaId, 10 * 60_000)) {
@@ -137,6 +140,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       });
       scheduler.start();
       opened.push(() => scheduler?.stop(1_000) ?? Promise.resolve());
+      // the sandbox shows its first recommendations at once instead of at the next decide fire
+      if (config.env.SPOTWISE_CLOUD === "sim") warmUp = sandboxWarmUp(container, warmUpAbort.signal);
     }
     const watch = setInterval(() => void probe(infra), 30_000);
     watch.unref();
@@ -160,9 +165,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
           // at once: no new fires and running ticks cancelled (they stop at their next safe point); the bot stops
           // taking events and lets the switches it started reach a checkpoint
           const stillRunning = scheduler?.running() ?? [];
+          warmUpAbort.abort();
           const [ticksStopped] = await Promise.all([
             scheduler ? scheduler.stop(left(Math.min(5_000, boundMs / 3)), reason) : Promise.resolve(true),
             bot?.stop(left(Math.min(5_000, boundMs / 3))),
+            warmUp,
           ]);
           await closeServer(server);
           if (!ticksStopped) {
@@ -184,6 +191,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await release();
     throw e;
   }
+}
+
+/** One scrape and one decide tick of the sandbox, in the background (recorded like any tick; cancelled on stop). */
+async function sandboxWarmUp(c: Container, signal: AbortSignal): Promise<void> {
+  await c.jobRunner.run(c.jobs.scrape, undefined, signal);
+  if (!signal.aborted) await c.jobRunner.run(c.jobs.decide, undefined, signal);
 }
 
 /** Runs `listen`, turning "port taken" and "not allowed" into one actionable line. */

@@ -97,9 +97,13 @@ describe("Approve in Slack runs the real saga on the simulated cloud", () => {
           health: new HealthService(new MemoryHealthStore(), clock),
           experimentReport: async () => ({
             since: null,
+            until: 0,
             labelled: 0,
+            unknown: 0,
+            pending: 0,
             riskCeiling: 0.5,
             decisionsCompared: 0,
+            championId: null,
             models: [],
           }),
           audit: sim.audit,

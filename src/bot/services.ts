@@ -51,7 +51,11 @@ export interface ModelRegistryOps {
   list(): Promise<ModelSummary[]>;
   /** By name (latest version), "name@version" or id; throws CodedError not_found. */
   show(ref: string): Promise<ModelSummary>;
-  promote(ref: string, actor: string): Promise<ModelSummary>;
+  /**
+   * Gated (shadow time, labelled outcomes, paired comparison); a refusal is a CodedError("conflict") with the
+   * numbers. `force` with a reason overrides it (audited and announced).
+   */
+  promote(ref: string, actor: string, opts?: { force?: boolean; reason?: string }): Promise<ModelSummary>;
   reject(ref: string, actor: string, reason?: string): Promise<ModelSummary>;
   /** Back to the previous champion; throws CodedError not_found/conflict when there is none. */
   rollback(actor: string): Promise<ModelSummary>;

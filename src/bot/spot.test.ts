@@ -17,6 +17,7 @@ describe("/spot through the real Bolt receiver", () => {
     db = await testDatabase();
     await slack.start();
     slack.files.set("gbt-v4.onnx", ONNX_LIKE);
+    slack.files.set("forced-1.onnx", ONNX_LIKE);
     slack.files.set("notes.txt", Buffer.from("hello, not a model"));
     h = await startHarness({
       db,
@@ -114,6 +115,25 @@ describe("/spot through the real Bolt receiver", () => {
       "rollback by slack:UAPPROVER",
       "reject gbt-v4 by slack:UAPPROVER: worse on AUC",
     ]);
+  });
+
+  it("models promote NAME --force REASON overrides the gate for approvers only, with a reason", async () => {
+    await h.command(`models upload ${slack.base}/files/forced-1.onnx`, "UAPPROVER");
+    const nobody = text(await h.command("models promote forced-1 --force trust me", "UNOBODY"));
+    expect(nobody).toContain("Only approvers may override the promotion gate");
+    expect(text(await h.command("models promote forced-1 --force", "UAPPROVER"))).toContain(
+      "Overriding the promotion gate needs a reason",
+    );
+    expect(text(await h.command("models promote forced-1 now", "UAPPROVER"))).toContain(
+      "Usage: `/spot models promote NAME [--force REASON]`",
+    );
+    const forced = text(
+      await h.command("models promote forced-1 --force weekend outage, shadow data is thin", "UAPPROVER"),
+    );
+    expect(forced).toContain("past the promotion gate. Reason: weekend outage, shadow data is thin");
+    expect(h.services.log.models.at(-1)).toBe(
+      "promote forced-1 by slack:UAPPROVER forced: weekend outage, shadow data is thin",
+    );
   });
 
   it("models upload URL: an invalid file, a foreign host and a bad name are refused with the reason", async () => {

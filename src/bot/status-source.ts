@@ -127,12 +127,18 @@ function modelStatus(
       detail: "no champion model: risk comes from the Spot Advisor bucket",
     };
   }
+  // the registered champion failed its load checks (an earlier champion decides): the scorer's alert stands
+  if (h.status === "degraded" || h.status === "down") {
+    return { component: "model", label, status: h.status, lastOkAt: h.lastOkAt, detail: h.detail ?? undefined };
+  }
+  const line = `champion ${champion.name} v${champion.version}`;
   return {
     component: "model",
     label,
     status: "ok",
     lastOkAt: now,
-    detail: `champion ${champion.name} v${champion.version}`,
+    // the scorer's detail of the same champion adds the drift guard's count (pools outside its training ranges)
+    detail: h.detail?.startsWith(`${line} `) || h.detail?.startsWith(`${line};`) ? h.detail : line,
   };
 }
 

@@ -75,8 +75,8 @@ describe("wiring the real core services into BotServices", () => {
     expect((await ops.setMode("approve", "slack:U1")).mode).toBe("approve");
   });
 
-  it("experimentsView: names the candidate that beats the champion", () => {
-    const row = (name: string, status: string, auc: number) => ({
+  it("experimentsView: names the candidate that beats the champion on the same rows, beyond the interval", () => {
+    const row = (name: string, status: string, auc: number, brierCi: [number, number] | null) => ({
       modelId: name,
       name,
       version: 1,
@@ -84,25 +84,56 @@ describe("wiring the real core services into BotServices", () => {
       auc,
       brier: 0.1,
       log_loss: 0.3,
+      ece: 0.02,
+      calibration: [],
       n: 500,
       positives: 40,
+      unknown: 0,
+      pending: 0,
+      paired: brierCi
+        ? {
+            n: 480,
+            nEff: 120,
+            blocks: 40,
+            auc,
+            championAuc: 0.7,
+            brierDiff: (brierCi[0] + brierCi[1]) / 2,
+            brierCi,
+            logLossDiff: -0.01,
+            logLossCi: [-0.02, 0] as [number, number],
+          }
+        : null,
       decisionsMade: 0,
       wouldDiffer: 0,
-      forgoneSavingPerHour: 0,
+      forgoneSavingUsd: 0,
+      forgoneHours: 0,
       avoidedDisruptions: 0,
     });
+    const report = (models: ReturnType<typeof row>[]) => ({
+      since: null,
+      until: 1,
+      labelled: 500,
+      unknown: 12,
+      pending: 0,
+      riskCeiling: 0.5,
+      decisionsCompared: 0,
+      championId: "old",
+      models,
+    });
     const view = experimentsView(
-      {
-        since: null,
-        labelled: 500,
-        riskCeiling: 0.5,
-        decisionsCompared: 0,
-        models: [row("old", "champion", 0.7), row("new", "candidate", 0.8)],
-      },
+      report([row("old", "champion", 0.7, null), row("new", "candidate", 0.8, [-0.02, -0.004])]),
       1,
     );
-    expect(view.summary).toBe("new v1 beats the champion old v1 on AUC (0.800 vs 0.700, 500 labelled)");
+    expect(view.summary).toBe(
+      "new v1 beats the champion old v1 on the same 480 outcomes: Brier -0.0120 (95% CI [-0.0200, -0.0040]), AUC 0.800 vs 0.700; 12 with no observed outcome not scored",
+    );
     expect(view.rows.map((r) => r.model)).toEqual(["old v1", "new v1"]);
+    // a higher AUC whose interval includes no difference is no verdict
+    const tie = experimentsView(
+      report([row("old", "champion", 0.7, null), row("new", "candidate", 0.8, [-0.02, 0.01])]),
+      1,
+    );
+    expect(tie.summary).toMatch(/^no challenger beats the champion old v1 beyond the interval/);
   });
 
   it("healthOps: the 8 components, AWS per account, unknown when never reported", async () => {

@@ -54,7 +54,7 @@ export function registryOps(registry: ModelRegistry): ModelRegistryOps {
   return {
     list: async () => (await registry.list()).map(modelSummary),
     show: async (ref) => modelSummary(await registry.show(ref)),
-    promote: async (ref, actor) => modelSummary((await registry.promote(ref, actor)).champion),
+    promote: async (ref, actor, opts) => modelSummary((await registry.promote(ref, actor, opts)).champion),
     reject: async (ref, actor, reason) => modelSummary(await registry.reject(ref, actor, reason)),
     rollback: async (actor) => modelSummary((await registry.rollback(actor)).champion),
     addFromBytes: async ({ name, bytes, actor }) =>
@@ -93,18 +93,23 @@ export function experimentsView(r: CoreExperimentReport, now: number): Experimen
     brier: Number.isFinite(m.brier) ? m.brier : null,
     n: m.n,
   }));
-  const champion = rows.find((x) => x.status === "champion");
-  const better = rows.filter(
-    (x) => x !== champion && champion?.auc != null && x.auc != null && x.auc > champion.auc && x.n > 0,
-  );
-  const summary =
-    r.labelled === 0
-      ? "no labelled predictions yet: outcomes are labelled after each prediction's horizon"
-      : !champion
-        ? `${r.labelled} labelled predictions; no champion model`
-        : better.length > 0
-          ? `${better.map((b) => b.model).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${champion.model} on AUC (${better[0].auc?.toFixed(3)} vs ${champion.auc?.toFixed(3)}, ${r.labelled} labelled)`
-          : `the champion ${champion.model} leads (AUC ${champion.auc?.toFixed(3) ?? "n/a"}, ${r.labelled} labelled)`;
+  const label = (m: CoreExperimentReport["models"][number]) =>
+    m.version === null ? m.name : `${m.name} v${m.version}`;
+  const champion = r.models.find((x) => x.status === "champion");
+  // a verdict only from the paired comparison (same rows as the champion), beyond the 95% interval
+  const better = r.models.filter((x) => x.paired && x.paired.brierCi[1] < 0);
+  const f = (v: number) => (v >= 0 ? `+${v.toFixed(4)}` : v.toFixed(4));
+  const unknown = r.unknown ? `; ${r.unknown} with no observed outcome not scored` : "";
+  let summary: string;
+  if (r.labelled === 0) summary = "no labelled predictions yet: outcomes are labelled after each prediction's horizon";
+  else if (!champion) summary = `${r.labelled} labelled predictions; no champion model${unknown}`;
+  else if (better.length > 0) {
+    const b = better[0];
+    const p = b.paired as NonNullable<typeof b.paired>;
+    summary = `${better.map(label).join(", ")} beat${better.length === 1 ? "s" : ""} the champion ${label(champion)} on the same ${p.n} outcomes: Brier ${f(p.brierDiff)} (95% CI [${p.brierCi[0].toFixed(4)}, ${p.brierCi[1].toFixed(4)}]), AUC ${p.auc.toFixed(3)} vs ${p.championAuc.toFixed(3)}${unknown}`;
+  } else {
+    summary = `no challenger beats the champion ${label(champion)} beyond the interval (AUC ${Number.isFinite(champion.auc) ? champion.auc.toFixed(3) : "n/a"}, ${r.labelled} labelled${unknown})`;
+  }
   return { generatedAt: now, rows, summary };
 }
 

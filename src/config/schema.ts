@@ -146,8 +146,15 @@ export const FileConfig = z.strictObject({
         .positive()
         .default(50 * 1024 * 1024),
       dir: z.string().optional(),
+      /** What a challenger needs before `models promote` accepts it (override: --force --reason, audited). */
+      promotion: z
+        .object({
+          minShadowHours: z.number().min(0).default(72),
+          minOutcomes: z.number().int().min(0).default(200),
+        })
+        .default({ minShadowHours: 72, minOutcomes: 200 }),
     })
-    .default({ maxBytes: 50 * 1024 * 1024 }),
+    .default({ maxBytes: 50 * 1024 * 1024, promotion: { minShadowHours: 72, minOutcomes: 200 } }),
 });
 export type FileConfig = z.infer<typeof FileConfig>;
 

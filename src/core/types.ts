@@ -153,7 +153,7 @@ export interface Decision {
   launchFailureTo?: number | null;
   modelName: string | null;
   modelId: string | null;
-  /** Model confidence in [0,1]; null for the heuristic fallback. */
+  /** Model confidence in [0,1]; null: no model produces a calibrated confidence yet (decide sets null). */
   confidence: number | null;
   /** True when the advisor-bucket heuristic decided because no usable model was there. */
   fallback: boolean;

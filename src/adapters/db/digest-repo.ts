@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 export const UNAPPROVED = ["pending", "expired", "rejected", "snoozed", "superseded"] as const;
 
 export interface DigestFacts {
-  /** Instances by their last decided action in the day ("SWITCH" 3, "STAY" 12). */
+  /** Managed instances (a lineage across switches) by their last decided action in the day ("SWITCH" 3, "STAY" 12). */
   decisions: Record<string, number>;
   /** Instances decided in the day. */
   instances: number;
@@ -50,8 +50,8 @@ export class DigestQueries {
     const [lastActions, tickRows, finished, done, recs] = await Promise.all([
       conn.execute<Array<{ action: string; n: string | number }>>(
         `select action, count(*) as n from (
-           select distinct on (instance_id) instance_id, action from decision
-           where tick_at >= ? and tick_at < ? order by instance_id, tick_at desc
+           select distinct on (coalesce(managed_id, instance_id)) action from decision
+           where tick_at >= ? and tick_at < ? order by coalesce(managed_id, instance_id), tick_at desc
          ) last group by action`,
         [from, to],
       ),

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/valida
 import { MemoryAuditLog } from "../../core/ports/audit.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import { DEFAULT_MODEL_PATH } from "../onnx/fixtures.js";
-import { concatBytes, encodeLenField } from "../onnx/protobuf.js";
+import { concatBytes, encodeLenField, ProtoReader } from "../onnx/protobuf.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
 import { DbModelRepository } from "./model-repo.js";
 import { type Database, openDatabase } from "./orm.js";
@@ -27,6 +27,24 @@ function rebuilt(bytes: Uint8Array, trainedAt: string): Uint8Array {
   const text = (s: string) => new TextEncoder().encode(s);
   const entry = concatBytes([encodeLenField(1, text("spotwise.rebuilt_at")), encodeLenField(2, text(trainedAt))]);
   return concatBytes([bytes, encodeLenField(14, entry)]);
+}
+
+/** The same graph with some metadata entries removed (what a file exported by an older spotwise looks like). */
+function withoutMetadata(bytes: Uint8Array, keys: string[]): Uint8Array {
+  const r = new ProtoReader(bytes);
+  const parts: Uint8Array[] = [];
+  while (!r.eof()) {
+    const start = r.pos;
+    const { field, wire } = r.tag();
+    let drop = false;
+    if (field === 14 && wire === 2) {
+      const m = r.sub();
+      m.tag();
+      drop = keys.includes(m.string());
+    } else r.skip(wire);
+    if (!drop) parts.push(bytes.subarray(start, r.pos));
+  }
+  return concatBytes(parts);
 }
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
@@ -109,6 +127,35 @@ describe(`ensureChampion under a race (${backendLabel()})`, () => {
     } finally {
       if (dbs[0] !== db) for (const d of dbs) await d.close();
     }
+  });
+
+  it("after an upgrade, a shipped champion whose stored file predates the checks is replaced by the same graph", async () => {
+    await db.orm.em.getConnection().execute("delete from model");
+    const old = withoutMetadata(shipped, ["spotwise.positive_class", "spotwise.training_ranges"]);
+    expect(old.length).toBeLessThan(shipped.length);
+    // registered by an older spotwise: stored as is
+    const repo = new DbModelRepository(db);
+    const legacy = await repo.insertSeedChampion({
+      id: randomUUID(),
+      name: "default",
+      sha256: "1".repeat(64),
+      identity: "1".repeat(64),
+      lineage: {},
+      sizeBytes: old.length,
+      contractVersion: "spotwise-features/1",
+      featureNames: (await validate(shipped)).featureNames,
+      metrics: {},
+      addedBy: "spotwise",
+      at: Date.UTC(2026, 10, 1),
+      content: old,
+    });
+    const audit = new MemoryAuditLog();
+    const champion = await registry(db, audit).ensureChampion(shipped, "spotwise");
+    expect(champion).toMatchObject({ name: "default", version: 2, status: "champion", previousChampionId: legacy?.id });
+    expect(audit.events.map((e) => e.action)).toEqual(["model.added", "model.metadata_upgraded"]);
+    expect(String(audit.events[1].detail?.why)).toMatch(/declares no positive class/);
+    // the next start changes nothing
+    expect((await registry(db).ensureChampion(shipped, "spotwise"))?.id).toBe(champion?.id);
   });
 
   it("keeps the operator's choice: no champion is seeded when the default was retired or rejected", async () => {

@@ -20,6 +20,7 @@ import { ManualClock } from "../../core/ports/clock.js";
 import type { CapacityPoint } from "../../core/types.js";
 import { fixtureBytes } from "../onnx/fixtures.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
+import { DbExperimentQueries } from "./experiment-queries.js";
 import { DbPredictionRepository } from "./prediction-repo.js";
 
 const HOUR = 3_600_000;
@@ -89,7 +90,8 @@ describe("champion/challenger on the prediction table", () => {
       0,
     );
 
-    // capacity: pool 0 lost capacity 30 min after the tick, pool 1 after the horizon, pool 2 never observed again
+    // capacity: pool 0 lost capacity 30 min after the tick; pool 1 was seen available within the hour and lost
+    // capacity only after it; pool 2 was never observed again (unknown: not "no loss")
     const series = new Map<string, CapacityPoint[]>([
       [
         pools[0],
@@ -102,31 +104,40 @@ describe("champion/challenger on the prediction table", () => {
         pools[1],
         [
           { ts: T0 - HOUR, available: 1 },
+          { ts: T0 + 20 * 60_000, available: 1 },
           { ts: T0 + HOUR + 1, available: 0 },
         ],
       ],
     ]);
     const market = { readCapacity: async (ids: string[]) => new Map(ids.map((id) => [id, series.get(id) ?? []])) };
     const labeler = new OutcomeLabeler({ predictions, market, clock });
-    expect(await labeler.labelDue()).toEqual({ labelled: 0, losses: 0 });
+    expect(await labeler.labelDue()).toEqual({ labelled: 0, losses: 0, unknown: 0 });
     clock.set(T0 + HOUR);
-    expect(await labeler.labelDue()).toEqual({ labelled: 6, losses: 2 });
-    expect(await labeler.labelDue()).toEqual({ labelled: 0, losses: 0 });
-    const labelled = await predictions.listLabelled();
+    expect(await labeler.labelDue()).toEqual({ labelled: 4, losses: 2, unknown: 2 });
+    expect(await labeler.labelDue()).toEqual({ labelled: 0, losses: 0, unknown: 0 });
+    const labelled = await predictions.listAtTick(T0);
     expect(labelled.filter((p) => p.outcome === 1).map((p) => p.pool)).toEqual([pools[0], pools[0]]);
+    expect(labelled.filter((p) => p.outcome === -1).map((p) => p.pool)).toEqual([pools[2], pools[2]]);
 
-    const report = experimentReport({ predictions: labelled, models: await registry.list(), riskCeiling: 0.5 });
-    expect(report.labelled).toBe(6);
-    expect(report.models.map((m) => [m.name, m.status, m.n, m.positives])).toEqual([
-      ["trees", "champion", 3, 1],
-      ["linear", "shadow", 3, 1],
+    const queries = new DbExperimentQueries(db);
+    const report = await experimentReport({
+      queries,
+      models: await registry.list(),
+      riskCeiling: 0.5,
+      until: T0 + HOUR,
+    });
+    expect([report.labelled, report.unknown, report.pending]).toEqual([4, 2, 0]);
+    expect(report.models.map((m) => [m.name, m.status, m.n, m.positives, m.unknown])).toEqual([
+      ["trees", "champion", 2, 1, 1],
+      ["linear", "shadow", 2, 1, 1],
     ]);
     for (const m of report.models) {
-      const preds = labelled.filter((p) => p.modelId === m.modelId);
-      const brier = preds.reduce((s, p) => s + (p.probability - (p.outcome ?? 0)) ** 2, 0) / 3;
-      expect(m.brier).toBeCloseTo(brier, 6);
-      expect(m.auc).toBeGreaterThanOrEqual(0);
+      // the unknown outcome of pool 2 is not scored
+      const preds = labelled.filter((p) => p.modelId === m.modelId && p.pool !== pools[2]);
+      const brier = preds.reduce((s, p) => s + (p.probability - (p.outcome ?? 0)) ** 2, 0) / 2;
+      expect(m.brier).toBeCloseTo(brier, 3);
     }
+    expect(report.models[1].paired).toMatchObject({ n: 2, blocks: 2 });
     await active.close();
   });
 });

@@ -1,5 +1,14 @@
-/** PredictionRepository on the `prediction` table (unique (model_id, tick_at, pool); partial index on unlabelled rows). */
-import type { NewPrediction, PredictionRecord, PredictionRepository } from "../../core/models/prediction-repository.js";
+/**
+ * PredictionRepository on the `prediction` table: unique (model_id, tick_at, pool) and (model_id, pool,
+ * horizon_ms, window_start) — one prediction per model, pool and horizon window; partial index on unlabelled rows.
+ */
+import {
+  type NewPrediction,
+  type Outcome,
+  type PredictionRecord,
+  type PredictionRepository,
+  windowStartOf,
+} from "../../core/models/prediction-repository.js";
 import { PredictionEntity, type PredictionRow } from "./entities.js";
 import type { Database } from "./orm.js";
 
@@ -14,8 +23,9 @@ function toRecord(r: PredictionRow): PredictionRecord {
     probability: r.probability,
     horizonMs: r.horizonMs,
     labelAt: r.labelAt.getTime(),
-    outcome: r.outcome === null || r.outcome === undefined ? null : r.outcome === 1 ? 1 : 0,
+    outcome: r.outcome === null || r.outcome === undefined ? null : r.outcome === 1 ? 1 : r.outcome === 0 ? 0 : -1,
     labelledAt: r.labelledAt ? r.labelledAt.getTime() : null,
+    windowStart: r.windowStart ? r.windowStart.getTime() : null,
   };
 }
 
@@ -36,11 +46,13 @@ export class DbPredictionRepository implements PredictionRepository {
           r.probability,
           r.horizonMs,
           new Date(r.tickAt + r.horizonMs),
+          new Date(windowStartOf(r.tickAt, r.horizonMs)),
         );
-        return "(?, ?, ?, ?, ?, ?)";
+        return "(?, ?, ?, ?, ?, ?, ?)";
       });
+      // no conflict target: a repeated tick and a later tick of the same window are both skipped
       const res = await conn.execute(
-        `insert into prediction (model_id, tick_at, pool, probability, horizon_ms, label_at) values ${values.join(", ")} on conflict (model_id, tick_at, pool) do nothing`,
+        `insert into prediction (model_id, tick_at, pool, probability, horizon_ms, label_at, window_start) values ${values.join(", ")} on conflict do nothing`,
         params,
         "run",
       );
@@ -60,9 +72,9 @@ export class DbPredictionRepository implements PredictionRepository {
     return rows.map(toRecord);
   }
 
-  async setOutcomes(items: { id: number; outcome: 0 | 1 }[], at: number): Promise<void> {
+  async setOutcomes(items: { id: number; outcome: Outcome }[], at: number): Promise<void> {
     const conn = this.db.em().getConnection();
-    for (const outcome of [0, 1] as const) {
+    for (const outcome of [0, 1, -1] as const) {
       const ids = items.filter((i) => i.outcome === outcome).map((i) => i.id);
       for (let i = 0; i < ids.length; i += CHUNK) {
         const part = ids.slice(i, i + CHUNK);
@@ -73,16 +85,6 @@ export class DbPredictionRepository implements PredictionRepository {
         );
       }
     }
-  }
-
-  async listLabelled(filter: { since?: number; until?: number } = {}): Promise<PredictionRecord[]> {
-    const tick: Record<string, Date> = {};
-    if (filter.since !== undefined) tick.$gte = new Date(filter.since);
-    if (filter.until !== undefined) tick.$lt = new Date(filter.until);
-    const where: Record<string, unknown> = { outcome: { $ne: null } };
-    if (Object.keys(tick).length) where.tickAt = tick;
-    const rows = await this.db.em().find(PredictionEntity, where, { orderBy: { id: "asc" } });
-    return rows.map(toRecord);
   }
 
   async listAtTick(tickAt: number, pools?: string[]): Promise<PredictionRecord[]> {

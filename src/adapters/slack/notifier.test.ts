@@ -116,7 +116,7 @@ describe("ConsoleNotifier", () => {
     expect(lines[0]).toContain(
       "== Switch i-0abc: m5.large in us-east-1a → m5a.large in us-east-1b · save $22.63/month ==",
     );
-    expect(lines[0]).toContain("Saving: $0.0310/h · $22.63/month");
+    expect(lines[0]).toContain("Price saving: $0.0310/h · $22.63/month");
     expect(lines[0]).toContain("Risk source: model gbt-v3 (confidence 91%)");
     expect(lines[0]).toContain("[Approve] [Reject] [Snooze 24 h]");
     expect(lines[1]).toBe("[spotwise #1 ↳] launch: ok");

@@ -15,12 +15,31 @@ export const models: SpotHandler = async (ctx, inv) => {
       return modelListMessage(await ctx.services.models.list());
     case "show":
       return modelMessage(await ctx.services.models.show(need(ref, "show NAME")));
-    case "promote":
-      await requireApprover(ctx, inv.userId, "promote models");
+    case "promote": {
+      // `/spot models promote NAME --force REASON…` overrides the promotion gate (approvers; audited, announced)
+      const force = more[0] === "--force";
+      const reason = force ? more.slice(1).join(" ").trim() : "";
+      if (more.length > 0 && !force) {
+        throw new CodedError("invalid_input", "Usage: `/spot models promote NAME [--force REASON]`.");
+      }
+      await requireApprover(ctx, inv.userId, force ? "override the promotion gate" : "promote models");
+      if (force && !reason) {
+        throw new CodedError(
+          "invalid_input",
+          "Overriding the promotion gate needs a reason: `/spot models promote NAME --force REASON` (it is audited).",
+        );
+      }
       return modelMessage(
-        await ctx.services.models.promote(need(ref, "promote NAME"), actor),
-        `:trophy: Promoted to champion by <@${inv.userId}>.`,
+        await ctx.services.models.promote(
+          need(ref, "promote NAME [--force REASON]"),
+          actor,
+          force ? { force, reason } : {},
+        ),
+        force
+          ? `:warning: Promoted to champion by <@${inv.userId}> past the promotion gate. Reason: ${reason}`
+          : `:trophy: Promoted to champion by <@${inv.userId}> (the promotion gate passed).`,
       );
+    }
     case "reject":
       await requireApprover(ctx, inv.userId, "reject models");
       return modelMessage(

@@ -93,11 +93,11 @@ export function fakeServices(
     models: {
       list: async () => [...modelsById.values()],
       show: async (ref) => find(ref),
-      async promote(ref, actor) {
+      async promote(ref, actor, opts) {
         const m = find(ref);
         for (const x of modelsById.values()) if (x.status === "champion") x.status = "retired";
         m.status = "champion";
-        log.models.push(`promote ${m.name} by ${actor}`);
+        log.models.push(`promote ${m.name} by ${actor}${opts?.force ? ` forced: ${opts.reason}` : ""}`);
         return m;
       },
       async reject(ref, actor, reason) {

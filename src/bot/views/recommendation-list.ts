@@ -2,7 +2,7 @@
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
 import { clip, esc, isoMinute, moveName, usdPerMonth } from "./format.js";
 import { LIMITS } from "./limits.js";
-import { accountLabel, type RenderedMessage } from "./recommendation.js";
+import { accountLabel, priceSaving, type RenderedMessage } from "./recommendation.js";
 
 export function recommendationListMessage(recs: RecommendationRecord[]): RenderedMessage {
   if (recs.length === 0) {
@@ -12,7 +12,7 @@ export function recommendationListMessage(recs: RecommendationRecord[]): Rendere
   const lines = recs.map((r) => {
     const d = r.decision;
     const approvals = r.approvals.filter((a) => a.verdict === "approve").length;
-    return `• \`${d.instanceId}\` ${esc(accountLabel(r.accountName, r.accountId))} ${r.region}: ${moveName(d.from, d.to)}, ${usdPerMonth(d.savingPerMonth)} · ${r.status}${approvals ? ` (${approvals} approval)` : ""} · expires ${isoMinute(r.expiresAt)}`;
+    return `• \`${d.instanceId}\` ${esc(accountLabel(r.accountName, r.accountId))} ${r.region}: ${moveName(d.from, d.to)}, ${usdPerMonth(priceSaving(d).perMonth)} · ${r.status}${approvals ? ` (${approvals} approval)` : ""} · expires ${isoMinute(r.expiresAt)}`;
   });
   const text = `*Open recommendations* (${recs.length})\n${lines.join("\n")}`;
   return {

@@ -35,19 +35,48 @@ export interface RecommendationState {
   keepButtons?: boolean;
 }
 
-/** Where the decision's risk figures came from, in words (the model, or the Spot Advisor bucket and why). */
+/**
+ * Where the interruption risk came from, in words. The risk is P(interruption within the hour)
+ * (src/core/policy/risk.ts): the Spot Advisor bucket, updated with spotwise's own observations of the pool when
+ * there are some. A model predicts launch capacity, not interruptions, so it is named with what it predicted.
+ */
 export function riskSourceLine(d: Decision): string {
-  const advisor = "Spot Advisor bucket, model not applicable";
-  if (d.fallback || !d.modelName) {
-    const why = d.reasons.find((r) => r.startsWith("no usable model"));
-    const m = why ? /^no usable model \(([^)]*)\)/.exec(why) : null;
-    return `${advisor}: ${m?.[1] ?? "no usable model"}`;
+  const source = d.to ? d.riskToSource : d.riskFromSource;
+  const model = d.modelName && !d.fallback ? `model ${d.modelName}` : null;
+  const why = model ? `${model} predicts launch capacity, not interruptions` : noModelReason(d);
+  const launch =
+    model && d.launchFailureTo !== undefined && d.launchFailureTo !== null
+      ? ` (${model}: ${pct(d.launchFailureTo, 1)} chance a launch finds no capacity)`
+      : "";
+  switch (source) {
+    case "on-demand":
+      return "on-demand: no interruption risk";
+    case "observed":
+      return `Spot Advisor bucket updated with spotwise's observations of the pool, model not applicable: ${why}${launch}`;
+    case "advisor":
+      return `Spot Advisor bucket, model not applicable: ${why}${launch}`;
+    default:
+      break;
   }
-  // the target pool was priced by the advisor bucket: spotwise has no capacity observations of it yet
+  // decisions recorded before the risk source was: read it from the fields and reasons they have
+  if (d.fallback || !d.modelName) return `Spot Advisor bucket, model not applicable: ${noModelReason(d)}`;
   if (d.confidence === null && d.reasons.some((r) => r.includes("Spot Advisor bucket"))) {
-    return `${advisor}: no capacity observations of the target pool yet (model ${d.modelName} covers observed pools)`;
+    return `Spot Advisor bucket, model not applicable: no capacity observations of the target pool yet (model ${d.modelName} covers observed pools)`;
   }
   return `model ${d.modelName}${d.confidence === null ? "" : ` (confidence ${pct(d.confidence, 0)})`}`;
+}
+
+function noModelReason(d: Decision): string {
+  const why = d.reasons.find((r) => r.startsWith("no usable model"));
+  return (why ? /^no usable model \(([^)]*)\)/.exec(why)?.[1] : undefined) ?? "no usable model";
+}
+
+/** The money to show: the price saving from the price series (×730 a month); older decisions only have the expected one. */
+export function priceSaving(d: Decision): { perHour: number; perMonth: number } {
+  return {
+    perHour: d.priceSavingPerHour ?? d.savingPerHour,
+    perMonth: d.priceSavingPerMonth ?? d.savingPerMonth,
+  };
 }
 
 /** Kept for callers that name it: the risk source line. */
@@ -62,7 +91,7 @@ export function accountLabel(name: string, id: string): string {
 
 /** Title of a recommendation: the instance, what moves, and the monthly saving. */
 export function recommendationTitle(d: Decision): string {
-  return `Switch ${d.instanceId}: ${moveName(d.from, d.to)} · save ${usdPerMonth(d.savingPerMonth)}`;
+  return `Switch ${d.instanceId}: ${moveName(d.from, d.to)} · save ${usdPerMonth(priceSaving(d).perMonth)}`;
 }
 
 export function recommendationMessage(msg: RecommendationMessage, state: RecommendationState = {}): RenderedMessage {
@@ -79,10 +108,13 @@ export function recommendationMessage(msg: RecommendationMessage, state: Recomme
         field(`*Account*\n${esc(accountLabel(msg.accountName, d.accountId))}`),
         field(`*Region*\n${msg.region}`),
         field(`*Move*\n${pool(d.from)} → ${pool(to)}`),
-        field(`*Saving*\n${usdPerHour(d.savingPerHour)} · ${usdPerMonth(d.savingPerMonth)}`),
+        field(`*Price saving*\n${usdPerHour(priceSaving(d).perHour)} · ${usdPerMonth(priceSaving(d).perMonth)}`),
         field(`*Interruption risk*\n${riskPerHour(d.riskFrom)} → ${riskPerHour(d.riskTo)}`),
         field(`*Risk source*\n${esc(riskSourceLine(d))}`),
         field(`*Strategy*\n${esc(d.strategy)}`),
+        ...(d.priceSavingPerMonth === undefined
+          ? []
+          : [field(`*Expected saving (risk-adjusted)*\n${usdPerMonth(d.savingPerMonth)}`)]),
       ],
     },
   ];

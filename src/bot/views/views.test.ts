@@ -159,6 +159,30 @@ describe("recommendation message content", () => {
     expect(riskSourceLine(blind)).toMatch(/^Spot Advisor bucket, model not applicable: no capacity observations/);
   });
 
+  it("shows the price saving (from the price series) and the risk's source as the decision records them", () => {
+    const d = switchDecision("i-1", {
+      savingPerHour: 8.5,
+      savingPerMonth: 6205,
+      priceSavingPerHour: 10.08,
+      priceSavingPerMonth: 7358.4,
+      riskToSource: "advisor",
+      riskFromSource: "observed",
+      launchFailureTo: 0.021,
+      modelName: "default",
+    });
+    expect(recommendationTitle(d)).toContain("save $7,358.40/month");
+    const text = JSON.stringify(recommendationMessage(rec({ decision: d })).blocks);
+    expect(text).toContain("*Price saving*\\n$10.08/h · $7,358.40/month");
+    expect(text).toContain("*Expected saving (risk-adjusted)*\\n$6,205.00/month");
+    expect(riskSourceLine(d)).toBe(
+      "Spot Advisor bucket, model not applicable: model default predicts launch capacity, not interruptions (model default: 2.1% chance a launch finds no capacity)",
+    );
+    expect(riskSourceLine({ ...d, riskToSource: "observed", launchFailureTo: null })).toBe(
+      "Spot Advisor bucket updated with spotwise's observations of the pool, model not applicable: model default predicts launch capacity, not interruptions",
+    );
+    expect(riskSourceLine({ ...d, riskToSource: "on-demand" })).toBe("on-demand: no interruption risk");
+  });
+
   it("a title names what moves; figures carry units; reasons name pools as people read them", () => {
     const az = switchDecision("i-1", {
       from: { region: "eu-west-1", az: "eu-west-1c", instanceType: "p3.16xlarge" },

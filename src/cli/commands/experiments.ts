@@ -12,7 +12,7 @@ export function register(program: Command, io: CliIo): void {
   exp
     .command("report")
     .description(
-      "AUC, Brier and log loss per model on labelled predictions, and the decisions each model would have changed",
+      "Per model on observed outcomes: AUC, Brier, log loss, ECE; each challenger vs the champion on the same rows with 95% intervals; switch recommendations it would have blocked and the saving forgone",
     )
     .option("--since <iso>", "only ticks from this time on (ISO-8601)")
     .option("--json", "print JSON")
@@ -30,18 +30,36 @@ export function register(program: Command, io: CliIo): void {
           return io.stdout("no labelled predictions yet: outcomes are labelled one hour after each scored tick");
         }
         io.stdout(
-          `${report.labelled} labelled predictions; ${report.decisionsCompared} decisions compared (risk ceiling ${riskCeiling})`,
+          `${report.labelled} labelled predictions (${report.unknown} with no observed outcome and ${report.pending} pending: not scored); one per model, pool and hour`,
         );
         io.stdout(
-          `${"model".padEnd(24)} ${"status".padEnd(9)} ${"n".padStart(7)} ${"AUC".padStart(6)} ${"Brier".padStart(6)} ${"logloss".padStart(7)} ${"decided".padStart(7)} ${"differ".padStart(6)} ${"forgone $/h".padStart(11)} ${"avoided".padStart(7)}`,
+          `${"model".padEnd(24)} ${"status".padEnd(9)} ${"n".padStart(7)} ${"AUC".padStart(6)} ${"Brier".padStart(6)} ${"logloss".padStart(7)} ${"ECE".padStart(6)}  vs champion, same rows (Δ = model − champion, 95% CI)`,
+        );
+        for (const m of report.models) {
+          const p = m.paired;
+          const vs = p
+            ? `n ${p.n} (eff. ${Math.round(p.nEff)}); AUC ${f(p.auc, 3)} vs ${f(p.championAuc, 3)}; ΔBrier ${f(p.brierDiff)} [${f(p.brierCi[0])}, ${f(p.brierCi[1])}]; Δlogloss ${f(p.logLossDiff)} [${f(p.logLossCi[0])}, ${f(p.logLossCi[1])}]`
+            : m.status === "champion"
+              ? "(champion)"
+              : "no rows in common with the champion";
+          io.stdout(
+            `${`${m.name} v${m.version ?? "?"}`.padEnd(24)} ${m.status.padEnd(9)} ${String(m.n).padStart(7)} ${f(m.auc, 3).padStart(6)} ${f(m.brier, 3).padStart(6)} ${f(m.log_loss, 3).padStart(7)} ${f(m.ece, 3).padStart(6)}  ${vs}`,
+          );
+        }
+        io.stdout("");
+        io.stdout(
+          `${report.decisionsCompared} switch recommendations compared (risk ceiling ${riskCeiling}); a recommendation counts once, for the hours it stood`,
+        );
+        io.stdout(
+          `${"model".padEnd(24)} ${"made".padStart(5)} ${"would block".padStart(11)} ${"forgone $".padStart(10)} ${"over h".padStart(7)} ${"avoided".padStart(7)}`,
         );
         for (const m of report.models) {
           io.stdout(
-            `${`${m.name} v${m.version ?? "?"}`.padEnd(24)} ${m.status.padEnd(9)} ${String(m.n).padStart(7)} ${f(m.auc, 3).padStart(6)} ${f(m.brier, 3).padStart(6)} ${f(m.log_loss, 3).padStart(7)} ${String(m.decisionsMade).padStart(7)} ${String(m.wouldDiffer).padStart(6)} ${f(m.forgoneSavingPerHour, 4).padStart(11)} ${String(m.avoidedDisruptions).padStart(7)}`,
+            `${`${m.name} v${m.version ?? "?"}`.padEnd(24)} ${String(m.decisionsMade).padStart(5)} ${String(m.wouldDiffer).padStart(11)} ${f(m.forgoneSavingUsd, 2).padStart(10)} ${f(m.forgoneHours, 1).padStart(7)} ${String(m.avoidedDisruptions).padStart(7)}`,
           );
         }
         io.stdout(
-          "decided: decisions the model made (non-champions: lab subjects); differ: decisions by other models it would have changed",
+          "made: recommendations the model made (non-champions: lab subjects); would block: others' recommendations whose target it rated above the risk ceiling; avoided: of those, targets that then lost capacity",
         );
       } finally {
         await db.close();

@@ -105,8 +105,68 @@ describe("spotwise models registry commands", () => {
       list.models.map((m: { name: string; version: number; addedBy: string }) => `${m.name}@${m.version}:${m.addedBy}`),
     ).toEqual(["trees@1:cli:alice", "trees@2:cli:alice"]);
 
-    expect((await run("models", "promote", "trees@1")).out).toBe("trees v1 is the champion");
-    expect((await run("models", "promote", "trees@2")).out).toMatch(/^trees v2 is the champion; trees v1 retired/);
+    // a just-added candidate is refused by the gate, with the reason and the numbers
+    const refused = await run("models", "promote", "trees@1");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/promotion of trees v1 .* refused by the gate: it has never been scored/);
+    expect(refused.err).toMatch(/0 labelled outcomes, the gate needs 200/);
+    const noReason = await run("models", "promote", "trees@1", "--force");
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toMatch(/--force needs --reason TEXT/);
+    const forced = await run(
+      "models",
+      "promote",
+      "trees@1",
+      "--force",
+      "--reason",
+      "first model, nothing to compare with",
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.out).toMatch(/^gate overridden \(audited\): it has never been scored/);
+    expect(forced.out).toMatch(/trees v1 is the champion$/);
+
+    // trees v2 shadows the champion for 80 hours on 4 pools and is better on the same rows: the gate lets it through
+    expect((await run("models", "shadow", "trees@2")).code).toBe(0);
+    expect((await run("models", "promote", "trees@2")).err).toMatch(/refused by the gate: it has never been scored/);
+    const db0 = await openDatabase({ url });
+    try {
+      const models = new DbModelRepository(db0);
+      const [v1, v2] = await models.list({ name: "trees" });
+      const predictions = new DbPredictionRepository(db0);
+      const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 100 * 3_600_000;
+      const y = (h: number, k: number) => ((h * 7 + k * 3) % 5 === 0 ? 1 : 0);
+      const rows = [];
+      for (let h = 0; h < 80; h++) {
+        for (let k = 0; k < 4; k++) {
+          const tickAt = start + h * 3_600_000;
+          rows.push({ modelId: v1.id, pool: `p/${k}/x`, probability: 0.3, tickAt, horizonMs: 3_600_000 });
+          rows.push({
+            modelId: v2.id,
+            pool: `p/${k}/x`,
+            probability: y(h, k) ? 0.6 : 0.15,
+            tickAt,
+            horizonMs: 3_600_000,
+          });
+        }
+      }
+      expect((await predictions.insertMany(rows)).added).toBe(640);
+      const due = await predictions.listDue(Date.now(), 10_000);
+      await predictions.setOutcomes(
+        due.map((d) => ({
+          id: d.id,
+          outcome: y((d.tickAt - start) / 3_600_000, Number(d.pool.split("/")[1])) as 0 | 1,
+        })),
+        Date.now(),
+      );
+    } finally {
+      await db0.close();
+    }
+    const passed = await run("models", "promote", "trees@2");
+    expect(passed.code).toBe(0);
+    expect(passed.out).toMatch(
+      /^gate passed: shadowed \d+\.\d h; 320 paired outcomes \(effective n \d+\); Brier vs champion -0\.\d{4}/,
+    );
+    expect(passed.out).toMatch(/trees v2 is the champion; trees v1 retired/);
     expect((await run("models", "rollback")).out).toBe("trees v1 is the champion again; trees v2 retired");
     expect(JSON.parse((await run("models", "show", "trees@1")).out).status).toBe("champion");
     const rej = await run("models", "reject", "trees@1");
@@ -123,12 +183,16 @@ describe("spotwise models registry commands", () => {
       expect(events.map((e) => e.action)).toEqual([
         "model.added",
         "model.added",
-        "model.promoted",
+        "model.promoted_forced",
+        "model.shadow_on",
         "model.promoted",
         "model.rolled_back",
         "model.rejected",
       ]);
       expect(events.every((e) => e.actor === "cli:alice")).toBe(true);
+      expect(events[2].detail).toMatchObject({ forced: true, reason: "first model, nothing to compare with" });
+      expect(events[4].detail).toMatchObject({ forced: false, gate: { ok: true, outcomes: 320 } });
+      await db.orm.em.getConnection().execute("delete from prediction");
     } finally {
       await db.close();
     }
@@ -173,6 +237,12 @@ describe("spotwise experiments report over labelled outcomes", () => {
          values (?, ?, 'i-1', 'sim', 'SWITCH', 'p/a/x', 'p/b/x', 0.05, ?, ?, 'test', 'shadow')`,
         [randomUUID(), new Date(T), champ.id, champ.name],
       );
+      // the recommendation stood for two hours: the next decision (STAY) came at T + 2 h
+      await db.orm.em.getConnection().execute(
+        `insert into decision (id, tick_at, instance_id, account_id, action, from_pool, to_pool, saving_per_hour, model_id, model_name, strategy, mode)
+         values (?, ?, 'i-1', 'sim', 'STAY', 'p/a/x', null, 0, ?, ?, 'test', 'shadow')`,
+        [randomUUID(), new Date(T + 2 * 3_600_000), champ.id, champ.name],
+      );
     } finally {
       await db.close();
     }
@@ -195,12 +265,15 @@ describe("spotwise experiments report over labelled outcomes", () => {
       n: 2,
       auc: 1,
       wouldDiffer: 1,
-      forgoneSavingPerHour: 0.05,
       avoidedDisruptions: 1,
     });
-    expect(byStatus.shadow.brier).toBeCloseTo((0.04 + 0.04) / 2, 6);
+    expect(byStatus.shadow.forgoneSavingUsd).toBeCloseTo(0.1, 9);
+    expect(byStatus.shadow.forgoneHours).toBeCloseTo(2, 9);
+    expect(byStatus.shadow.brier).toBeCloseTo((0.04 + 0.04) / 2, 4);
+    expect(byStatus.shadow.paired).toMatchObject({ n: 2 });
     const text = await run("experiments", "report");
-    expect(text.out).toMatch(/4 labelled predictions; 1 decisions compared/);
+    expect(text.out).toMatch(/4 labelled predictions \(0 with no observed outcome and 0 pending: not scored\)/);
+    expect(text.out).toMatch(/1 switch recommendations compared/);
   });
 });
 

@@ -6,12 +6,14 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
+import { DbExperimentQueries } from "../../adapters/db/experiment-queries.js";
 import { DbModelRepository } from "../../adapters/db/model-repo.js";
 import { type Database, openDatabase } from "../../adapters/db/orm.js";
 import { OnnxModelLoader } from "../../adapters/onnx/runner.js";
 import { loadConfig } from "../../config/load.js";
 import { errorMessage } from "../../core/errors.js";
 import type { ModelRecord } from "../../core/models/model-repository.js";
+import { PromotionGate } from "../../core/models/promotion-gate.js";
 import { ModelRegistry } from "../../core/models/registry.js";
 import { validateModel } from "../../core/models/validate.js";
 import { systemClock } from "../../core/ports/clock.js";
@@ -42,6 +44,11 @@ export async function openModelServices(io: CliIo): Promise<ModelServices> {
     clock: systemClock,
     validate: modelValidator(maxBytes),
     describe: describeOnnx,
+    gate: new PromotionGate({
+      queries: new DbExperimentQueries(db),
+      clock: systemClock,
+      settings: config.file.models.promotion,
+    }),
   });
   return { db, registry, maxBytes };
 }
@@ -123,11 +130,22 @@ export function register(program: Command, io: CliIo): void {
 
   models
     .command("promote")
-    .description("Make a model the champion (atomic; the current champion is retired and remembered for rollback)")
+    .description(
+      "Make a model the champion (gated: enough shadow time and labelled outcomes, not worse than the champion on the same rows; atomic; the current champion is retired and remembered for rollback)",
+    )
     .argument("<id>")
-    .action(async (ref: string) => {
+    .option("--force", "override a refusal of the promotion gate (needs --reason; audited and announced)")
+    .option("--reason <text>", "why the gate is overridden")
+    .action(async (ref: string, opts: { force?: boolean; reason?: string }) => {
       await withRegistry(io, async ({ registry }) => {
-        const { champion, previous } = await registry.promote(ref, cliActor(io));
+        const { champion, previous, gate, forced } = await registry.promote(ref, cliActor(io), opts);
+        if (forced) io.stdout(`gate overridden (audited): ${gate?.failures.join("; ")}`);
+        else if (gate?.paired) {
+          const p = gate.paired;
+          io.stdout(
+            `gate passed: shadowed ${gate.shadowHours.toFixed(1)} h; ${p.n} paired outcomes (effective n ${Math.round(p.nEff)}); Brier vs champion ${p.brier.diff >= 0 ? "+" : ""}${p.brier.diff.toFixed(4)} (95% CI [${p.brier.ci[0].toFixed(4)}, ${p.brier.ci[1].toFixed(4)}])`,
+          );
+        }
         io.stdout(
           `${champion.name} v${champion.version} is the champion${previous ? `; ${previous.name} v${previous.version} retired ('spotwise models rollback' restores it)` : ""}`,
         );

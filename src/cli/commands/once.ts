@@ -1,6 +1,6 @@
 /** `spotwise scrape --once` and `spotwise decide --once [--json]`: one tick, for operators and cron users. */
 import type { Command } from "commander";
-import { awsCloud } from "../../app/cloud.js";
+import { cloudSetup } from "../../app/cloud.js";
 import { buildContainer } from "../../app/container.js";
 import { openInfra } from "../../app/infra.js";
 import { loadConfig } from "../../config/load.js";
@@ -29,11 +29,14 @@ async function oneTick(io: CliIo, job: "scrape" | "decide", json: boolean): Prom
   const config = loadConfig(io.env);
   const infra = await openInfra(config);
   try {
-    const c = await buildContainer(infra, { cloud: awsCloud(config, io.env) });
+    const setup = await cloudSetup(config, io.env, infra.clock);
+    const c = await buildContainer(infra, setup);
     try {
       if (c.accounts.length === 0) {
         throw new CliExit(1, `spotwise ${job}: no accounts configured: add accounts: to the SPOTWISE_CONFIG file`);
       }
+      // the sandbox's market lives in this process: a decide reads what a scrape of it stores first
+      if (job === "decide" && setup.sandbox) await c.jobRunner.run(c.jobs.scrape);
       const r = await c.jobRunner.run(c.jobs[job]);
       if (r.status === "failed") throw new CliExit(1, `spotwise ${job}: tick failed: ${r.error}`);
       const decisions = job === "decide" ? (c.jobs.decide.last?.decisions ?? []) : [];

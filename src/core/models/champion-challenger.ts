@@ -12,7 +12,7 @@ import { errorMessage } from "../errors.js";
 import { featureIndex } from "../features/contract.js";
 import type { ModelRunner } from "../ports/model-runner.js";
 import type { EpochMs } from "../types.js";
-import type { ActiveModel, ActiveModels } from "./active-models.js";
+import type { ActiveModel, ActiveModels, ModelHealth } from "./active-models.js";
 import { AdvisorBucketHeuristic, fallbackReason, HEURISTIC_MODEL_NAME } from "./heuristic.js";
 import type { NewPrediction, PredictionRepository } from "./prediction-repository.js";
 import { modelLabel } from "./registry.js";
@@ -81,6 +81,7 @@ export interface TickInput {
 export class ChampionChallenger {
   private readonly heuristic: ModelRunner;
   private readonly horizonMs: number;
+  private shownDetail: string | null = null;
   private last: ScoringStatus = {
     lastTickAt: null,
     champion: null,
@@ -98,6 +99,8 @@ export class ChampionChallenger {
       heuristic?: ModelRunner;
       horizonMs?: number;
       metrics?: { modelOutOfRange: { set(labels: { model: string }, value: number): void } };
+      /** `/spot status` reads the model component: the champion and the drift guard's count. */
+      health?: Pick<ModelHealth, "ok">;
     },
   ) {
     this.heuristic = deps.heuristic ?? new AdvisorBucketHeuristic();
@@ -191,6 +194,17 @@ export class ChampionChallenger {
         ? { rows: outOfRangeRows, total: rows, action: champFallsBack ? "fallback" : "scored" }
         : null,
     };
+    if (champion && !snap.standIn) {
+      const drift = outOfRangeRows
+        ? `; ${outOfRangeRows} of ${rows} pools outside its training ranges (${champFallsBack ? "scored by the fallback" : "scored, counted"})`
+        : "";
+      const detail = `champion ${champion.name} v${champion.version}${drift}`;
+      // written when it changes, not every tick
+      if (detail !== this.shownDetail) {
+        await this.deps.health?.ok("model", detail);
+        this.shownDetail = detail;
+      }
+    } else this.shownDetail = null;
     const activeOf = (modelOverride?: string): ActiveModel | undefined =>
       (modelOverride ? snap.lab.get(modelOverride) : undefined) ?? snap.champion ?? undefined;
     const features = input.features;

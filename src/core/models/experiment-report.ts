@@ -1,124 +1,179 @@
 /**
- * The experiment report: each model's predictions scored against realized outcomes (AUC, Brier, log loss), and,
- * given the decisions that were made, which of them another model would have changed and what that would have
- * cost. Rule for "would have differed" (the risk gate of the policy): a SWITCH differs under model M when M's
- * P(disruption) of the target pool is above the risk ceiling (M would have blocked it: the saving per hour is
- * forgone; if the target then lost capacity, M avoided a disruption); a STAY differs under M when M's risk of the
- * current pool is above the ceiling while the deciding model's was not (M would have looked for a move).
+ * The experiment report (champion vs challengers), built from aggregates the store computes (nothing loaded
+ * whole):
+ * - only predictions with an observed outcome are scored; unknown ones (nothing observed in the horizon) and
+ *   pending ones are counted next to them;
+ * - one prediction per model, pool and horizon window, so rows are not overlapping copies of each other;
+ * - each challenger is compared with the champion on the SAME rows (same pool, same tick): the Brier and log-loss
+ *   differences come with a 95% block-bootstrap interval (blocks: pool × day) and the effective sample size;
+ * - calibration (ECE, reliability bins) next to discrimination (AUC);
+ * - switch recommendations another model would have blocked (its P(disruption) of the target above the risk
+ *   ceiling), with the saving forgone over the hours each recommendation stood (not a sum of $/h rates per tick).
  */
 import type { EpochMs } from "../types.js";
-import { type ScoreMetrics, scoreMetrics } from "./metrics.js";
+import { calibrationFromBins } from "./metrics.js";
 import type { ModelRecord } from "./model-repository.js";
-import type { PredictionRecord } from "./prediction-repository.js";
+import { type ExperimentQueries, metricsFromBins, type PairedComparison, pairedComparison } from "./paired.js";
 
-export interface ReportDecision {
-  tickAt: EpochMs;
-  instanceId: string;
-  action: string;
-  fromPool: string;
-  toPool: string | null;
-  savingPerHour: number;
-  modelId: string | null;
-  modelName: string | null;
+export interface SwitchEpisodeQueries {
+  switchEpisodes(opts: { since?: number; until: number; riskCeiling: number; maxStepMs: number }): Promise<{
+    episodes: number;
+    /** Recommendations per deciding model (null: the heuristic). */
+    byDecider: Map<string | null, number>;
+    /** Per model: recommendations by others it would have blocked. */
+    blocked: Map<string, { wouldDiffer: number; forgoneUsd: number; forgoneHours: number; avoided: number }>;
+  }>;
 }
 
-export interface ModelExperimentRow extends ScoreMetrics {
+export interface CalibrationBin {
+  lo: number;
+  hi: number;
+  n: number;
+  meanP: number;
+  meanY: number;
+}
+
+export interface PairedRow {
+  n: number;
+  nEff: number;
+  blocks: number;
+  /** AUC of this model and of the champion on the paired rows. */
+  auc: number;
+  championAuc: number;
+  /** This model minus the champion (negative = better), with 95% CI. */
+  brierDiff: number;
+  brierCi: [number, number];
+  logLossDiff: number;
+  logLossCi: [number, number];
+}
+
+export interface ModelExperimentRow {
   modelId: string;
   name: string;
   version: number | null;
   status: string;
+  /** Labelled predictions (outcome observed) and their positives. */
+  n: number;
   positives: number;
-  /** Decisions this model made (for a non-champion: its lab subjects). */
+  unknown: number;
+  pending: number;
+  auc: number;
+  brier: number;
+  log_loss: number;
+  ece: number;
+  calibration: CalibrationBin[];
+  /** Against the champion on the same rows (null for the champion, or without a champion). */
+  paired: PairedRow | null;
+  /** Switch recommendations this model made (non-champions: their lab subjects). */
   decisionsMade: number;
-  /** Decisions made by another model that this one would have changed. */
+  /** Switch recommendations by another model that this one would have blocked. */
   wouldDiffer: number;
-  /** Saving per hour (USD) of the switches this model would have blocked (cost difference per hour). */
-  forgoneSavingPerHour: number;
-  /** Blocked switches whose target pool then lost capacity. */
+  /** USD those blocked recommendations would have saved over the hours they stood. */
+  forgoneSavingUsd: number;
+  forgoneHours: number;
+  /** Blocked switches whose target pool then lost capacity within the horizon. */
   avoidedDisruptions: number;
 }
 
 export interface ExperimentReport {
   since: EpochMs | null;
+  until: EpochMs;
+  /** Labelled predictions over all models; unknown and pending are not scored. */
   labelled: number;
+  unknown: number;
+  pending: number;
   riskCeiling: number;
+  /** Switch recommendations compared (episodes, not ticks). */
   decisionsCompared: number;
+  championId: string | null;
   models: ModelExperimentRow[];
 }
 
-export function experimentReport(input: {
-  predictions: PredictionRecord[];
+const ORDER = ["champion", "shadow", "candidate", "retired", "rejected", "unknown"];
+
+export async function experimentReport(input: {
+  queries: ExperimentQueries;
+  episodes?: SwitchEpisodeQueries;
   models: ModelRecord[];
-  decisions?: ReportDecision[];
   riskCeiling: number;
   since?: EpochMs;
-  /** Predictions at decision ticks (labelled or not), for the decision comparison; defaults to `predictions`. */
-  decisionPredictions?: PredictionRecord[];
-}): ExperimentReport {
-  const labelled = input.predictions.filter((p) => p.outcome !== null);
-  const byModel = new Map<string, PredictionRecord[]>();
-  for (const p of labelled) {
-    const list = byModel.get(p.modelId) ?? [];
-    list.push(p);
-    byModel.set(p.modelId, list);
-  }
-  const records = new Map(input.models.map((m) => [m.id, m]));
-  const at = new Map<string, PredictionRecord>();
-  for (const p of input.decisionPredictions ?? input.predictions) at.set(`${p.modelId}|${p.tickAt}|${p.pool}`, p);
-  const decisions = input.decisions ?? [];
-  const ids = new Set([...byModel.keys(), ...decisions.map((d) => d.modelId).filter((x): x is string => !!x)]);
-
-  const rows: ModelExperimentRow[] = [...ids].map((id) => {
-    const preds = byModel.get(id) ?? [];
-    const y = preds.map((p) => p.outcome as number);
-    const rec = records.get(id);
-    let wouldDiffer = 0;
-    let forgone = 0;
-    let avoided = 0;
-    let made = 0;
-    for (const d of decisions) {
-      if (d.modelId === id) {
-        made++;
-        continue;
-      }
-      if (d.action === "SWITCH" && d.toPool) {
-        const to = at.get(`${id}|${d.tickAt}|${d.toPool}`);
-        if (to && to.probability > input.riskCeiling) {
-          wouldDiffer++;
-          forgone += d.savingPerHour;
-          if (to.outcome === 1) avoided++;
-        }
-      } else if (d.action === "STAY") {
-        const mine = at.get(`${id}|${d.tickAt}|${d.fromPool}`);
-        const theirs = d.modelId ? at.get(`${d.modelId}|${d.tickAt}|${d.fromPool}`) : undefined;
-        if (mine && mine.probability > input.riskCeiling && (!theirs || theirs.probability <= input.riskCeiling)) {
-          wouldDiffer++;
-        }
+  until: EpochMs;
+  /** Longest time one decision counts as standing (daemon down longer: not standing); default 6 h. */
+  maxStepMs?: number;
+}): Promise<ExperimentReport> {
+  const { queries, since } = input;
+  const champion = input.models.find((m) => m.status === "champion") ?? null;
+  const ep = input.episodes
+    ? await input.episodes.switchEpisodes({
+        since,
+        until: input.until,
+        riskCeiling: input.riskCeiling,
+        maxStepMs: input.maxStepMs ?? 6 * 3_600_000,
+      })
+    : null;
+  const rows: ModelExperimentRow[] = [];
+  let labelled = 0;
+  let unknown = 0;
+  let pending = 0;
+  for (const m of input.models) {
+    const o = await queries.modelOutcomes(m.id, since);
+    const decided = ep?.byDecider.get(m.id) ?? 0;
+    if (o.labelled + o.unknown + o.pending === 0 && decided === 0) continue;
+    labelled += o.labelled;
+    unknown += o.unknown;
+    pending += o.pending;
+    const own = metricsFromBins(await queries.scoreBins(m.id, null, since));
+    const cal = calibrationFromBins(own.cal);
+    let paired: PairedRow | null = null;
+    if (champion && champion.id !== m.id) {
+      const c: PairedComparison = await pairedComparison(queries, champion.id, m.id, since);
+      if (c.n > 0) {
+        paired = {
+          n: c.n,
+          nEff: c.nEff,
+          blocks: c.blocks,
+          auc: metricsFromBins(await queries.scoreBins(m.id, champion.id, since)).auc,
+          championAuc: metricsFromBins(await queries.scoreBins(champion.id, m.id, since)).auc,
+          brierDiff: c.brier.diff,
+          brierCi: c.brier.ci,
+          logLossDiff: c.logLoss.diff,
+          logLossCi: c.logLoss.ci,
+        };
       }
     }
-    return {
-      modelId: id,
-      name: rec?.name ?? "(unknown model)",
-      version: rec?.version ?? null,
-      status: rec?.status ?? "unknown",
-      ...scoreMetrics(
-        y,
-        preds.map((p) => p.probability),
-      ),
-      positives: y.filter((v) => v === 1).length,
-      decisionsMade: made,
-      wouldDiffer,
-      forgoneSavingPerHour: forgone,
-      avoidedDisruptions: avoided,
-    };
-  });
-  const order = ["champion", "shadow", "candidate", "retired", "rejected", "unknown"];
-  rows.sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || a.name.localeCompare(b.name));
+    const b = ep?.blocked.get(m.id);
+    rows.push({
+      modelId: m.id,
+      name: m.name,
+      version: m.version,
+      status: m.status,
+      n: own.n,
+      positives: own.positives,
+      unknown: o.unknown,
+      pending: o.pending,
+      auc: own.auc,
+      brier: own.brier,
+      log_loss: own.log_loss,
+      ece: cal.ece,
+      calibration: cal.bins,
+      paired,
+      decisionsMade: decided,
+      wouldDiffer: b?.wouldDiffer ?? 0,
+      forgoneSavingUsd: b?.forgoneUsd ?? 0,
+      forgoneHours: b?.forgoneHours ?? 0,
+      avoidedDisruptions: b?.avoided ?? 0,
+    });
+  }
+  rows.sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name));
   return {
-    since: input.since ?? null,
-    labelled: labelled.length,
+    since: since ?? null,
+    until: input.until,
+    labelled,
+    unknown,
+    pending,
     riskCeiling: input.riskCeiling,
-    decisionsCompared: decisions.length,
+    decisionsCompared: ep?.episodes ?? 0,
+    championId: champion?.id ?? null,
     models: rows,
   };
 }

@@ -1,4 +1,9 @@
-/** Stored predictions of every scored model, labelled once their horizon has passed. */
+/**
+ * Stored predictions of every scored model, labelled once their horizon has passed. One prediction per model,
+ * pool and horizon window (window_start = tick rounded down to the horizon): 15-minute ticks with a 1-hour
+ * horizon would otherwise give four overlapping, dependent rows per hour. Outcome: 1 capacity lost within the
+ * horizon, 0 observed and not lost, -1 nothing observed (unknown: never scored), null not labelled yet.
+ */
 import type { EpochMs } from "../types.js";
 
 export interface NewPrediction {
@@ -9,20 +14,27 @@ export interface NewPrediction {
   horizonMs: number;
 }
 
+export type Outcome = 0 | 1 | -1;
+
 export interface PredictionRecord extends NewPrediction {
   id: number;
   labelAt: EpochMs;
-  outcome: 0 | 1 | null;
+  outcome: Outcome | null;
   labelledAt: EpochMs | null;
+  /** Start of the horizon window this prediction stands for; null for rows stored per tick before windows. */
+  windowStart: EpochMs | null;
+}
+
+export function windowStartOf(tickAt: EpochMs, horizonMs: number): EpochMs {
+  return Math.floor(tickAt / horizonMs) * horizonMs;
 }
 
 export interface PredictionRepository {
-  /** Idempotent: a (modelId, tickAt, pool) already stored is skipped. */
+  /** Idempotent: a (modelId, pool, horizon window) already stored is skipped (so is a repeated tick). */
   insertMany(rows: NewPrediction[]): Promise<{ added: number }>;
   /** Unlabelled predictions whose horizon ended at or before `now`, oldest first. */
   listDue(now: EpochMs, limit: number): Promise<PredictionRecord[]>;
-  setOutcomes(items: { id: number; outcome: 0 | 1 }[], at: EpochMs): Promise<void>;
-  listLabelled(filter?: { since?: EpochMs; until?: EpochMs }): Promise<PredictionRecord[]>;
+  setOutcomes(items: { id: number; outcome: Outcome }[], at: EpochMs): Promise<void>;
   /** Predictions of one tick (for comparing decisions), optionally only some pools. */
   listAtTick(tickAt: EpochMs, pools?: string[]): Promise<PredictionRecord[]>;
 }
@@ -32,13 +44,26 @@ export class MemoryPredictionRepository implements PredictionRepository {
   private nextId = 1;
 
   async insertMany(rows: NewPrediction[]): Promise<{ added: number }> {
-    const seen = new Set(this.rows.map((r) => `${r.modelId}|${r.tickAt}|${r.pool}`));
+    const seen = new Set(
+      this.rows.flatMap((r) => [
+        `t|${r.modelId}|${r.tickAt}|${r.pool}`,
+        ...(r.windowStart === null ? [] : [`w|${r.modelId}|${r.pool}|${r.horizonMs}|${r.windowStart}`]),
+      ]),
+    );
     let added = 0;
     for (const r of rows) {
-      const key = `${r.modelId}|${r.tickAt}|${r.pool}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.rows.push({ ...r, id: this.nextId++, labelAt: r.tickAt + r.horizonMs, outcome: null, labelledAt: null });
+      const windowStart = windowStartOf(r.tickAt, r.horizonMs);
+      const keys = [`t|${r.modelId}|${r.tickAt}|${r.pool}`, `w|${r.modelId}|${r.pool}|${r.horizonMs}|${windowStart}`];
+      if (keys.some((k) => seen.has(k))) continue;
+      for (const k of keys) seen.add(k);
+      this.rows.push({
+        ...r,
+        id: this.nextId++,
+        labelAt: r.tickAt + r.horizonMs,
+        outcome: null,
+        labelledAt: null,
+        windowStart,
+      });
       added++;
     }
     return { added };
@@ -52,7 +77,7 @@ export class MemoryPredictionRepository implements PredictionRepository {
       .map((r) => ({ ...r }));
   }
 
-  async setOutcomes(items: { id: number; outcome: 0 | 1 }[], at: EpochMs): Promise<void> {
+  async setOutcomes(items: { id: number; outcome: Outcome }[], at: EpochMs): Promise<void> {
     const byId = new Map(this.rows.map((r) => [r.id, r]));
     for (const it of items) {
       const r = byId.get(it.id);
@@ -61,17 +86,6 @@ export class MemoryPredictionRepository implements PredictionRepository {
         r.labelledAt = at;
       }
     }
-  }
-
-  async listLabelled(filter: { since?: EpochMs; until?: EpochMs } = {}): Promise<PredictionRecord[]> {
-    return this.rows
-      .filter(
-        (r) =>
-          r.outcome !== null &&
-          (filter.since === undefined || r.tickAt >= filter.since) &&
-          (filter.until === undefined || r.tickAt < filter.until),
-      )
-      .map((r) => ({ ...r }));
   }
 
   async listAtTick(tickAt: EpochMs, pools?: string[]): Promise<PredictionRecord[]> {

@@ -6,14 +6,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { CodedError, errorMessage } from "../errors.js";
-import { FEATURE_CONTRACT_VERSION, FEATURE_NAMES } from "../features/contract.js";
 import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
-import { checkContract, checkInput, pickProbabilityOutput } from "./contract-check.js";
 import type { ModelDescription } from "./description.js";
 import { modelIdentity } from "./lineage.js";
 import type { ModelRecord, ModelRepository, ModelStatus, NewModel } from "./model-repository.js";
 import type { GateVerdict, PromotionGate } from "./promotion-gate.js";
+import { checkRunnable, parseEmbeddedMetrics } from "./runnable.js";
 import { type ModelSummary, sha256Hex } from "./validate.js";
 
 export interface ModelRegistryDeps {
@@ -119,35 +118,9 @@ export class ModelRegistry {
     }
   }
 
-  /**
-   * The checks every load makes, on the registered file: it still parses, declares the current contract, feature
-   * names and order, label horizon and positive class, and the record agrees. Throws model_invalid saying why.
-   */
-  async checkRunnable(m: ModelRecord): Promise<void> {
-    if (m.contractVersion !== FEATURE_CONTRACT_VERSION) {
-      throw new CodedError(
-        "model_invalid",
-        `${modelLabel(m)} was registered for feature contract "${m.contractVersion}" but spotwise computes "${FEATURE_CONTRACT_VERSION}": retrain it`,
-      );
-    }
-    const at = m.featureNames.findIndex((n, i) => n !== FEATURE_NAMES[i]);
-    if (at >= 0 || m.featureNames.length !== FEATURE_NAMES.length) {
-      throw new CodedError(
-        "model_invalid",
-        `${modelLabel(m)} was registered with other feature names than contract ${FEATURE_CONTRACT_VERSION}${at >= 0 ? ` (feature ${at} is "${m.featureNames[at]}")` : ""}: retrain it`,
-      );
-    }
-    const bytes = await this.deps.repo.content(m.id);
-    if (!bytes) throw new CodedError("model_invalid", `${modelLabel(m)}: its file is missing from the registry`);
-    if (!this.deps.describe) return;
-    try {
-      const desc = this.deps.describe(bytes);
-      checkContract(desc);
-      checkInput(desc);
-      pickProbabilityOutput(desc);
-    } catch (e) {
-      throw new CodedError("model_invalid", `${modelLabel(m)} no longer passes the load checks: ${errorMessage(e)}`);
-    }
+  /** The checks every load makes, on the registered file (see runnable.ts); throws model_invalid saying why. */
+  checkRunnable(m: ModelRecord): Promise<void> {
+    return checkRunnable(m, this.deps.repo, this.deps.describe);
   }
 
   list(filter?: { statuses?: ModelStatus[]; name?: string }): Promise<ModelRecord[]> {
@@ -219,7 +192,7 @@ export class ModelRegistry {
     if (gate && !gate.ok && !opts.force) {
       throw new CodedError(
         "conflict",
-        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with --force --reason TEXT (audited)`,
+        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with a reason (CLI: --force --reason TEXT; Slack: /spot models promote NAME --force REASON), audited and announced`,
         { gate },
       );
     }
@@ -326,7 +299,7 @@ export class ModelRegistry {
    */
   async ensureChampion(bytes: Uint8Array, actor: string, name = "default"): Promise<ModelRecord | null> {
     const current = await this.champion();
-    if (current) return current;
+    if (current) return (await this.upgradeShipped(current, bytes, actor, name)) ?? current;
     if ((await this.deps.repo.list({ name })).length > 0) return null;
     const summary = await this.deps.validate(bytes);
     // one statement decides between processes started at once: exactly one seeds, the others read its champion
@@ -337,6 +310,67 @@ export class ModelRegistry {
     return seeded;
   }
 
+  /**
+   * An upgrade of spotwise can make the shipped champion's stored file fail the current load checks only because
+   * its metadata is older (e.g. it predates the declared horizon and positive class). When the shipped file has the
+   * SAME graph, it is registered and becomes the champion (audited), so the team keeps the model it had.
+   */
+  private async upgradeShipped(
+    current: ModelRecord,
+    bytes: Uint8Array,
+    actor: string,
+    name: string,
+  ): Promise<ModelRecord | null> {
+    const describe = this.deps.describe;
+    if (current.name !== name || !describe) return null;
+    try {
+      await this.checkRunnable(current);
+      return null;
+    } catch (why) {
+      const stored = await this.deps.repo.content(current.id);
+      if (!stored) return null;
+      let same = false;
+      try {
+        same = !!describe(stored).graphDigest && describe(stored).graphDigest === describe(bytes).graphDigest;
+      } catch {
+        same = false;
+      }
+      if (!same) return null;
+      const summary = await this.deps.validate(bytes);
+      let next = await this.deps.repo.findByIdentity(summary.identity);
+      if (!next) {
+        try {
+          next = await this.deps.repo.insert(this.newModel(bytes, name, actor, summary));
+          await this.audit(actor, "model.added", next, { sha256: next.sha256, identity: next.identity, upgrade: true });
+        } catch (e) {
+          next = await this.deps.repo.findByIdentity(summary.identity);
+          if (!next) throw e;
+        }
+      }
+      if (next.status === "champion") return next;
+      try {
+        await this.deps.repo.transition(
+          [
+            { id: current.id, from: "champion", to: "retired" },
+            { id: next.id, from: next.status, to: "champion", previousChampionId: current.id },
+          ],
+          this.deps.clock.now(),
+        );
+      } catch (e) {
+        // another process upgraded it at the same time
+        if (e instanceof CodedError && e.code === "conflict") return this.champion();
+        throw e;
+      }
+      const champion = await this.show(next.id);
+      await this.audit(actor, "model.metadata_upgraded", champion, {
+        replaced: current.id,
+        why: errorMessage(why),
+        sameGraph: true,
+      });
+      return champion;
+    }
+  }
+
   private audit(actor: string, action: string, m: ModelRecord, detail: Record<string, unknown>): Promise<void> {
     return this.deps.audit.record({
       at: this.deps.clock.now(),
@@ -345,16 +379,5 @@ export class ModelRegistry {
       subject: `model:${m.id}`,
       detail: { name: m.name, version: m.version, ...detail },
     });
-  }
-}
-
-function parseEmbeddedMetrics(metadata: Record<string, string>): Record<string, unknown> {
-  const raw = metadata["spotwise.validation_metrics"];
-  if (!raw) return {};
-  try {
-    const v = JSON.parse(raw) as unknown;
-    return v && typeof v === "object" ? { validation: v } : {};
-  } catch {
-    return {};
   }
 }

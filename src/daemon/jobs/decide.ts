@@ -66,11 +66,6 @@ export interface DecideResult {
   [k: string]: unknown;
 }
 
-/** Model confidence in its own answer: how far the probability is from a coin flip. */
-export function confidenceOf(p: number): number {
-  return Math.max(p, 1 - p);
-}
-
 export class DecideJob implements Job {
   readonly name = "decide" as const;
   /** The last tick's decisions, for `spotwise decide --once --json` and the demo. */
@@ -181,7 +176,8 @@ export class DecideJob implements Job {
           risk: risk.risk,
           riskSource: risk.source,
           launchFailure,
-          confidence: launchFailure === null ? null : confidenceOf(launchFailure),
+          // max(p, 1-p) is not a confidence (a calibrated 2% risk is not "98% confident"): no field until one is
+          confidence: null,
           recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
           slowMean:
             d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,

@@ -54,6 +54,12 @@ export class LabelJob implements Job {
         total += r.netSaving;
       }
     }
-    return { labelled: outcomes.labelled, losses: outcomes.losses, realized, realizedUsd: Number(total.toFixed(4)) };
+    return {
+      labelled: outcomes.labelled,
+      losses: outcomes.losses,
+      unknown: outcomes.unknown,
+      realized,
+      realizedUsd: Number(total.toFixed(4)),
+    };
   }
 }
