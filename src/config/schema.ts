@@ -148,7 +148,7 @@ export const FileConfig = z.strictObject({
       dir: z.string().optional(),
       /** What a challenger needs before `models promote` accepts it (override: --force --reason, audited). */
       promotion: z
-        .object({
+        .strictObject({
           minShadowHours: z.number().min(0).default(72),
           minOutcomes: z.number().int().min(0).default(200),
         })
