@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { App, type BlockAction, type ButtonAction, HTTPReceiver, LogLevel } from "@slack/bolt";
 import { openDatabase } from "../src/adapters/db/orm.js";
 import { ACTION_APPROVE } from "../src/bot/views/recommendation.js";
-import { FakeSlack } from "../test/bot/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "../test/bot/fake-slack.js";
 import { SECRET, startHarness } from "../test/bot/harness.js";
 import { buttonPayload, interactionBody } from "../test/bot/signed.js";
 import type { BenchResult } from "./types.js";
@@ -69,7 +69,7 @@ function burst(client: Worker, port: number, ids: string[], round: number): Prom
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   await slack.start();
   // Real PostgreSQL when DATABASE_URL is set (as in production), else PGlite in this process.
   const db = await openDatabase({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeServices } from "../../test/bot/fake-services.js";
-import { FakeSlack } from "../../test/bot/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
 import { MemoryCacheStore, MemoryIdempotencyStore } from "../adapters/kv/memory.js";
 import { createLogger } from "../adapters/log/logger.js";
 import { ConsoleNotifier } from "../adapters/slack/console-notifier.js";
@@ -13,7 +13,7 @@ import { createBotApp } from "./app.js";
 import { botConfigFromConfig } from "./config.js";
 
 describe("createBotApp startup modes and config", () => {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   beforeAll(() => slack.start());
   afterAll(() => slack.stop());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeSlack } from "../../test/bot/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
 import { type Harness, SECRET, startHarness } from "../../test/bot/harness.js";
 import { commandBody, postSigned } from "../../test/bot/signed.js";
 import { testDatabase } from "../../test/support/services.js";
@@ -7,7 +7,7 @@ import type { Database } from "../adapters/db/orm.js";
 
 describe("request verification at the real Bolt receiver", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   let h: Harness;
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeServices } from "../../test/bot/fake-services.js";
-import { FakeSlack } from "../../test/bot/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
 import { FakeSocketMode } from "../../test/bot/fake-socket.js";
 import { buttonPayload } from "../../test/bot/signed.js";
 import { switchDecision } from "../../test/core/recommendation-fixtures.js";
@@ -17,7 +17,7 @@ import { ACTION_APPROVE } from "./views/recommendation.js";
 
 describe("Socket Mode (SLACK_APP_TOKEN)", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   const socket = new FakeSocketMode();
   beforeAll(async () => {
     db = await testDatabase();

@@ -1,7 +1,7 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { decodePng } from "../../../test/adapters/png-decode.js";
-import { FakeSlack } from "../../../test/bot/fake-slack.js";
+import { FAST_LIMITS, FakeSlack, writeQueueFor } from "../../../test/bot/fake-slack.js";
 import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import type { DigestReport, RecommendationMessage } from "../../core/ports/notifier.js";
 import { ConsoleNotifier, sparkline } from "./console-notifier.js";
@@ -38,13 +38,13 @@ function digest(): DigestReport {
 }
 
 describe("SlackNotifier against a recording Web API", () => {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   let n: SlackNotifier;
 
   beforeAll(async () => {
     await slack.start();
     const client = new WebClient("xoxb-test", { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    n = new SlackNotifier({ client, channel: "C0RECS" });
+    n = new SlackNotifier({ client, channel: "C0RECS", queue: writeQueueFor(slack.limits) });
   });
   afterAll(() => slack.stop());
   beforeEach(() => slack.reset());
