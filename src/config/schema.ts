@@ -111,7 +111,7 @@ export const SwitchConfig = z.strictObject({
   shadowPeriodDays: z.number().min(0).default(7),
 });
 
-export const SlackConfig = z.object({
+export const SlackConfig = z.strictObject({
   /**
    * Share of the posted saving the saving may move by while the advice holds: within it the recommendation is
    * updated in place; beyond it (or on another target pool) a new message is posted.
