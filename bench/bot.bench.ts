@@ -7,7 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { App, type BlockAction, type ButtonAction, HTTPReceiver, LogLevel } from "@slack/bolt";
 import { openDatabase } from "../src/adapters/db/orm.js";
-import { FakeSlack } from "../src/bot/testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "../src/bot/testing/fake-slack.js";
 import { SECRET, startHarness } from "../src/bot/testing/harness.js";
 import { buttonPayload, interactionBody } from "../src/bot/testing/signed.js";
 import { ACTION_APPROVE } from "../src/bot/views/recommendation.js";
@@ -69,7 +69,7 @@ function burst(client: Worker, port: number, ids: string[], round: number): Prom
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   await slack.start();
   // Real PostgreSQL when DATABASE_URL is set (as in production), else PGlite in this process.
   const db = await openDatabase({

@@ -26,9 +26,7 @@ export class Migration20261130180000_model_lineage extends Migration {
     this.addSql(
       `create unique index "prediction_window_uniq" on "prediction" ("model_id", "pool", "horizon_ms", "window_start") where "window_start" is not null;`,
     );
-    this.addSql(
-      `create index "prediction_pool_tick_idx" on "prediction" ("pool", "tick_at");`,
-    );
+    this.addSql(`create index "prediction_pool_tick_idx" on "prediction" ("pool", "tick_at");`);
     this.addSql(
       `alter table "prediction" add constraint "prediction_outcome_check" check ("outcome" is null or "outcome" in (-1, 0, 1));`,
     );

@@ -15,15 +15,20 @@ import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
 import { DbSagaStore } from "../adapters/db/saga-repo.js";
+import { DbShadowHistory } from "../adapters/db/shadow-history.js";
 import { recentSwitches } from "../adapters/db/switch-history.js";
 import { MemoryMarketStore } from "../adapters/market/memory.js";
 import { RedisMarketStore } from "../adapters/market/redis.js";
 import { OnnxModelLoader } from "../adapters/onnx/runner.js";
 import { slackFileFetcher } from "../adapters/slack/files.js";
 import { notifierFromConfig } from "../adapters/slack/index.js";
+import { messageLink } from "../adapters/slack/notifier.js";
+import { SlackWriteQueue } from "../adapters/slack/write-queue.js";
 import { loadAdvisor, loadCatalog, loadOnDemand, packageRoot } from "../adapters/tables/index.js";
 import type { BotServices } from "../bot/services.js";
 import { botServicesFrom } from "../bot/wiring.js";
+import { Announcer, switchingOffLine } from "../core/control/announcer.js";
+import { evaluateChecklist } from "../core/control/checklist.js";
 import { ControlService } from "../core/control/service.js";
 import { CapacityRecordingEc2Factory } from "../core/market/capacity-recorder.js";
 import { SpotPriceScraper } from "../core/market/scraper.js";
@@ -65,6 +70,8 @@ export interface ContainerOptions {
   tables?: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
   /** Register models/default.onnx as champion when the registry has none (default true). */
   seedDefaultModel?: boolean;
+  /** Risk input of the decide job (default "spotwise"; "advisor" for `replay --risk advisor`). */
+  risk?: "spotwise" | "advisor";
 }
 
 export interface Container {
@@ -73,6 +80,9 @@ export interface Container {
   market: MarketStore;
   tables: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
   notifier: Notifier;
+  /** The process's one rate-aware Slack write queue (the daemon's notifier and the bot share it). */
+  writes: SlackWriteQueue;
+  announcer: Announcer;
   registry: ModelRegistry;
   activeModels: ActiveModels;
   scoring: ChampionChallenger;
@@ -130,7 +140,10 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     advisor: await loadAdvisor(),
     catalog: await loadCatalog(),
   };
-  const notifier = opts.notifier ?? notifierFromConfig(config);
+  const writes = new SlackWriteQueue({
+    onRateLimited: (method, ms) => log.warn({ method, retryAfterMs: ms }, "Slack rate limit: call delayed"),
+  });
+  const notifier = opts.notifier ?? notifierFromConfig(config, { queue: writes });
 
   const loader = new OnnxModelLoader();
   const registry = new ModelRegistry({
@@ -140,7 +153,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     validate: (bytes) =>
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
     describe: (b) => loader.describe(b),
-    announce: (text) => notifier.alert(text),
+    // promotions and rollbacks: announced in the channel like every global change, with who did it
+    announce: (text) => notifier.announce(text.replace(/\bslack:([UW][A-Z0-9]+)\b/g, "<@$1>")),
     gate: new PromotionGate({ queries: new DbExperimentQueries(db), clock, settings: file.models.promotion }),
   });
   if (opts.seedDefaultModel !== false) {
@@ -154,11 +168,22 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const sw = file.switch;
   const subnets = { ...Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}])), ...opts.subnets };
   for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
-  const control = new ControlService(new DbControlStore(db), audit, clock, {
+  const shadowHistory = new DbShadowHistory(db);
+  const control: ControlService = new ControlService(new DbControlStore(db), audit, clock, {
     defaultMode: config.env.SPOTWISE_MODE,
     breakerThreshold: sw.breakerThreshold,
     breakerCooldownMs: sw.breakerCooldownMinutes * 60_000,
     dailyBudget: sw.dailyBudget,
+    checklist: async () =>
+      evaluateChecklist({
+        now: clock.now(),
+        shadowDays: sw.shadowPeriodDays,
+        history: await shadowHistory.shadowHistory(0),
+        dailyBudget: sw.dailyBudget,
+        channel: config.env.SLACK_CHANNEL ?? null,
+        channelHealth: await control.channelHealth(),
+        breakers: (await control.status()).breakers,
+      }),
   });
   const sagaStore = new DbSagaStore(db);
   const runner = new SwitchSagaRunner({
@@ -186,7 +211,21 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     clock,
     ttlMs: sw.approvalTtlMinutes * 60_000,
   });
-  const publisher = new RecommendationPublisher(recommendations, notifier);
+  const publisher = new RecommendationPublisher(recommendations, notifier, {
+    repostShare: file.slack.repostSavingShare,
+    switchingOff: async () => {
+      const [pause, mode] = await Promise.all([control.pauseStatus(), control.mode()]);
+      return switchingOffLine({
+        mode: mode.mode,
+        paused: pause.paused,
+        pausedBy: pause.by,
+        pausedReason: pause.reason,
+      });
+    },
+    link: messageLink,
+  });
+  // pause, resume, mode, breakers: told to the channel with who did it; open messages follow the switching state
+  const announcer = new Announcer({ notifier, control, publisher, log }).attach();
   const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
 
   const jobs = {
@@ -227,6 +266,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       health,
       metrics,
       log,
+      risk: opts.risk,
     }),
     label: new LabelJob({
       labeler: new OutcomeLabeler({ predictions, market, clock }),
@@ -253,6 +293,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
     market,
     tables,
     notifier,
+    writes,
+    announcer,
     registry,
     activeModels,
     scoring,

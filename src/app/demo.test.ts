@@ -4,11 +4,11 @@ import { runCli } from "../cli/program.js";
 import { loadConfig } from "../config/load.js";
 import { runDemo } from "./demo.js";
 
-describe("spotwise demo on the bundled GPU market", () => {
-  it("shows SWITCH and STAY recommendations and ends with the digest, in shadow mode", async () => {
+describe("spotwise demo: replay on the bundled GPU market", () => {
+  it("shows SWITCH and STAY recommendations in shadow mode, measured like the backtest", async () => {
     const out: string[] = [];
     const s = await runDemo({
-      days: 2,
+      days: 1,
       instances: 6,
       approve: "none",
       config: loadConfig({}),
@@ -21,19 +21,25 @@ describe("spotwise demo on the bundled GPU market", () => {
     expect(s.switches).toEqual({ done: 0, rolled_back: 0, failed: 0 });
     expect(text).toMatch(/== Switch i-demo\d+/);
     expect(text).toMatch(/Shadow mode: spotwise only recommends/);
-    expect(text).toMatch(/daily digest/);
     expect(s.model).toBe("default v1");
-  });
+    // shadow mode changes nothing: the fleet pays what staying pays
+    expect(s.replay.switches).toBe(0);
+    expect(s.replay.cost_usd).toBe(s.replay.stay_cost_usd);
+    expect(s.replay.messages.posts).toBeGreaterThanOrEqual(s.recommendations);
+  }, 300_000);
 
-  it("runs every approved switch through the saga on the simulated cloud", async () => {
+  it("runs every approved switch through the saga and needs no more switches than the oracle, plus two", async () => {
     const io = memoryIo({});
-    expect(await runCli(["demo", "--days", "2", "--approve", "all", "--json"], io)).toBe(0);
+    expect(await runCli(["demo", "--days", "1", "--approve", "all", "--json"], io)).toBe(0);
     const s = JSON.parse(io.out.join(""));
     expect(s.switches.done).toBeGreaterThan(0);
     expect(s.switches.done).toBe(s.recommendations);
     expect(s.switches.rolled_back + s.switches.failed).toBe(0);
+    expect(s.replay.switches).toBeLessThanOrEqual(s.oracle_switches + 2);
+    expect(s.replay.cost_usd).toBeLessThan(s.replay.stay_cost_usd);
+    expect(s.replay.lost_instances).toBe(0);
     expect(s.digest.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-  });
+  }, 300_000);
 
   it("refuses bad options with one actionable line", async () => {
     const io = memoryIo({});

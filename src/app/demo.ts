@@ -1,22 +1,15 @@
 /**
- * `spotwise demo`: the whole loop on the bundled real GPU spot market (2019-12 .. 2020-01, MIT), replayed
- * through the real jobs on an accelerated clock, with a simulated fleet on the simulated cloud, PGlite in
- * memory, in-process stores, the shipped model and the console notifier. With approve=all every
- * recommendation is approved and runs through the real switch saga on the simulated cloud.
+ * `spotwise demo`: `spotwise replay` on the bundled real GPU spot market (2019-12 .. 2020-01, MIT) with the demo
+ * fleet: the real jobs on the simulated cloud, PGlite in memory, in-process stores, the shipped model and the
+ * console notifier. With approve=all every recommendation is approved and runs through the real switch saga.
  */
 import { readFile } from "node:fs/promises";
-import { Writable } from "node:stream";
-import { createLogger } from "../adapters/log/logger.js";
-import { SimCloud } from "../adapters/sim/cloud.js";
-import { ConsoleNotifier } from "../adapters/slack/console-notifier.js";
-import { BUNDLED, bundledPath } from "../adapters/tables/index.js";
+import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../adapters/tables/index.js";
 import type { Config } from "../config/schema.js";
+import type { FleetSpec } from "../core/backtest/fleet.js";
 import { parsePriceFile } from "../core/market/import.js";
-import { ManualClock } from "../core/ports/clock.js";
 import type { PriceRecord } from "../core/types.js";
-import { simCloudPorts } from "./cloud.js";
-import { buildContainer } from "./container.js";
-import { openInfra } from "./infra.js";
+import { type ReplaySummary, runReplay } from "./replay.js";
 
 const HOUR = 3_600_000;
 
@@ -26,7 +19,7 @@ export interface DemoOptions {
   approve: "all" | "none";
   /** Where the console notifier writes (nothing in --json mode). */
   write: (text: string) => void;
-  /** Base configuration (its policy and switch settings apply; stores are forced to the embedded ones). */
+  /** Base configuration (its policy, schedule and switch settings apply; stores are forced to the embedded ones). */
   config: Config;
 }
 
@@ -38,8 +31,12 @@ export interface DemoSummary {
   decisions: Record<string, number>;
   recommendations: number;
   switches: { done: number; rolled_back: number; failed: number };
+  /** The switches the hindsight oracle needs for the same fleet and window (backtest semantics). */
+  oracle_switches: number;
   digest: { day: string; realizedSavingsUsd: number; counterfactualSavingsUsd: number } | null;
   model: string | null;
+  /** What `spotwise replay --json` prints for the same run. */
+  replay: ReplaySummary;
 }
 
 /** Fleet placement: types with the widest price spread across AZs at `t`; most instances start in the dearest AZ. */
@@ -81,113 +78,43 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   // the collection starts pool by pool over its first days: begin once every region has reported
   const start = Math.ceil((first + 6 * 24 * HOUR) / HOUR) * HOUR;
   const end = Math.min(start + opts.days * 24 * HOUR, last);
-  const clock = new ManualClock(start);
-  const cloud = new SimCloud({ clock, prices });
-  const fleet = demoFleet(prices, start, opts.instances);
+  const fleet: FleetSpec[] = demoFleet(prices, start, opts.instances).map((f, n) => ({
+    ...f,
+    instanceId: `i-demo${String(n + 1).padStart(4, "0")}`,
+    azFlexible: true,
+  }));
   const regions = [...new Set(fleet.map((f) => f.region))].sort();
-  const azs = [...new Set(prices.filter((p) => regions.includes(p.region)).map((p) => p.az))].sort();
-  fleet.forEach((f, n) => {
-    cloud.seedInstance({
-      instanceId: `i-demo${String(n + 1).padStart(4, "0")}`,
-      accountId: "sim",
-      region: f.region,
-      az: f.az,
-      instanceType: f.instanceType,
-      lifecycle: "spot",
-      launchedAt: start - 14 * 24 * HOUR,
-      tags: { Name: `demo-${f.instanceType}`, "spotwise:managed": "true", "spotwise:az-flexible": "true" },
-    });
+  const config: Config = { ...opts.config, env: { ...opts.config.env, SLACK_BOT_TOKEN: undefined } };
+  opts.write(
+    `spotwise demo: ${fleet.length} simulated instances on the real ${regions.join(", ")} GPU spot market, ` +
+      `${new Date(start).toISOString().slice(0, 16)}Z .. ${new Date(end).toISOString().slice(0, 16)}Z, ` +
+      `${opts.approve === "all" ? "approve" : "shadow"} mode\n`,
+  );
+  const r = await runReplay({
+    prices,
+    tables: {
+      onDemand: await loadOnDemand(),
+      advisor: await loadAdvisor(bundledPath(BUNDLED.advisor2021)),
+      catalog: await loadCatalog(),
+    },
+    fleet,
+    from: start,
+    to: end,
+    approve: opts.approve,
+    config,
+    write: opts.write,
   });
-
-  const config: Config = {
-    ...opts.config,
-    env: {
-      ...opts.config.env,
-      DATABASE_URL: "pglite://memory",
-      REDIS_URL: undefined,
-      SLACK_BOT_TOKEN: undefined,
-      SPOTWISE_MODE: opts.approve === "all" ? "approve" : "shadow",
-    },
-    file: {
-      ...opts.config.file,
-      accounts: [
-        {
-          id: "sim",
-          name: "demo (simulated)",
-          regions,
-          subnets: Object.fromEntries(azs.map((az) => [az, `subnet-${az}`])),
-          twoPersonRule: false,
-        },
-      ],
-    },
+  return {
+    market: "prices-gpu-p2p3-6regions-2019-12-20_2020-01-31.csv (MIT, stanford-futuredata/training_on_a_dime)",
+    from: new Date(start).toISOString(),
+    to: new Date(end).toISOString(),
+    instances: fleet.length,
+    decisions: r.detail.decisions,
+    recommendations: r.detail.recommendations,
+    switches: r.detail.sagas,
+    oracle_switches: r.detail.oracleSwitches,
+    digest: r.detail.digest,
+    model: r.detail.model,
+    replay: r.summary,
   };
-  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  const log = createLogger({
-    level: config.env.LOG_LEVEL === "info" ? "silent" : config.env.LOG_LEVEL,
-    destination: quiet,
-  });
-  const infra = await openInfra(config, { clock, log });
-  const c = await buildContainer(infra, {
-    cloud: simCloudPorts(cloud),
-    notifier: new ConsoleNotifier({ write: opts.write }),
-  });
-  const bot = c.botServices();
-  const decisions: Record<string, number> = {};
-  const switches = { done: 0, rolled_back: 0, failed: 0 };
-  let recommendations = 0;
-  try {
-    opts.write(
-      `spotwise demo: ${fleet.length} simulated instances on the real ${regions.join(", ")} GPU spot market, ` +
-        `${new Date(start).toISOString().slice(0, 16)}Z .. ${new Date(end).toISOString().slice(0, 16)}Z, ` +
-        `${config.env.SPOTWISE_MODE} mode\n`,
-    );
-    for (let t = start; t <= end; t += HOUR) {
-      clock.set(Math.max(t, clock.now()));
-      await c.jobRunner.run(c.jobs.scrape, clock.now());
-      if ((t - start) % (6 * HOUR) !== 0) continue;
-      await c.jobRunner.run(c.jobs.decide, clock.now());
-      for (const d of c.jobs.decide.last?.decisions ?? []) decisions[d.action] = (decisions[d.action] ?? 0) + 1;
-      await c.jobRunner.run(c.jobs.label, clock.now());
-      const pending = await c.recommendations.list({ statuses: ["pending"] });
-      recommendations += pending.filter((r) => r.createdAt === clock.now()).length;
-      if (opts.approve !== "all") continue;
-      for (const rec of pending) {
-        const approval = await c.recommendations.approve(rec.id, "U-demo-approver");
-        if (approval.kind !== "approved" || !(await c.recommendations.markExecuting(rec.id))) continue;
-        const ref = rec.channel && rec.messageTs ? { channel: rec.channel, ts: rec.messageTs } : null;
-        const outcome = await bot
-          .startSwitch(rec.id, "U-demo-approver", async (p) => {
-            if (ref && p.status !== "started") await c.notifier.progress(ref, `${p.step}: ${p.detail ?? p.status}`);
-          })
-          .catch((e: unknown) => ({ status: "failed" as const, reason: e instanceof Error ? e.message : String(e) }));
-        switches[outcome.status]++;
-        await c.recommendations.finish(rec.id, outcome.status, { ...outcome });
-      }
-    }
-    clock.set(Math.max(end + 24 * HOUR, clock.now()));
-    await c.jobRunner.run(c.jobs.label, clock.now());
-    await c.jobRunner.run(c.jobs.digest, clock.now());
-    const digest = c.jobs.digest.last;
-    const status = c.scoring.status();
-    return {
-      market: "prices-gpu-p2p3-6regions-2019-12-20_2020-01-31.csv (MIT, stanford-futuredata/training_on_a_dime)",
-      from: new Date(start).toISOString(),
-      to: new Date(end).toISOString(),
-      instances: fleet.length,
-      decisions,
-      recommendations,
-      switches,
-      digest: digest
-        ? {
-            day: digest.day,
-            realizedSavingsUsd: digest.realizedSavingsUsd,
-            counterfactualSavingsUsd: digest.counterfactualSavingsUsd,
-          }
-        : null,
-      model: status.champion ? `${status.champion.name} v${status.champion.version}` : null,
-    };
-  } finally {
-    await c.close();
-    await infra.close();
-  }
 }

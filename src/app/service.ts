@@ -95,6 +95,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         logger: log,
         clock: infra.clock,
         httpRoutes: (req, res) => ops.handle(req, res),
+        // one rate-aware write queue per process: the daemon's notifier and the bot share it
+        writes: container.writes,
       });
       await listening(() => bot?.start(), botConfig.port ?? config.env.PORT);
       opened.push(() => bot?.stop(1_000) ?? Promise.resolve());

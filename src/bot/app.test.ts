@@ -10,10 +10,10 @@ import { systemClock } from "../core/ports/clock.js";
 import { createBotApp } from "./app.js";
 import { botConfigFromConfig } from "./config.js";
 import { fakeServices } from "./testing/fake-services.js";
-import { FakeSlack } from "./testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
 
 describe("createBotApp startup modes and config", () => {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   beforeAll(() => slack.start());
   afterAll(() => slack.stop());
 

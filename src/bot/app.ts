@@ -31,6 +31,7 @@ export interface BotApp {
 export function createBotApp(deps: BotDeps): BotApp {
   const { config } = deps;
   const logger = boltLogger(deps.logger);
+  // the write queue paces every write; a 429 that still comes is waited out (Retry-After) by the client or the queue
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: deps.apiRetries ?? 3 } };
   const common = {
     token: config.botToken,

@@ -1,6 +1,7 @@
 /**
- * Who may approve: configured user ids and/or the members of one Slack user group
- * (usergroups.users.list, cached for a few minutes in the shared cache so replicas agree and Slack is not hammered).
+ * Who holds a role (approvers approve switches; admins pause, change the mode, upload and promote models):
+ * configured user ids and/or the members of one Slack user group (usergroups.users.list, cached for a few
+ * minutes in the shared cache so replicas agree and Slack is not hammered).
  */
 import type { WebClient } from "@slack/web-api";
 import { z } from "zod";
@@ -12,7 +13,23 @@ export const GROUP_CACHE_MS = 5 * 60 * 1000;
 
 export type ApproverCheckResult = { ok: true } | { ok: false; why: string };
 
+/** How a role is named in messages: the role and its two settings. */
+export interface RoleNames {
+  role: string;
+  usersVar: string;
+  groupVar: string;
+}
+
+export const APPROVER_ROLE: RoleNames = {
+  role: "approver",
+  usersVar: "SLACK_APPROVERS",
+  groupVar: "SLACK_APPROVER_GROUP",
+};
+export const ADMIN_ROLE: RoleNames = { role: "admin", usersVar: "SLACK_ADMINS", groupVar: "SLACK_ADMIN_GROUP" };
+
 export class ApproverCheck {
+  private readonly names: RoleNames;
+
   constructor(
     private readonly opts: {
       users: readonly string[];
@@ -20,22 +37,34 @@ export class ApproverCheck {
       cache: CacheStore;
       client: WebClient;
       log: Logger;
+      names?: RoleNames;
     },
-  ) {}
+  ) {
+    this.names = opts.names ?? APPROVER_ROLE;
+  }
 
   async check(userId: string): Promise<ApproverCheckResult> {
     if (this.opts.users.includes(userId)) return { ok: true };
     const group = this.opts.group;
-    if (!group) return { ok: false, why: "you are not in SLACK_APPROVERS" };
+    const n = this.names;
+    if (!group) {
+      return {
+        ok: false,
+        why:
+          this.opts.users.length === 0
+            ? `no ${n.role}s are configured (set ${n.usersVar} or ${n.groupVar})`
+            : `you are not in ${n.usersVar}`,
+      };
+    }
     try {
       const members = await this.groupMembers(group);
       if (members.includes(userId)) return { ok: true };
-      return { ok: false, why: `you are not in SLACK_APPROVERS nor in the approver group <!subteam^${group}>` };
+      return { ok: false, why: `you are not in ${n.usersVar} nor in the ${n.role} group <!subteam^${group}>` };
     } catch (e) {
-      this.opts.log.warn({ err: e, group }, "cannot read approver group");
+      this.opts.log.warn({ err: e, group }, `cannot read ${n.role} group`);
       return {
         ok: false,
-        why: `the approver group ${group} could not be read (${(e as Error).message}); ask an admin to check the usergroups:read scope`,
+        why: `the ${n.role} group ${group} could not be read (${(e as Error).message}); ask an admin to check the usergroups:read scope`,
       };
     }
   }

@@ -22,6 +22,9 @@ export function botConfigFromConfig(config: Config): BotConfig | null {
     channel: e.SLACK_CHANNEL,
     approvers: e.SLACK_APPROVERS,
     approverGroup: e.SLACK_APPROVER_GROUP,
+    admins: e.SLACK_ADMINS,
+    adminGroup: e.SLACK_ADMIN_GROUP,
+    progressIntervalMs: config.file.slack.progressIntervalSeconds * 1000,
     twoPersonAccounts: config.file.accounts.filter((a) => a.twoPersonRule).map((a) => a.id),
     maxModelBytes: config.file.models.maxBytes,
   };

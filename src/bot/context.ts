@@ -3,11 +3,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../adapters/log/logger.js";
 import { SlackNotifier } from "../adapters/slack/notifier.js";
+import { SlackWriteQueue } from "../adapters/slack/write-queue.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { CacheStore, IdempotencyStore } from "../core/ports/kv.js";
-import { ApproverCheck } from "./approvers.js";
+import { ADMIN_ROLE, APPROVER_ROLE, ApproverCheck, type RoleNames } from "./approvers.js";
 import type { BotServices } from "./services.js";
 import { TaskTracker } from "./tasks.js";
+import { clip } from "./views/format.js";
 
 export interface BotConfig {
   /** xoxb-… (SLACK_BOT_TOKEN). */
@@ -26,6 +28,14 @@ export interface BotConfig {
   approvers: string[];
   /** SLACK_APPROVER_GROUP user group id (S…). */
   approverGroup?: string;
+  /** SLACK_ADMINS user ids: pause, resume, mode, breaker reset, model upload and promotion. */
+  admins?: string[];
+  /** SLACK_ADMIN_GROUP user group id (S…). */
+  adminGroup?: string;
+  /** Shortest spacing of two progress updates of a switch's message (default 5 s). */
+  progressIntervalMs?: number;
+  /** Most progress updates of one switch's message besides its first and last (default 6). */
+  maxProgressUpdates?: number;
   /** Accounts with accounts[].twoPersonRule. */
   twoPersonAccounts: string[];
   /** models.maxBytes: the largest model file accepted. */
@@ -44,27 +54,46 @@ export interface BotDeps {
   apiRetries?: number;
   /** HTTP mode: other routes on the receiver's port (the ops endpoints /healthz, /readyz, /metrics). */
   httpRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** The process's one rate-aware Slack write queue (shared with the daemon's notifier); one is made when absent. */
+  writes?: SlackWriteQueue;
 }
 
 export interface BotContext extends BotDeps {
   approvers: ApproverCheck;
+  admins: ApproverCheck;
   tasks: TaskTracker;
+  writes: SlackWriteQueue;
   /** Notifier bound to the app's WebClient, used for message updates and thread replies. */
   slack: (channel: string) => SlackNotifier;
+  /** An ephemeral message, through the write queue (failures are logged, never thrown). */
+  ephemeral: (channel: string, user: string, text: string) => Promise<void>;
 }
 
 export function createContext(deps: BotDeps, client: WebClient): BotContext {
+  const tasks = new TaskTracker(deps.logger);
+  const writes = deps.writes ?? new SlackWriteQueue();
+  const role = (users: readonly string[], group: string | undefined, names: RoleNames) =>
+    new ApproverCheck({ users, group, cache: deps.kv.cache, client, log: deps.logger, names });
   return {
     ...deps,
-    approvers: new ApproverCheck({
-      users: deps.config.approvers,
-      group: deps.config.approverGroup,
-      cache: deps.kv.cache,
-      client,
-      log: deps.logger,
-    }),
-    tasks: new TaskTracker(deps.logger),
-    slack: (channel) => new SlackNotifier({ client, channel }),
+    services: {
+      ...deps.services,
+      // downloads have their own lane: a slow one never holds up clicks or commands
+      fetchFile: (url, maxBytes) => tasks.limited(() => deps.services.fetchFile(url, maxBytes), "download"),
+    },
+    approvers: role(deps.config.approvers, deps.config.approverGroup, APPROVER_ROLE),
+    admins: role(deps.config.admins ?? [], deps.config.adminGroup, ADMIN_ROLE),
+    tasks,
+    writes,
+    slack: (channel) => new SlackNotifier({ client, channel, queue: writes }),
+    ephemeral: async (channel, user, text) => {
+      await writes
+        .run("chat.postEphemeral", channel, () => client.chat.postEphemeral({ channel, user, text: clip(text, 3000) }))
+        .then(
+          () => undefined,
+          (err) => deps.logger.warn({ err, user }, "ephemeral message failed"),
+        );
+    },
   };
 }
 

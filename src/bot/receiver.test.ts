@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
-import { FakeSlack } from "./testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
 import { type Harness, SECRET, startHarness } from "./testing/harness.js";
 import { commandBody, postSigned } from "./testing/signed.js";
 
 describe("request verification at the real Bolt receiver", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   let h: Harness;
 
   beforeAll(async () => {

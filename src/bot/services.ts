@@ -2,6 +2,7 @@
  * Everything the Slack bot needs from the rest of spotwise, and nothing more. The lead wires the real
  * implementations (switch saga, model registry, control, health); tests pass fakes.
  */
+import type { ChecklistItem } from "../core/control/checklist.js";
 import type { AuditLog } from "../core/ports/audit.js";
 import type { RecommendationService } from "../core/recommendations/service.js";
 import type { EpochMs, Mode, PoolKey } from "../core/types.js";
@@ -108,7 +109,13 @@ export interface ControlOps {
   state(): Promise<ControlState>;
   pause(actor: string, reason: string): Promise<ControlState>;
   resume(actor: string): Promise<ControlState>;
+  /** Approve is refused (CodedError forbidden, listing what is missing) unless the safety checklist is green. */
   setMode(mode: Mode, actor: string): Promise<ControlState>;
+  /** Could a switch in this account start now (mode, pause, breaker, today's budget)? Checked at click time. */
+  canApprove(accountId: string): Promise<{ ok: true } | { ok: false; code: string; reason: string }>;
+  /** The safety checklist for approve mode. */
+  checklist(): Promise<ChecklistItem[]>;
+  resetBreaker(accountId: string, actor: string): Promise<void>;
 }
 
 /** The part of the recommendation service the bot uses (RecommendationService satisfies it). */

@@ -10,14 +10,14 @@ import { RecommendationService } from "../core/recommendations/service.js";
 import { switchDecision } from "../core/recommendations/test-fixtures.js";
 import { createBotApp } from "./app.js";
 import { fakeServices } from "./testing/fake-services.js";
-import { FakeSlack } from "./testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
 import { FakeSocketMode } from "./testing/fake-socket.js";
 import { buttonPayload } from "./testing/signed.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
 
 describe("Socket Mode (SLACK_APP_TOKEN)", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   const socket = new FakeSocketMode();
   beforeAll(async () => {
     db = await testDatabase();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { slackFileFetcher } from "../adapters/slack/files.js";
-import { FakeSlack } from "./testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
 import { type Harness, SECRET, startHarness } from "./testing/harness.js";
 import { eventBody, postSigned } from "./testing/signed.js";
 
@@ -10,7 +10,7 @@ const ONNX_LIKE = Buffer.from([0x08, 0x07, 0x12, 0x04, 0x74, 0x65, 0x73, 0x74]);
 
 describe("/spot through the real Bolt receiver", () => {
   let db: Database & { dispose(): Promise<void> };
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   let h: Harness;
 
   beforeAll(async () => {
@@ -22,7 +22,7 @@ describe("/spot through the real Bolt receiver", () => {
     h = await startHarness({
       db,
       slack,
-      fetchFile: slackFileFetcher({ token: "xoxb-test", allowedHosts: [new URL(slack.base).host] }),
+      fetchFile: slackFileFetcher({ token: "xoxb-test", allowedOrigins: [slack.base] }),
     });
   });
   afterAll(async () => {
@@ -93,9 +93,9 @@ describe("/spot through the real Bolt receiver", () => {
     expect(text(await h.command("models show", "U1"))).toContain("Usage: `/spot models show NAME`");
   });
 
-  it("model changes need an approver: refused and audited for others", async () => {
+  it("model changes need an admin: refused and audited for others", async () => {
     const r = text(await h.command("models promote baseline", "UNOBODY"));
-    expect(r).toContain("Only approvers may promote models");
+    expect(r).toContain("Only admins may promote models");
     expect(h.audit.events.at(-1)).toMatchObject({ actor: "slack:UNOBODY", action: "slack.unauthorized_command" });
     expect(h.services.log.models).toEqual([]);
   });
@@ -117,10 +117,10 @@ describe("/spot through the real Bolt receiver", () => {
     ]);
   });
 
-  it("models promote NAME --force REASON overrides the gate for approvers only, with a reason", async () => {
+  it("models promote NAME --force REASON overrides the gate for admins only, with a reason", async () => {
     await h.command(`models upload ${slack.base}/files/forced-1.onnx`, "UAPPROVER");
     const nobody = text(await h.command("models promote forced-1 --force trust me", "UNOBODY"));
-    expect(nobody).toContain("Only approvers may override the promotion gate");
+    expect(nobody).toContain("Only admins may override the promotion gate");
     expect(text(await h.command("models promote forced-1 --force", "UAPPROVER"))).toContain(
       "Overriding the promotion gate needs a reason",
     );
@@ -141,7 +141,11 @@ describe("/spot through the real Bolt receiver", () => {
       "not an ONNX model",
     );
     expect(text(await h.command("models upload https://evil.example.com/m.onnx", "UAPPROVER"))).toContain(
-      "refusing to send the bot token to evil.example.com",
+      "refusing to send the bot token to https://evil.example.com",
+    );
+    // the token never goes over plain HTTP, not even to files.slack.com
+    expect(text(await h.command("models upload http://files.slack.com/files-pri/T1-F1/m.onnx", "UAPPROVER"))).toContain(
+      "refusing to send the bot token to http://files.slack.com",
     );
     expect(text(await h.command(`models upload ${slack.base}/files/gbt-v4.onnx b@d!`, "UAPPROVER"))).toContain(
       'Model name "b@d!" is not valid',
@@ -158,8 +162,8 @@ describe("/spot through the real Bolt receiver", () => {
     expect(text(await h.command("experiments frob", "U1"))).toContain("use `/spot experiments report`");
   });
 
-  it("pause [reason] / resume / mode: approvers only, applied and echoed", async () => {
-    expect(text(await h.command("pause", "UNOBODY"))).toContain("Only approvers may pause spotwise");
+  it("pause [reason] / resume / mode: admins only, applied and echoed", async () => {
+    expect(text(await h.command("pause", "UNOBODY"))).toContain("Only admins may pause spotwise");
     expect(text(await h.command("pause AWS maintenance window", "UAPPROVER"))).toContain(
       "*paused* by <@UAPPROVER>: AWS maintenance window",
     );
@@ -237,7 +241,7 @@ describe("/spot through the real Bolt receiver", () => {
       expect(String(replies()[0].params.text)).toContain("comment `upload NAME`");
       await share("gbt-v4.onnx", "upload sneaky", "Ev000004", "UNOBODY");
       await slack.waitFor(() => replies().length === 2, "refusal");
-      expect(String(replies()[1].params.text)).toContain("Only approvers may upload models");
+      expect(String(replies()[1].params.text)).toContain("Only admins may upload models");
     });
   });
 });

@@ -72,7 +72,9 @@ describe("wiring the real core services into BotServices", () => {
       pausedBy: "slack:U1",
     });
     expect((await ops.resume("slack:U1")).paused).toBe(false);
-    expect((await ops.setMode("approve", "slack:U1")).mode).toBe("approve");
+    // SPOTWISE_MODE=shadow is a ceiling: approve is refused and the mode stays shadow
+    await expect(ops.setMode("approve", "slack:U1")).rejects.toThrow(/SPOTWISE_MODE=shadow/);
+    expect((await ops.state()).mode).toBe("shadow");
   });
 
   it("experimentsView: names the candidate that beats the champion on the same rows, beyond the interval", () => {

@@ -81,6 +81,9 @@ export function controlOps(control: ControlService): ControlOps {
       await control.setMode(mode, actor);
       return state();
     },
+    canApprove: (accountId) => control.canApprove(accountId),
+    checklist: () => control.checklist(),
+    resetBreaker: (accountId, actor) => control.resetBreaker(accountId, actor),
   };
 }
 

@@ -107,6 +107,18 @@ export const SwitchConfig = z.strictObject({
   approvalTtlMinutes: z.number().positive().default(240),
   /** How often the switch saga polls EC2 while it waits (image, status checks, health). */
   pollIntervalSeconds: z.number().positive().default(15),
+  /** Days of shadow mode (with recommendations and counterfactuals) before `/spot mode approve` is allowed. */
+  shadowPeriodDays: z.number().min(0).default(7),
+});
+
+export const SlackConfig = z.object({
+  /**
+   * Share of the posted saving the saving may move by while the advice holds: within it the recommendation is
+   * updated in place; beyond it (or on another target pool) a new message is posted.
+   */
+  repostSavingShare: z.number().min(0).default(0.25),
+  /** Shortest spacing of two progress updates of a switch's message, seconds. */
+  progressIntervalSeconds: z.number().min(0).default(5),
 });
 
 export const FileConfig = z.strictObject({
@@ -114,6 +126,7 @@ export const FileConfig = z.strictObject({
   policy: PolicyConfig.default(PolicyConfig.parse({})),
   schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
   switch: SwitchConfig.default(SwitchConfig.parse({})),
+  slack: SlackConfig.default(SlackConfig.parse({})),
   market: z
     .strictObject({
       retentionDays: z.number().positive().default(30),
@@ -201,6 +214,9 @@ export const EnvConfig = z.object({
   SLACK_CHANNEL: optionalNonEmpty,
   SLACK_APPROVERS: csv,
   SLACK_APPROVER_GROUP: optionalNonEmpty,
+  /** Admins (pause, resume, mode, breaker reset, model upload and promotion): user ids, and/or a user group. */
+  SLACK_ADMINS: csv,
+  SLACK_ADMIN_GROUP: optionalNonEmpty,
   AWS_REGION: optionalNonEmpty,
   AWS_ENDPOINT_URL_EC2: optionalNonEmpty.pipe(z.string().url().optional()),
   AWS_ENDPOINT_URL_STS: optionalNonEmpty.pipe(z.string().url().optional()),

@@ -75,6 +75,8 @@ export interface InstanceTypeInfo {
   gpuModel: string | null;
   burstable: boolean;
   currentGeneration: boolean;
+  /** hvm and/or paravirtual (DescribeInstanceTypes SupportedVirtualizationTypes); unknown when absent. */
+  virtualizationTypes?: string[];
 }
 
 export type Mode = "shadow" | "approve";

@@ -20,6 +20,11 @@ const CALLS = [
   "ec2:DescribeAddresses",
   "ec2:AssociateAddress",
   "ec2:CreateTags",
+  "ec2:DescribeInstanceTypeOfferings",
+  "ec2:DescribeInstanceCreditSpecifications",
+  "ec2:DescribeVolumes",
+  "ec2:ModifyInstanceAttribute",
+  "ec2:AssignPrivateIpAddresses",
   "iam:PassRole",
   "elasticloadbalancing:DescribeTargetGroups",
   "elasticloadbalancing:DescribeTargetHealth",
@@ -57,13 +62,28 @@ describe("deploy kit", () => {
     for (const c of CALLS) expect(allowed, c).toContain(c);
     expect(allowed).toContain("sts:AssumeRole");
     expect([...allowed].some((a) => a.includes("*"))).toBe(false);
-    for (const a of ["ec2:TerminateInstances", "ec2:DeregisterImage", "ec2:DeleteSnapshot"]) {
+    for (const a of ["ec2:TerminateInstances", "ec2:DeregisterImage", "ec2:DeleteSnapshot", "ec2:ModifyInstanceAttribute"]) {
       const st = policy.Statement.filter((s) => actions([s]).has(a));
       expect(
         st.every((s) => s.Condition?.StringEquals),
         `${a} is conditioned on spotwise's tags`,
       ).toBe(true);
     }
+  });
+
+  it("the policy grants exactly the calls the AWS adapters make (read from their source), nothing more", () => {
+    const made = new Set<string>();
+    for (const [file, service] of [
+      ["src/adapters/aws/ec2.ts", "ec2"],
+      ["src/adapters/aws/ec2-launch.ts", "ec2"],
+      ["src/adapters/aws/elb.ts", "elasticloadbalancing"],
+    ] as const) {
+      for (const m of readFileSync(file, "utf8").matchAll(/new (\w+)Command\(/g)) made.add(`${service}:${m[1]}`);
+    }
+    // CreateTags also happens through TagSpecifications; PassRole through IamInstanceProfile
+    const expected = new Set([...made, "iam:PassRole"]);
+    expect(new Set(CALLS)).toEqual(expected);
+    expect(actions(policy.Statement)).toEqual(new Set([...expected, "sts:AssumeRole"]));
   });
 
   it("the cross-account role requires the ExternalId and allows the same calls", () => {

@@ -58,6 +58,7 @@ export function toInstanceTypeInfo(t: SdkInstanceTypeInfo): InstanceTypeInfo {
     gpuModel: first ? [first.Manufacturer, first.Name].filter(Boolean).join(" ") || null : null,
     burstable: t.BurstablePerformanceSupported === true,
     currentGeneration: t.CurrentGeneration === true,
+    virtualizationTypes: t.SupportedVirtualizationTypes ? [...t.SupportedVirtualizationTypes] : undefined,
   };
 }
 
@@ -76,5 +77,49 @@ export function toEc2Instance(i: Instance): Ec2Instance {
     launchTime: time(i.LaunchTime),
     tags: tagsOf(i.Tags),
     privateIp: i.PrivateIpAddress,
+    ...launchIdentity(i),
+  };
+}
+
+/** The launch-time identity DescribeInstances carries, so the replacement can be the same machine. */
+function launchIdentity(i: Instance): Partial<Ec2Instance> {
+  const primary = (i.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === 0);
+  const m = i.MetadataOptions;
+  return {
+    architecture: i.Architecture,
+    virtualizationType: i.VirtualizationType,
+    ebsOptimized: i.EbsOptimized,
+    monitoring: i.Monitoring?.State === undefined ? undefined : i.Monitoring.State === "enabled",
+    sourceDestCheck: i.SourceDestCheck,
+    placement: {
+      groupName: i.Placement?.GroupName || undefined,
+      tenancy: i.Placement?.Tenancy,
+      partitionNumber: i.Placement?.PartitionNumber,
+    },
+    cpuOptions: i.CpuOptions
+      ? { coreCount: i.CpuOptions.CoreCount, threadsPerCore: i.CpuOptions.ThreadsPerCore }
+      : undefined,
+    hibernation: i.HibernationOptions?.Configured,
+    metadataOptions: m
+      ? {
+          httpTokens: m.HttpTokens,
+          httpPutResponseHopLimit: m.HttpPutResponseHopLimit,
+          httpEndpoint: m.HttpEndpoint,
+          instanceMetadataTags: m.InstanceMetadataTags,
+        }
+      : undefined,
+    privateIps: primary?.PrivateIpAddresses?.map((p) => ({
+      privateIp: p.PrivateIpAddress ?? "",
+      primary: p.Primary === true,
+    })).filter((p) => p.privateIp),
+    networkInterfaceCount: i.NetworkInterfaces?.length,
+    rootDeviceName: i.RootDeviceName,
+    blockDevices: (i.BlockDeviceMappings ?? [])
+      .filter((b) => b.DeviceName && b.Ebs?.VolumeId)
+      .map((b) => ({
+        deviceName: b.DeviceName as string,
+        volumeId: b.Ebs?.VolumeId as string,
+        deleteOnTermination: b.Ebs?.DeleteOnTermination === true,
+      })),
   };
 }

@@ -31,9 +31,19 @@ import type {
   Ec2Instance,
   Ec2InstanceState,
   Ec2Port,
+  Ec2Volume,
+  LaunchAttributes,
   RunInstancesInput,
 } from "../../core/ports/ec2.js";
 import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
+import {
+  assignPrivateIps,
+  describeInstanceTypeOfferings,
+  describeLaunchAttributes,
+  describeVolumes,
+  modifyInstanceAttribute,
+  runInstancesRequest,
+} from "./ec2-launch.js";
 import {
   imageState,
   LIVE_STATES,
@@ -45,6 +55,7 @@ import {
   toInstanceTypeInfo,
 } from "./ec2-map.js";
 import { callAws } from "./errors.js";
+import { awsRequestHandler, type HttpTimeouts } from "./http.js";
 
 export { toEc2Instance, toInstanceTypeInfo } from "./ec2-map.js";
 
@@ -57,14 +68,17 @@ export interface Ec2ClientOptions {
   /** Default: none, so the SDK applies AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL itself. */
   endpoint?: string;
   maxAttempts?: number;
+  /** Request and connection timeouts (30 s and 5 s by default). */
+  timeouts?: HttpTimeouts;
 }
 
-/** An EC2Client with adaptive retries (client-side rate limiting on throttles). */
+/** An EC2Client with adaptive retries (client-side rate limiting on throttles) and bounded requests. */
 export function createEc2Client(options: Ec2ClientOptions): EC2Client {
   const config: EC2ClientConfig = {
     region: options.region,
     retryMode: "adaptive",
     maxAttempts: options.maxAttempts ?? 5,
+    requestHandler: awsRequestHandler(options.timeouts),
   };
   if (options.credentials) config.credentials = options.credentials;
   if (options.endpoint) config.endpoint = options.endpoint;
@@ -236,6 +250,7 @@ export class SdkEc2Port implements Ec2Port {
     noReboot: boolean;
     tags: Record<string, string>;
     clientToken?: string;
+    noDevices?: string[];
   }): Promise<{ imageId: string; requestId?: string }> {
     const out = await this.call("CreateImage", () =>
       this.client.send(
@@ -244,6 +259,9 @@ export class SdkEc2Port implements Ec2Port {
           Name: input.name,
           NoReboot: input.noReboot,
           TagSpecifications: tagSpecs(input.tags, "image", "snapshot"),
+          BlockDeviceMappings: input.noDevices?.length
+            ? input.noDevices.map((DeviceName) => ({ DeviceName, NoDevice: "" }))
+            : undefined,
         }),
       ),
     );
@@ -289,28 +307,7 @@ export class SdkEc2Port implements Ec2Port {
   /** `userData` is plain text; it is base64-encoded here as RunInstances requires. */
   async runInstances(input: RunInstancesInput): Promise<{ instanceId: string; requestId?: string }> {
     const out = await this.call("RunInstances", () =>
-      this.client.send(
-        new RunInstancesCommand({
-          ImageId: input.imageId,
-          InstanceType: input.instanceType as _InstanceType,
-          MinCount: 1,
-          MaxCount: 1,
-          Placement: { AvailabilityZone: input.az },
-          SubnetId: input.subnetId,
-          SecurityGroupIds: input.securityGroupIds.length ? input.securityGroupIds : undefined,
-          IamInstanceProfile: input.iamInstanceProfileArn ? { Arn: input.iamInstanceProfileArn } : undefined,
-          KeyName: input.keyName,
-          UserData: input.userData === undefined ? undefined : Buffer.from(input.userData, "utf8").toString("base64"),
-          TagSpecifications: tagSpecs(input.tags, "instance", "volume"),
-          InstanceMarketOptions: input.spot
-            ? {
-                MarketType: "spot",
-                SpotOptions: { SpotInstanceType: "one-time", InstanceInterruptionBehavior: "terminate" },
-              }
-            : undefined,
-          ClientToken: input.clientToken,
-        }),
-      ),
+      this.client.send(new RunInstancesCommand(runInstancesRequest(input))),
     );
     const id = out.Instances?.[0]?.InstanceId;
     if (!id) throw new CodedError("aws_error", `ec2:RunInstances in ${this.accountId}/${this.region}: no instance id`);
@@ -338,6 +335,7 @@ export class SdkEc2Port implements Ec2Port {
       publicIp: a.PublicIp ?? "",
       instanceId: a.InstanceId,
       associationId: a.AssociationId,
+      privateIp: a.PrivateIpAddress,
     }));
   }
 
@@ -345,17 +343,43 @@ export class SdkEc2Port implements Ec2Port {
     allocationId: string;
     instanceId: string;
     allowReassociation: boolean;
+    privateIp?: string;
   }): Promise<{ associationId: string; requestId?: string }> {
     const out = await this.call("AssociateAddress", () =>
       this.client.send(
         new AssociateAddressCommand({
           AllocationId: input.allocationId,
           InstanceId: input.instanceId,
+          PrivateIpAddress: input.privateIp,
           AllowReassociation: input.allowReassociation,
         }),
       ),
     );
     return { associationId: out.AssociationId ?? "", requestId: out.$metadata.requestId };
+  }
+
+  describeInstanceTypeOfferings(input: { az: string; instanceTypes: string[] }): Promise<string[]> {
+    return describeInstanceTypeOfferings(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
+    return describeLaunchAttributes(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  assignPrivateIps(input: { instanceId: string; privateIps: string[] }): Promise<{ requestId?: string }> {
+    return assignPrivateIps(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {
+    return describeVolumes(this.client, (o, r) => this.call(o, r), input.volumeIds);
+  }
+
+  modifyInstanceAttribute(input: {
+    instanceId: string;
+    disableApiTermination?: boolean;
+    sourceDestCheck?: boolean;
+  }): Promise<{ requestId?: string }> {
+    return modifyInstanceAttribute(this.client, (o, r) => this.call(o, r), input);
   }
 
   async createTags(input: { resourceIds: string[]; tags: Record<string, string> }): Promise<{ requestId?: string }> {

@@ -14,14 +14,21 @@ import { CodedError } from "../../core/errors.js";
 import type { TargetGroupFactory, TargetGroupPort } from "../../core/switch/types.js";
 import { callAws } from "./errors.js";
 import type { FactoryAccount } from "./factory.js";
+import { awsRequestHandler, type HttpTimeouts } from "./http.js";
 import type { StsCredentialCache } from "./sts.js";
 
 export function createElbClient(options: {
   region: string;
   credentials?: ElasticLoadBalancingV2ClientConfig["credentials"];
   endpoint?: string;
+  timeouts?: HttpTimeouts;
 }): ElasticLoadBalancingV2Client {
-  const config: ElasticLoadBalancingV2ClientConfig = { region: options.region, retryMode: "adaptive", maxAttempts: 5 };
+  const config: ElasticLoadBalancingV2ClientConfig = {
+    region: options.region,
+    retryMode: "adaptive",
+    maxAttempts: 5,
+    requestHandler: awsRequestHandler(options.timeouts),
+  };
   if (options.credentials) config.credentials = options.credentials;
   if (options.endpoint) config.endpoint = options.endpoint;
   return new ElasticLoadBalancingV2Client(config);

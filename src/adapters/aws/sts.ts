@@ -6,6 +6,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { CodedError } from "../../core/errors.js";
 import { awsErrorName, mapAwsError, requestIdOf } from "./errors.js";
+import { awsRequestHandler } from "./http.js";
 
 export interface AssumedCredentials {
   accessKeyId: string;
@@ -35,7 +36,11 @@ export function createStsClient(options: {
   endpoint?: string;
   credentials?: STSClientConfig["credentials"];
 }): STSClient {
-  const config: STSClientConfig = { region: options.region ?? "us-east-1", maxAttempts: 3 };
+  const config: STSClientConfig = {
+    region: options.region ?? "us-east-1",
+    maxAttempts: 3,
+    requestHandler: awsRequestHandler(),
+  };
   if (options.endpoint) config.endpoint = options.endpoint;
   if (options.credentials) config.credentials = options.credentials;
   return new STSClient(config);

@@ -16,9 +16,9 @@ afterAll(async () => {
 
 describe(`control service on the database (${backendLabel()})`, () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
-  const make = (budget = 3) =>
+  const make = (budget = 3, defaultMode: "shadow" | "approve" = "approve") =>
     new ControlService(new DbControlStore(db), new MemoryAuditLog(), clock, {
-      defaultMode: "shadow",
+      defaultMode,
       breakerThreshold: 2,
       breakerCooldownMs: 3600_000,
       dailyBudget: budget,
@@ -26,7 +26,8 @@ describe(`control service on the database (${backendLabel()})`, () => {
 
   it("persists pause and mode across restarts and gates on them", async () => {
     const c = make();
-    expect(await c.gate("111111111111")).toMatchObject({ ok: false, code: "shadow_mode" });
+    await c.setMode("shadow", "slack:U1");
+    expect(await make().gate("111111111111")).toMatchObject({ ok: false, code: "shadow_mode" });
     await c.setMode("approve", "slack:U1");
     await c.pause("slack:U2", "incident 42");
     const restarted = make();
@@ -36,9 +37,14 @@ describe(`control service on the database (${backendLabel()})`, () => {
     expect(gate.ok ? "" : gate.reason).toContain("incident 42");
     await restarted.resume("slack:U2");
     expect(await make().gate("111111111111")).toEqual({ ok: true });
+    await c.setMode("shadow", "slack:U1");
     await c.setMode(null, "slack:U1");
-    expect((await make().mode()).mode).toBe("shadow");
+    expect(await make().mode()).toEqual({ mode: "approve", source: "config" });
+    // SPOTWISE_MODE=shadow is a ceiling: a stored approve override does not lift it, and Slack cannot set one
     await c.setMode("approve", "slack:U1");
+    const ceiling = make(3, "shadow");
+    expect(await ceiling.mode()).toEqual({ mode: "shadow", source: "config" });
+    await expect(ceiling.setMode("approve", "slack:U1")).rejects.toThrow(/SPOTWISE_MODE=shadow, a ceiling/);
   });
 
   it("opens the breaker after N failures, half-opens after the cool-down, closes on success", async () => {

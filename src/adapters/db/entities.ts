@@ -212,6 +212,8 @@ export interface RecommendationRow {
   id: string;
   decisionId: string;
   instanceId: string;
+  /** Null only on rows written before the managed id (read as the instance id). */
+  managedId?: string | null;
   accountId: string;
   status: RecommendationStatus;
   channel?: string | null;
@@ -221,6 +223,8 @@ export interface RecommendationRow {
   createdAt: Date;
   resolvedAt?: Date | null;
   resolvedBy?: string | null;
+  /** The saving the message was posted with (a refresh compares against it). */
+  postedSavingPerMonth?: number | null;
 }
 export const RecommendationEntity = new EntitySchema<RecommendationRow>({
   name: "Recommendation",
@@ -229,6 +233,7 @@ export const RecommendationEntity = new EntitySchema<RecommendationRow>({
     id: { type: "uuid", primary: true },
     decisionId: { type: "uuid" },
     instanceId: { type: "string" },
+    managedId: { type: "string", nullable: true },
     accountId: { type: "string" },
     status: { type: "string" },
     channel: { type: "string", nullable: true },
@@ -238,6 +243,7 @@ export const RecommendationEntity = new EntitySchema<RecommendationRow>({
     createdAt: { type: "Date", onCreate: () => new Date() },
     resolvedAt: { type: "Date", nullable: true },
     resolvedBy: { type: "string", nullable: true },
+    postedSavingPerMonth: { type: "double", nullable: true },
   },
 });
 

@@ -232,9 +232,16 @@ describe(`lineage: history follows the managed instance across switches (${backe
     const h = (await decisions.history(["i-first"], 22 * H)).get("i-first");
     expect(h).toEqual({ poolSince: 20 * H, lastSwitchAt: 20 * H, switchesLastWeek: 1 });
 
-    // a second switch: the chain keeps the first id and counts both switches in the week
-    const c = inst("i-third", { ...managed, "spotwise:replaces": "i-second" }, { launchTime: 50 * H });
-    await discoverFleet(accounts, factory({ "444444444444": [c] }), store, 51 * H);
+    // the replacement's candidates stay bounded by the first instance's type
+    expect(after.instances[0].tags["spotwise:base-type"]).toBe("m5.large");
+    // a second switch, to another type: the chain keeps the first id and type and counts both switches
+    const c = inst(
+      "i-third",
+      { ...managed, "spotwise:replaces": "i-second" },
+      { launchTime: 50 * H, instanceType: "m5.xlarge" },
+    );
+    const third = await discoverFleet(accounts, factory({ "444444444444": [c] }), store, 51 * H);
+    expect(third.instances[0].tags["spotwise:base-type"]).toBe("m5.large");
     expect((await store.get("i-third"))?.managedId).toBe("i-first");
     expect((await decisions.history(["i-first"], 52 * H)).get("i-first")).toMatchObject({
       lastSwitchAt: 50 * H,

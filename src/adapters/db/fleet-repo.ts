@@ -1,4 +1,5 @@
 import { type FleetStore, TAG_REPLACES } from "../../core/fleet/discovery.js";
+import { BASE_TYPE_TAG } from "../../core/policy/candidates.js";
 import type { ManagedInstance } from "../../core/types.js";
 import { ManagedInstanceEntity, type ManagedInstanceRow } from "./entities.js";
 import type { Database } from "./orm.js";
@@ -100,21 +101,25 @@ export class DbFleetStore implements FleetStore {
     seen: ManagedInstance[],
     rows: Map<string, SyncRow>,
     now: number,
-  ): Map<string, { managedId: string; lastSwitchAt: Date | null }> {
-    const out = new Map<string, { managedId: string; lastSwitchAt: Date | null }>();
-    const known = (id: string): string | undefined => {
-      const r = rows.get(id);
-      return r ? (r.managed_id ?? r.id) : undefined;
-    };
+  ): Map<string, { managedId: string; baseType: string | null; lastSwitchAt: Date | null }> {
+    const out = new Map<string, { managedId: string; baseType: string | null; lastSwitchAt: Date | null }>();
+    const tagsOf = (r: SyncRow): Record<string, string> =>
+      typeof r.tags === "string" ? (JSON.parse(r.tags) as Record<string, string>) : r.tags;
     for (const i of seen) {
-      const mine = known(i.instanceId);
+      const mine = rows.get(i.instanceId);
       if (mine !== undefined) {
-        out.set(i.instanceId, { managedId: i.managedId ?? mine, lastSwitchAt: null });
+        out.set(i.instanceId, {
+          managedId: i.managedId ?? mine.managed_id ?? mine.id,
+          baseType: i.tags[BASE_TYPE_TAG] || tagsOf(mine)[BASE_TYPE_TAG] || null,
+          lastSwitchAt: null,
+        });
         continue;
       }
-      const before = known(i.tags[TAG_REPLACES] ?? "");
+      const before = rows.get(i.tags[TAG_REPLACES] ?? "");
       out.set(i.instanceId, {
-        managedId: i.managedId ?? before ?? i.instanceId,
+        managedId: i.managedId ?? (before ? (before.managed_id ?? before.id) : i.instanceId),
+        // the first instance's type keeps bounding the candidates: moves never drift upwards
+        baseType: i.tags[BASE_TYPE_TAG] || (before ? tagsOf(before)[BASE_TYPE_TAG] || before.instance_type : null),
         lastSwitchAt: before !== undefined ? new Date(i.launchedAt ?? now) : null,
       });
     }
@@ -134,9 +139,18 @@ export class DbFleetStore implements FleetStore {
     const replaced = seen.map((i) => i.tags[TAG_REPLACES]).filter((x): x is string => !!x);
     const rows = await this.current(accountId, region, [...seen.map((i) => i.instanceId), ...replaced]);
     const lineage = this.lineage(seen, rows, now);
+    const resolved = seen.map((i): ManagedInstance => {
+      const l = lineage.get(i.instanceId);
+      const base = l?.baseType;
+      return {
+        ...i,
+        managedId: l?.managedId ?? i.instanceId,
+        tags: base && base !== i.tags[BASE_TYPE_TAG] ? { ...i.tags, [BASE_TYPE_TAG]: base } : i.tags,
+      };
+    });
     const changed: ManagedInstance[] = [];
     const touch: string[] = [];
-    for (const inst of seen) {
+    for (const inst of resolved) {
       const r = rows.get(inst.instanceId);
       if (!r || !unchanged(r, inst, accountId, region)) changed.push(inst);
       else if (new Date(r.last_seen_at).getTime() < now - LAST_SEEN_STEP) touch.push(inst.instanceId);
@@ -199,7 +213,7 @@ export class DbFleetStore implements FleetStore {
         part,
       );
     }
-    return seen.map((i) => ({ ...i, managedId: lineage.get(i.instanceId)?.managedId ?? i.instanceId }));
+    return resolved;
   }
 
   async list(filter: { accountId?: string } = {}): Promise<ManagedInstance[]> {

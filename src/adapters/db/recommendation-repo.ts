@@ -3,13 +3,16 @@
  * State changes are single conditional UPDATEs (compare-and-set on the status), verdicts rely on the
  * unique (recommendation_id, user_id, verdict) index: safe under concurrent clicks and replicas.
  */
+import { randomUUID } from "node:crypto";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { CodedError } from "../../core/errors.js";
 import type {
   ApprovalRecord,
   NewRecommendation,
   RecommendationRecord,
   RecommendationRepo,
   RecommendationStatus,
+  RefreshRecommendation,
   TransitionPatch,
   Verdict,
 } from "../../core/recommendations/types.js";
@@ -38,6 +41,23 @@ export class DbRecommendationRepo implements RecommendationRepo {
   async insert(input: NewRecommendation): Promise<RecommendationRecord> {
     await yieldToIo();
     const em = this.db.em();
+    try {
+      await this.insertRows(em, input);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new CodedError(
+          "conflict",
+          `managed instance ${managedIdOfDecision(input.decision)} already has a pending recommendation (one per managed instance)`,
+        );
+      }
+      throw e;
+    }
+    const rec = await this.get(input.id);
+    if (!rec) throw new Error(`recommendation ${input.id} vanished after insert`);
+    return rec;
+  }
+
+  private async insertRows(em: ReturnType<Database["em"]>, input: NewRecommendation): Promise<void> {
     await em.transactional(async (tx) => {
       const decisionId = input.decisionId ?? input.id;
       const stored = input.decisionId ? await tx.findOne(DecisionEntity, { id: decisionId }) : null;
@@ -46,15 +66,14 @@ export class DbRecommendationRepo implements RecommendationRepo {
         id: input.id,
         decisionId,
         instanceId: input.decision.instanceId,
+        managedId: managedIdOfDecision(input.decision),
         accountId: input.decision.accountId,
         status: "pending",
         expiresAt: new Date(input.expiresAt),
         createdAt: new Date(input.createdAt),
+        postedSavingPerMonth: input.decision.savingPerMonth,
       });
     });
-    const rec = await this.get(input.id);
-    if (!rec) throw new Error(`recommendation ${input.id} vanished after insert`);
-    return rec;
   }
 
   async get(id: string): Promise<RecommendationRecord | null> {
@@ -66,12 +85,13 @@ export class DbRecommendationRepo implements RecommendationRepo {
   }
 
   async list(
-    filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {},
+    filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {},
   ): Promise<RecommendationRecord[]> {
     await yieldToIo();
     const where: Record<string, unknown> = {};
     if (filter.statuses) where.status = { $in: filter.statuses };
     if (filter.instanceId) where.instanceId = filter.instanceId;
+    if (filter.managedId) where.managedId = filter.managedId;
     const rows = await this.db
       .em()
       .find(RecommendationEntity, where, { orderBy: { createdAt: "desc" }, limit: filter.limit ?? 100 });
@@ -120,6 +140,30 @@ export class DbRecommendationRepo implements RecommendationRepo {
     await this.db.em().nativeUpdate(RecommendationEntity, { id }, { channel, messageTs: ts });
   }
 
+  async refresh(id: string, input: RefreshRecommendation): Promise<boolean> {
+    await yieldToIo();
+    try {
+      return await this.db.em().transactional(async (tx) => {
+        const decisionId = input.decisionId ?? randomUUID();
+        const stored = input.decisionId ? await tx.findOne(DecisionEntity, { id: decisionId }) : null;
+        if (!stored) {
+          tx.create(DecisionEntity, decisionRow(decisionId, input.decision, input.mode, input.tickAt));
+          await tx.flush();
+        }
+        const n = await tx.nativeUpdate(
+          RecommendationEntity,
+          { id, status: { $in: [...input.from] } },
+          { decisionId, status: "pending", expiresAt: new Date(input.expiresAt), resolvedAt: null, resolvedBy: null },
+        );
+        return n === 1;
+      });
+    } catch (e) {
+      // reopening an expired one while another is pending for the instance (one pending per instance)
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  }
+
   async duePending(now: number): Promise<RecommendationRecord[]> {
     await yieldToIo();
     const rows = await this.db
@@ -132,13 +176,13 @@ export class DbRecommendationRepo implements RecommendationRepo {
     return this.hydrate(rows);
   }
 
-  async activeSnooze(instanceId: string, now: number): Promise<RecommendationRecord | null> {
+  async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {
     await yieldToIo();
     const row = await this.db
       .em()
       .findOne(
         RecommendationEntity,
-        { instanceId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
+        { managedId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
         { orderBy: { snoozedUntil: "desc" } },
       );
     if (!row) return null;
@@ -180,6 +224,7 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     id: r.id,
     decisionId: r.decisionId,
     instanceId: r.instanceId,
+    managedId: r.managedId ?? r.instanceId,
     accountId: r.accountId,
     accountName: accountName ?? r.accountId,
     region: decision.from.region,
@@ -193,11 +238,16 @@ function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[]
     createdAt: r.createdAt.getTime(),
     resolvedAt: r.resolvedAt ? r.resolvedAt.getTime() : null,
     resolvedBy: r.resolvedBy ?? null,
+    postedSavingPerMonth: r.postedSavingPerMonth ?? null,
     approvals: approvals.map(
       (a): ApprovalRecord => ({ userId: a.userId, verdict: a.verdict, at: a.createdAt.getTime() }),
     ),
   };
   return rec;
+}
+
+function managedIdOfDecision(d: { instanceId: string; managedId?: string }): string {
+  return d.managedId ?? d.instanceId;
 }
 
 function isUniqueViolation(e: unknown): boolean {

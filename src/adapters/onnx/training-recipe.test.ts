@@ -78,5 +78,27 @@ describe("training recipe", () => {
     const card = readFileSync(join(dir, "default.card.md"), "utf8");
     expect(card).toMatch(/baseline: capacity lost in the last hour/);
     expect(card).toMatch(/availability\|synthetic\|zone-a\|gpu \| 3000 \| 300/);
+    expect(card).toMatch(/training data sha256: `[0-9a-f]{64}`/);
+
+    // lineage and the drift guard travel in the metadata
+    expect(summary.lineage.trainingDataSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(summary.lineage.libraries).toMatchObject({ "scikit-learn": expect.any(String), onnx: expect.any(String) });
+    expect(summary.lineage.parameters).toMatchObject({ max_iter: 25, random_state: 7 });
+    expect(summary.lineage.split).toMatchObject({ per: "trace", holdout: 0.3, purge_ms: 3_600_000 });
+    expect(JSON.parse(summary.metadata["spotwise.training_ranges"]).cap_available_now).toEqual([0, 1]);
+
+    // a rebuild (another run, another trained_at) is the same model: same identity, other bytes
+    const again = join(dir, "again");
+    execFileSync(
+      "/usr/bin/python3",
+      [join(root, "training/train.py"), "--traces", traces, "--out", again, "--max-iter", "25"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const rebuilt = await validateModel(new Uint8Array(readFileSync(join(again, "default.onnx"))), {
+      describe: (b) => loader.describe(b),
+      loader,
+      maxBytes: DEFAULT_MAX_MODEL_BYTES,
+    });
+    expect(rebuilt.identity).toBe(summary.identity);
   }, 120_000);
 });

@@ -7,6 +7,7 @@
 import type { Clock } from "../../core/ports/clock.js";
 import type { Ec2Address, Ec2Image, Ec2Instance } from "../../core/ports/ec2.js";
 import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
+import { loadSimCatalog, type SimVolume, simTypeInfo } from "./identity.js";
 
 export interface SimLatencies {
   imageMs: number;
@@ -40,6 +41,11 @@ export type SimOperation =
   | "describeAddresses"
   | "associateAddress"
   | "createTags"
+  | "describeInstanceTypeOfferings"
+  | "describeLaunchAttributes"
+  | "describeVolumes"
+  | "assignPrivateIps"
+  | "modifyInstanceAttribute"
   | "targetGroupsOf"
   | "registerTarget"
   | "deregisterTarget"
@@ -63,6 +69,8 @@ export interface SimInstance extends Ec2Instance {
   appHealthy: boolean;
   /** Termination protection (DisableApiTermination): TerminateInstances answers OperationNotPermitted. */
   disableApiTermination?: boolean;
+  shutdownBehavior?: "stop" | "terminate";
+  creditSpecification?: string;
 }
 
 export interface SimImage extends Ec2Image {
@@ -71,6 +79,10 @@ export interface SimImage extends Ec2Image {
   sourceInstanceId: string;
   clientToken?: string;
   availableAt: EpochMs;
+  architecture?: string;
+  rootDeviceName?: string;
+  /** The source instance's devices at image time (each becomes a volume of a launch). */
+  devices?: Array<{ deviceName: string; deleteOnTermination: boolean }>;
 }
 
 export interface SimAddress extends Ec2Address {
@@ -105,6 +117,10 @@ export class SimCloud {
   prices: PriceRecord[];
   instanceTypes: InstanceTypeInfo[];
 
+  readonly volumes = new Map<string, SimVolume>();
+  /** Pools (region/az/type) whose type is not offered in that AZ (DescribeInstanceTypeOfferings, Unsupported). */
+  readonly notOffered = new Set<string>();
+  private bundledCatalog: Map<string, InstanceTypeInfo> | null = null;
   /** Pools (region/az/type) without spot capacity: RunInstances fails with InsufficientInstanceCapacity. */
   readonly noCapacity = new Set<string>();
   /** Operation → faults to throw on its next calls, in order. */
@@ -125,9 +141,17 @@ export class SimCloud {
     this.instanceTypes = opts.instanceTypes ?? [];
   }
 
+  /** The bundled instance-type catalog, read once per cloud when first needed. */
+  catalog(): Map<string, InstanceTypeInfo> {
+    this.bundledCatalog ??= loadSimCatalog();
+    return this.bundledCatalog;
+  }
+
   /** Forgets every resource, fault and call. */
   reset(): void {
     this.instances.clear();
+    this.volumes.clear();
+    this.notOffered.clear();
     this.images.clear();
     this.addresses.clear();
     this.targetGroups.clear();
@@ -211,8 +235,16 @@ export class SimCloud {
     this.detachFrom(instanceId);
   }
 
-  /** What happens to an instance's attachments when it terminates: EIPs disassociate, targets drop out. */
+  /**
+   * What happens to an instance's attachments when it terminates: EIPs disassociate, targets drop out, volumes
+   * with DeleteOnTermination are deleted and the others are left detached (available).
+   */
   detachFrom(instanceId: string): void {
+    for (const v of this.volumes.values()) {
+      if (v.attachment?.instanceId !== instanceId) continue;
+      if (v.attachment.deleteOnTermination) v.deleted = true;
+      v.attachment = undefined;
+    }
     for (const a of this.addresses.values()) {
       if (a.instanceId === instanceId) {
         a.instanceId = undefined;
@@ -229,7 +261,13 @@ export class SimCloud {
   /** Adds a running instance (a fleet member), with an optional Elastic IP and target group. */
   seedInstance(
     i: Partial<SimInstance> & Pick<SimInstance, "accountId" | "region" | "az" | "instanceType">,
-    extras: { elasticIp?: string; targetGroupArn?: string } = {},
+    extras: {
+      elasticIp?: string;
+      targetGroupArn?: string;
+      /** Data volumes besides the root volume. */
+      dataVolumes?: Array<{ deviceName: string; deleteOnTermination: boolean; tags?: Record<string, string> }>;
+      rootVolumeTags?: Record<string, string>;
+    } = {},
   ): SimInstance {
     const now = this.clock.now();
     const inst: SimInstance = {
@@ -245,7 +283,35 @@ export class SimCloud {
       ...i,
     };
     inst.launchTime = inst.launchedAt;
+    inst.architecture ??= simTypeInfo(this, inst.instanceType)?.architectures[0] ?? "x86_64";
+    inst.virtualizationType ??= "hvm";
+    inst.rootDeviceName ??= "/dev/xvda";
+    inst.privateIps ??= inst.privateIp ? [{ privateIp: inst.privateIp, primary: true }] : [];
     this.instances.set(inst.instanceId, inst);
+    if (!inst.blockDevices) {
+      // a fleet member: its root volume (and data volumes) exist; launched instances get theirs from the image
+      inst.blockDevices = [];
+      const specs = [
+        { deviceName: inst.rootDeviceName, deleteOnTermination: true, tags: extras.rootVolumeTags ?? {} },
+        ...(extras.dataVolumes ?? []),
+      ];
+      for (const d of specs) {
+        const volumeId = this.id("vol");
+        this.volumes.set(volumeId, {
+          volumeId,
+          accountId: inst.accountId,
+          region: inst.region,
+          az: inst.az,
+          tags: { ...(d.tags ?? {}) },
+          attachment: {
+            instanceId: inst.instanceId,
+            deviceName: d.deviceName,
+            deleteOnTermination: d.deleteOnTermination,
+          },
+        });
+        inst.blockDevices.push({ volumeId, deviceName: d.deviceName, deleteOnTermination: d.deleteOnTermination });
+      }
+    }
     if (extras.elasticIp) {
       const allocationId = this.id("eipalloc");
       this.addresses.set(allocationId, {

@@ -5,11 +5,23 @@ import type {
   Ec2Instance,
   Ec2InstanceState,
   Ec2Port,
+  Ec2Volume,
+  LaunchAttributes,
   RunInstancesInput,
 } from "../../core/ports/ec2.js";
 import { type PriceRecord, poolId } from "../../core/types.js";
 import { mapAwsError } from "../aws/errors.js";
 import type { SimCloud, SimFault, SimInstance, SimOperation } from "./cloud.js";
+import {
+  awsError,
+  createLaunchVolumes,
+  launchAttributes,
+  launchedIdentity,
+  offered,
+  simTypeInfo,
+  validateLaunch,
+  volumeView,
+} from "./identity.js";
 
 const FAULT_ERRORS: Record<SimFault, { name: string; message: string }> = {
   throttling: { name: "RequestLimitExceeded", message: "Request limit exceeded." },
@@ -33,11 +45,6 @@ export function faultError(fault: SimFault, requestId: string): Error {
     name: f.name,
     $metadata: { requestId, httpStatusCode: FAULT_STATUS[fault] ?? 400 },
   });
-}
-
-/** An error shaped like the SDK's for an AWS error code (e.g. OperationNotPermitted, IncorrectInstanceState). */
-export function awsError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 }
 
 export class SimEc2Port implements Ec2Port {
@@ -106,8 +113,14 @@ export class SimEc2Port implements Ec2Port {
 
   async describeInstanceTypes(input: { instanceTypes?: string[]; nextToken?: string }) {
     return this.op("describeInstanceTypes", input, () => {
-      const want = input.instanceTypes?.length ? new Set(input.instanceTypes) : null;
-      return { types: this.cloud.instanceTypes.filter((t) => !want || want.has(t.instanceType)) };
+      if (!input.instanceTypes?.length) return { types: [...this.cloud.instanceTypes] };
+      // asking for named types: every one must exist, as EC2 answers
+      const types = input.instanceTypes.map((t) => {
+        const info = simTypeInfo(this.cloud, t);
+        if (!info) throw awsError("InvalidInstanceType", `The following supplied instance types do not exist: [${t}]`);
+        return info;
+      });
+      return { types };
     });
   }
 
@@ -169,6 +182,7 @@ export class SimEc2Port implements Ec2Port {
     noReboot: boolean;
     tags: Record<string, string>;
     clientToken?: string;
+    noDevices?: string[];
   }) {
     return this.op("createImage", input, () => {
       const src = this.cloud.instances.get(input.instanceId);
@@ -191,6 +205,11 @@ export class SimEc2Port implements Ec2Port {
         sourceInstanceId: input.instanceId,
         clientToken: input.clientToken,
         availableAt: this.cloud.clock.now() + this.cloud.latencies.imageMs,
+        architecture: src.architecture,
+        rootDeviceName: src.rootDeviceName,
+        devices: (src.blockDevices ?? [])
+          .filter((b) => !(input.noDevices ?? []).includes(b.deviceName))
+          .map((b) => ({ deviceName: b.deviceName, deleteOnTermination: b.deleteOnTermination })),
       });
       return { imageId, requestId: this.requestId() };
     });
@@ -238,6 +257,7 @@ export class SimEc2Port implements Ec2Port {
       if (!this.mine(img) || this.cloud.imageState(img) !== "available") {
         this.notFound("InvalidAMIID.NotFound", `available image ${input.imageId}`);
       }
+      validateLaunch(this.cloud, this.region, input, img);
       if (
         input.spot &&
         this.cloud.noCapacity.has(poolId({ region: this.region, az: input.az, instanceType: input.instanceType }))
@@ -261,7 +281,11 @@ export class SimEc2Port implements Ec2Port {
         clientToken: input.clientToken,
         launchedAt: this.cloud.clock.now(),
         appHealthy: !this.cloud.newInstancesUnhealthy,
+        ...(input.privateIp ? { privateIp: input.privateIp } : {}),
+        ...launchedIdentity(input, img),
+        blockDevices: [],
       });
+      createLaunchVolumes(this.cloud, inst, img, input);
       return { instanceId: inst.instanceId, requestId: this.requestId() };
     });
   }
@@ -299,7 +323,12 @@ export class SimEc2Port implements Ec2Port {
     );
   }
 
-  async associateAddress(input: { allocationId: string; instanceId: string; allowReassociation: boolean }) {
+  async associateAddress(input: {
+    allocationId: string;
+    instanceId: string;
+    allowReassociation: boolean;
+    privateIp?: string;
+  }) {
     return this.op("associateAddress", input, () => {
       const a = this.cloud.addresses.get(input.allocationId);
       if (!this.mine(a)) this.notFound("InvalidAllocationID.NotFound", `address ${input.allocationId}`);
@@ -316,16 +345,99 @@ export class SimEc2Port implements Ec2Port {
         const err = Object.assign(new Error("address is already associated"), { name: "Resource.AlreadyAssociated" });
         throw mapAwsError(err, "ec2:AssociateAddress");
       }
+      const primary = target.privateIps?.find((p) => p.primary)?.privateIp ?? target.privateIp;
+      if (input.privateIp && !target.privateIps?.some((p) => p.privateIp === input.privateIp)) {
+        throw awsError(
+          "InvalidParameterValue",
+          `The private IP address ${input.privateIp} is not assigned to instance ${input.instanceId}.`,
+        );
+      }
+      // one address per private IP: an address already on that private IP is disassociated
+      const privateIp = input.privateIp ?? primary;
+      for (const other of this.cloud.addresses.values()) {
+        if (other !== a && other.instanceId === input.instanceId && other.privateIp === privateIp) {
+          other.instanceId = undefined;
+          other.associationId = undefined;
+          other.privateIp = undefined;
+        }
+      }
       a.instanceId = input.instanceId;
+      a.privateIp = privateIp;
       a.associationId = this.cloud.id("eipassoc");
       return { associationId: a.associationId, requestId: this.requestId() };
+    });
+  }
+
+  async describeInstanceTypeOfferings(input: { az: string; instanceTypes: string[] }): Promise<string[]> {
+    return this.op("describeInstanceTypeOfferings", input, () =>
+      input.instanceTypes.filter((t) => offered(this.cloud, this.region, input.az, t)),
+    );
+  }
+
+  async describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
+    return this.op("describeLaunchAttributes", input, () => {
+      const i = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      return { ...launchAttributes(i, input.burstable), requestId: this.requestId() };
+    });
+  }
+
+  async assignPrivateIps(input: { instanceId: string; privateIps: string[] }) {
+    return this.op("assignPrivateIps", input, () => {
+      const target = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(target)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      for (const ip of input.privateIps) {
+        for (const other of this.cloud.instances.values()) {
+          if (other === target || !other.privateIps?.some((p) => p.privateIp === ip)) continue;
+          if (other.privateIps.some((p) => p.privateIp === ip && p.primary)) {
+            throw awsError("InvalidParameterValue", `${ip} is the primary private IP of ${other.instanceId}`);
+          }
+          if (other.subnetId !== target.subnetId) {
+            throw awsError("InvalidParameterValue", `${ip} is not in the subnet of ${input.instanceId}`);
+          }
+          other.privateIps = other.privateIps.filter((p) => p.privateIp !== ip);
+          // an Elastic IP on a moved private IP moves with it
+          for (const a of this.cloud.addresses.values()) if (a.privateIp === ip) a.instanceId = target.instanceId;
+        }
+        target.privateIps ??= [];
+        if (!target.privateIps.some((p) => p.privateIp === ip))
+          target.privateIps.push({ privateIp: ip, primary: false });
+      }
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {
+    return this.op("describeVolumes", input, () =>
+      input.volumeIds.map((id) => {
+        const v = this.cloud.volumes.get(id);
+        if (!this.mine(v) || v.deleted) this.notFound("InvalidVolume.NotFound", `volume ${id}`);
+        return volumeView(this.cloud, v);
+      }),
+    );
+  }
+
+  async modifyInstanceAttribute(input: {
+    instanceId: string;
+    disableApiTermination?: boolean;
+    sourceDestCheck?: boolean;
+  }) {
+    return this.op("modifyInstanceAttribute", input, () => {
+      const i = this.cloud.instances.get(input.instanceId);
+      if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
+      if (input.disableApiTermination === true && i.lifecycle === "spot") {
+        throw awsError("UnsupportedOperation", "You can't enable termination protection for Spot Instances.");
+      }
+      if (input.disableApiTermination !== undefined) i.disableApiTermination = input.disableApiTermination;
+      if (input.sourceDestCheck !== undefined) i.sourceDestCheck = input.sourceDestCheck;
+      return { requestId: this.requestId() };
     });
   }
 
   async createTags(input: { resourceIds: string[]; tags: Record<string, string> }) {
     return this.op("createTags", input, () => {
       for (const id of input.resourceIds) {
-        const target = this.cloud.instances.get(id) ?? this.cloud.images.get(id);
+        const target = this.cloud.instances.get(id) ?? this.cloud.images.get(id) ?? this.cloud.volumes.get(id);
         if (target) Object.assign(target.tags, input.tags);
       }
       return { requestId: this.requestId() };

@@ -10,6 +10,7 @@ import { isCodedError } from "../../core/errors.js";
 import type { Ec2Instance, Ec2InstanceState } from "../../core/ports/ec2.js";
 import type { SimCloud } from "./cloud.js";
 import { SimEc2Port } from "./ec2-port.js";
+import { identityAction, identityXml, runInstancesIdentity } from "./ec2-query-identity.js";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const STATE_CODE: Record<Ec2InstanceState, number> = {
@@ -75,7 +76,7 @@ function instanceXml(i: Ec2Instance): Xml {
     el("keyName", i.keyName) +
     el("instanceType", i.instanceType) +
     el("launchTime", i.launchTime ? new Date(i.launchTime).toISOString() : undefined) +
-    `<placement>${el("availabilityZone", i.az)}</placement>` +
+    identityXml(i) +
     el("subnetId", i.subnetId) +
     set(
       "groupSet",
@@ -128,6 +129,8 @@ export async function startEc2QueryServer(opts: {
       case "DescribeInstanceAttribute": {
         const attribute = p.get("Attribute");
         if (attribute !== "userData") {
+          const answer = await identityAction(action, p, port);
+          if (answer !== undefined) return answer;
           throw Object.assign(new Error(`attribute ${attribute} is not simulated`), {
             awsCode: "InvalidParameterValue",
           });
@@ -161,6 +164,7 @@ export async function startEc2QueryServer(opts: {
           noReboot: p.get("NoReboot") === "true",
           tags: specTags(p, "image"),
           clientToken: `name:${name}`,
+          noDevices: runInstancesIdentity(p).noDevices,
         });
         return el("imageId", r.imageId);
       }
@@ -202,6 +206,7 @@ export async function startEc2QueryServer(opts: {
           tags: specTags(p, "instance"),
           spot: p.get("InstanceMarketOptions.MarketType") === "spot",
           clientToken: p.get("ClientToken") ?? "",
+          ...runInstancesIdentity(p),
         });
         const [inst] = await port.describeInstances({ instanceIds: [r.instanceId] });
         return `${el("reservationId", `r-${r.instanceId.slice(2)}`)}${set("instancesSet", inst ? [instanceXml(inst)] : [])}`;
@@ -232,7 +237,8 @@ export async function startEc2QueryServer(opts: {
               el("allocationId", a.allocationId) +
               el("domain", "vpc") +
               el("instanceId", a.instanceId) +
-              el("associationId", a.associationId),
+              el("associationId", a.associationId) +
+              el("privateIpAddress", a.privateIp),
           ),
         );
       }
@@ -241,6 +247,7 @@ export async function startEc2QueryServer(opts: {
           allocationId: p.get("AllocationId") ?? "",
           instanceId: p.get("InstanceId") ?? "",
           allowReassociation: p.get("AllowReassociation") === "true",
+          privateIp: p.get("PrivateIpAddress") ?? undefined,
         });
         return el("return", "true") + el("associationId", r.associationId);
       }
@@ -251,10 +258,13 @@ export async function startEc2QueryServer(opts: {
         await port.createTags({ resourceIds: list(p, "ResourceId"), tags });
         return el("return", "true");
       }
-      default:
+      default: {
+        const answer = await identityAction(action, p, port);
+        if (answer !== undefined) return answer;
         throw Object.assign(new Error(`The action ${action} is not valid for this web service.`), {
           awsCode: "InvalidAction",
         });
+      }
     }
   };
 

@@ -5,7 +5,13 @@
 import { digestMessage } from "../../bot/views/digest.js";
 import { recommendationMessage } from "../../bot/views/recommendation.js";
 import { messageToText } from "../../bot/views/text.js";
-import type { DigestReport, MessageRef, Notifier, RecommendationMessage } from "../../core/ports/notifier.js";
+import type {
+  DigestReport,
+  MessageRef,
+  Notifier,
+  RecommendationMessage,
+  RecommendationView,
+} from "../../core/ports/notifier.js";
 
 export interface ConsoleNotifierOptions {
   /** Where text goes (default: process.stdout). */
@@ -29,14 +35,22 @@ export class ConsoleNotifier implements Notifier {
     this.write = opts.write ?? ((t) => process.stdout.write(`${t}\n`));
   }
 
-  async recommend(rec: RecommendationMessage): Promise<MessageRef> {
+  async recommend(rec: RecommendationMessage, view: RecommendationView = {}): Promise<MessageRef> {
     const ref = { channel: "console", ts: String(++this.seq) };
-    this.write(`[spotwise #${ref.ts}] ${messageToText(recommendationMessage(rec))}`);
+    this.write(`[spotwise #${ref.ts}] ${messageToText(recommendationMessage(rec, view))}`);
     return ref;
   }
 
   async progress(ref: MessageRef, text: string): Promise<void> {
     this.write(`[spotwise #${ref.ts} ↳] ${text}`);
+  }
+
+  async update(ref: MessageRef, rec: RecommendationMessage, state: RecommendationView = {}): Promise<void> {
+    this.write(`[spotwise #${ref.ts} updated] ${messageToText(recommendationMessage(rec, state))}`);
+  }
+
+  async announce(text: string): Promise<void> {
+    this.write(`[spotwise] ${text}`);
   }
 
   async resolve(ref: MessageRef, rec: RecommendationMessage, status: string): Promise<void> {

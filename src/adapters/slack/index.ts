@@ -5,10 +5,11 @@ import { CodedError } from "../../core/errors.js";
 import type { Notifier } from "../../core/ports/notifier.js";
 import { ConsoleNotifier } from "./console-notifier.js";
 import { SlackNotifier } from "./notifier.js";
+import type { SlackWriteQueue } from "./write-queue.js";
 
 export function notifierFromConfig(
   config: Config,
-  opts: { client?: WebClient; write?: (t: string) => void } = {},
+  opts: { client?: WebClient; write?: (t: string) => void; queue?: SlackWriteQueue } = {},
 ): Notifier {
   const e = config.env;
   if (!e.SLACK_BOT_TOKEN) return new ConsoleNotifier({ write: opts.write });
@@ -19,7 +20,7 @@ export function notifierFromConfig(
     );
   }
   const client = opts.client ?? new WebClient(e.SLACK_BOT_TOKEN, { slackApiUrl: e.SLACK_API_URL });
-  return new SlackNotifier({ client, channel: e.SLACK_CHANNEL });
+  return new SlackNotifier({ client, channel: e.SLACK_CHANNEL, queue: opts.queue });
 }
 
 export { ConsoleNotifier } from "./console-notifier.js";

@@ -1,6 +1,6 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeSlack } from "../../bot/testing/fake-slack.js";
+import { FAST_LIMITS, FakeSlack, writeQueueFor } from "../../bot/testing/fake-slack.js";
 import type { DigestReport, RecommendationMessage } from "../../core/ports/notifier.js";
 import { switchDecision } from "../../core/recommendations/test-fixtures.js";
 import { ConsoleNotifier, sparkline } from "./console-notifier.js";
@@ -38,13 +38,13 @@ function digest(): DigestReport {
 }
 
 describe("SlackNotifier against a recording Web API", () => {
-  const slack = new FakeSlack();
+  const slack = new FakeSlack(FAST_LIMITS);
   let n: SlackNotifier;
 
   beforeAll(async () => {
     await slack.start();
     const client = new WebClient("xoxb-test", { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
-    n = new SlackNotifier({ client, channel: "C0RECS" });
+    n = new SlackNotifier({ client, channel: "C0RECS", queue: writeQueueFor(slack.limits) });
   });
   afterAll(() => slack.stop());
   beforeEach(() => slack.reset());

@@ -11,6 +11,7 @@ import type { BotContext } from "../context.js";
 import type { SwitchOutcome, SwitchProgress } from "../services.js";
 import { esc, isoMinute } from "../views/format.js";
 import { rejectModal } from "../views/reject-modal.js";
+import { ProgressCoalescer } from "./progress.js";
 
 export interface Click {
   userId: string;
@@ -30,6 +31,7 @@ export class ApprovalFlow {
   async approve(click: Click): Promise<void> {
     if (!(await this.authorizedRecommendation(click, "approve"))) return;
     const id = click.recommendationId;
+    if (await this.refusedNow(click)) return;
     const twoPerson = this.ctx.config.twoPersonAccounts;
     const r = await this.ctx.services.recommendations.approve(id, click.userId, {
       requiredApprovals: (rec) => (twoPerson.includes(rec.accountId) ? 2 : 1),
@@ -75,6 +77,29 @@ export class ApprovalFlow {
     }
   }
 
+  /**
+   * Refuse before burning: while switching could not start (paused, shadow mode, breaker open, budget used up)
+   * the click is refused with the command that fixes it, and the recommendation stays open.
+   */
+  private async refusedNow(click: Click): Promise<boolean> {
+    const rec = await this.ctx.services.recommendations.get(click.recommendationId);
+    if (rec?.status !== "pending") return false; // the service explains closed ones
+    const can = await this.ctx.services.control.canApprove(rec.accountId);
+    if (can.ok) return false;
+    await this.ctx.services.audit.record({
+      at: this.ctx.clock.now(),
+      actor: `slack:${click.userId}`,
+      action: "recommendation.approve_refused",
+      subject: rec.instanceId,
+      detail: { recommendationId: rec.id, code: can.code, reason: can.reason },
+    });
+    await this.ephemeral(
+      click,
+      `:no_entry: Not approved: ${can.reason.replace(/\bslack:([UW][A-Z0-9]+)/g, "<@$1>")}. The recommendation stays open: approve it again once that is fixed.`,
+    );
+    return true;
+  }
+
   /** Reject asks for an optional reason in a dialog; without a dialog (or if it cannot open) it rejects at once. */
   async askReject(click: Click): Promise<void> {
     if (!(await this.authorizedRecommendation(click, "reject"))) return;
@@ -82,10 +107,10 @@ export class ApprovalFlow {
       const rec = await this.ctx.services.recommendations.get(click.recommendationId);
       if (!rec) return this.ephemeral(click, "This recommendation no longer exists.");
       try {
-        await click.client.views.open({
-          trigger_id: click.triggerId,
-          view: rejectModal(rec.id, click.ref, rec.instanceId),
-        });
+        const triggerId = click.triggerId;
+        await this.ctx.writes.run("views.open", undefined, () =>
+          click.client.views.open({ trigger_id: triggerId, view: rejectModal(rec.id, click.ref, rec.instanceId) }),
+        );
         return;
       } catch (e) {
         this.ctx.logger.warn({ err: e }, "reject dialog did not open; rejecting without a reason");
@@ -122,7 +147,10 @@ export class ApprovalFlow {
     return this.answerVerdict(click, r);
   }
 
-  /** The background part: runs the saga, reports each step in the thread, records the outcome. */
+  /**
+   * The background part: runs the saga with its steps on the recommendation message (coalesced) and at most
+   * three thread replies (started, rolling back, and the end with its reason), then records the outcome.
+   */
   async runSwitch(rec: RecommendationRecord, approver: string, ref: MessageRef): Promise<void> {
     const slack = this.ctx.slack(ref.channel);
     const msg = this.ctx.services.recommendations.toMessage(rec);
@@ -142,15 +170,24 @@ export class ApprovalFlow {
       return;
     }
     await show("switching…");
-    await say(`Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
+    await say(`:arrow_forward: Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
+    const steps = new ProgressCoalescer({
+      flush: (text) => show(text),
+      intervalMs: this.ctx.config.progressIntervalMs,
+      maxUpdates: this.ctx.config.maxProgressUpdates,
+    });
+    let rollingBack = false;
     let outcome: SwitchOutcome;
     try {
       outcome = await this.ctx.services.startSwitch(rec.id, approver, async (p: SwitchProgress) => {
-        // The status line on the message follows every step; the thread gets each step's result.
-        if (p.status !== "started") await say(progressLine(p));
-        await show(`${p.step}: ${p.status}`);
+        steps.push(`switching… ${progressLine(p)}`);
+        if (!rollingBack && /roll/i.test(p.step) && p.status === "started") {
+          rollingBack = true;
+          await say(`:warning: Rolling back${p.detail ? `: ${p.detail}` : ""}.`);
+        }
       });
     } catch (e) {
+      await steps.close();
       const err = asCodedError(e);
       this.ctx.logger.warn({ err, recommendationId: rec.id }, "switch not run");
       await this.ctx.services.recommendations.finish(rec.id, "failed", { error: err.message, code: err.code });
@@ -158,6 +195,7 @@ export class ApprovalFlow {
       await show(`:no_entry: not run: ${err.message}`);
       return;
     }
+    await steps.close();
     await this.ctx.services.recommendations.finish(rec.id, outcome.status, { ...outcome });
     const end =
       outcome.status === "done"
@@ -226,7 +264,7 @@ export class ApprovalFlow {
   }
 
   private async ephemeral(click: Click, text: string): Promise<void> {
-    await click.client.chat.postEphemeral({ channel: click.ref.channel, user: click.userId, text });
+    await this.ctx.ephemeral(click.ref.channel, click.userId, text);
   }
 }
 

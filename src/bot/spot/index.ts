@@ -3,7 +3,7 @@ import { asCodedError } from "../../core/errors.js";
 import type { BotContext } from "../context.js";
 import { helpMessage } from "../views/help.js";
 import type { RenderedMessage } from "../views/recommendation.js";
-import { mode, pause, resume } from "./control.js";
+import { breaker, mode, pause, resume } from "./control.js";
 import { experiments } from "./experiments.js";
 import { models } from "./models.js";
 import { quoteInput } from "./quote.js";
@@ -22,6 +22,7 @@ const HANDLERS: Record<string, SpotHandler> = {
   pause,
   resume,
   mode,
+  breaker,
 };
 
 export async function runSpot(ctx: BotContext, userId: string, text: string): Promise<RenderedMessage> {

@@ -2,7 +2,7 @@
 import { CodedError } from "../../core/errors.js";
 import type { BotContext } from "../context.js";
 import { modelListMessage, modelMessage } from "../views/models.js";
-import { requireApprover } from "./guard.js";
+import { requireAdmin } from "./guard.js";
 import type { SpotHandler } from "./types.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -16,13 +16,13 @@ export const models: SpotHandler = async (ctx, inv) => {
     case "show":
       return modelMessage(await ctx.services.models.show(need(ref, "show NAME")));
     case "promote": {
-      // `/spot models promote NAME --force REASON…` overrides the promotion gate (approvers; audited, announced)
+      // `/spot models promote NAME --force REASON…` overrides the promotion gate (admins; audited, announced)
       const force = more[0] === "--force";
       const reason = force ? more.slice(1).join(" ").trim() : "";
       if (more.length > 0 && !force) {
         throw new CodedError("invalid_input", "Usage: `/spot models promote NAME [--force REASON]`.");
       }
-      await requireApprover(ctx, inv.userId, force ? "override the promotion gate" : "promote models");
+      await requireAdmin(ctx, inv.userId, force ? "override the promotion gate" : "promote models");
       if (force && !reason) {
         throw new CodedError(
           "invalid_input",
@@ -41,13 +41,13 @@ export const models: SpotHandler = async (ctx, inv) => {
       );
     }
     case "reject":
-      await requireApprover(ctx, inv.userId, "reject models");
+      await requireAdmin(ctx, inv.userId, "reject models");
       return modelMessage(
         await ctx.services.models.reject(need(ref, "reject NAME [reason]"), actor, more.join(" ") || undefined),
         `:no_entry_sign: Rejected by <@${inv.userId}>.`,
       );
     case "rollback":
-      await requireApprover(ctx, inv.userId, "roll back models");
+      await requireAdmin(ctx, inv.userId, "roll back models");
       return modelMessage(
         await ctx.services.models.rollback(actor),
         `:leftwards_arrow_with_hook: Rolled back by <@${inv.userId}>; champion is now:`,
@@ -70,7 +70,7 @@ export async function uploadModel(
   ctx: BotContext,
   input: { userId: string; url: string; name: string; source: string },
 ) {
-  await requireApprover(ctx, input.userId, "upload models");
+  await requireAdmin(ctx, input.userId, "upload models");
   if (!NAME.test(input.name)) {
     throw new CodedError(
       "invalid_input",

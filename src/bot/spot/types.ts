@@ -13,5 +13,6 @@ export interface SpotInvocation {
 export type SpotHandler = (ctx: BotContext, inv: SpotInvocation) => Promise<RenderedMessage>;
 
 export function reply(text: string): RenderedMessage {
-  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } }] };
+  const cut = text.length > 3000 ? `${text.slice(0, 2999)}…` : text;
+  return { text: cut, blocks: [{ type: "section", text: { type: "mrkdwn", text: cut } }] };
 }

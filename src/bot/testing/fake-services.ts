@@ -24,7 +24,13 @@ export interface FakeServicesOptions {
   recommendations: RecommendationOps;
   audit: AuditLog;
   /** Steps the fake saga reports, then its outcome (or a thrown refusal). */
-  saga?: { steps?: SwitchProgress[]; outcome?: SwitchOutcome; refuse?: CodedError };
+  saga?: {
+    steps?: SwitchProgress[];
+    outcome?: SwitchOutcome;
+    refuse?: CodedError;
+    /** Waits before each step (a saga that takes its time, for coalescing). */
+    beforeStep?: () => Promise<void>;
+  };
   fetchFile?: BotServices["fetchFile"];
   now?: () => number;
 }
@@ -86,6 +92,7 @@ export function fakeServices(
           { step: "wait-healthy", status: "ok" },
           { step: "terminate-old", status: "ok" },
         ] satisfies SwitchProgress[])) {
+        await o.saga?.beforeStep?.();
         await onProgress(s);
       }
       return o.saga?.outcome ?? { status: "done", newInstanceId: "i-0new", executionId: "x-1" };
@@ -146,6 +153,17 @@ export function fakeServices(
         control = { ...control, mode };
         log.control.push(`mode ${mode} ${actor}`);
         return control;
+      },
+      // the fake gates on its own pause and mode only (tests of breakers and budgets use the real ControlService)
+      async canApprove() {
+        if (control.mode === "shadow")
+          return { ok: false, code: "shadow_mode", reason: "shadow mode: `/spot mode approve`" };
+        if (control.paused) return { ok: false, code: "paused", reason: "paused: `/spot resume`" };
+        return { ok: true };
+      },
+      checklist: async () => [],
+      async resetBreaker(accountId, actor) {
+        log.control.push(`reset ${accountId} ${actor}`);
       },
     },
     fetchFile:

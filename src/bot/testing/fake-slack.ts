@@ -6,15 +6,56 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
+import { SlackWriteQueue } from "../../adapters/slack/write-queue.js";
 
 export interface ApiCall {
   method: string;
   params: Record<string, unknown>;
   token?: string;
+  /** Answered 429. */
+  rateLimited?: boolean;
+}
+
+export interface FakeSlackLimits {
+  /** Minimum spacing of chat.postMessage calls to one channel (Slack: about 1 s); 0 turns it off. */
+  channelPostIntervalMs: number;
+  /** Calls per minute per method over a sliding 60 s window (Slack's tiers); absent methods are unlimited. */
+  perMinute: Record<string, number>;
+  /** Seconds sent in Retry-After with a 429. */
+  retryAfterSec: number;
+}
+
+/** Slack's limits as documented: one post per second per channel, tier 3 chat.update, tier 4 ephemeral. */
+export const SLACK_LIMITS: FakeSlackLimits = {
+  channelPostIntervalMs: 1000,
+  perMinute: { "chat.update": 50, "chat.postEphemeral": 100, "views.open": 100 },
+  retryAfterSec: 1,
+};
+
+/** Fast limits for suites that test something else: the same mechanism (429 + Retry-After), 50 ms per channel. */
+export const FAST_LIMITS: Partial<FakeSlackLimits> = { channelPostIntervalMs: 50, perMinute: {} };
+
+/** A write queue paced for these limits (Slack's tiers when the fake enforces them, unthrottled tiers otherwise). */
+export function writeQueueFor(limits: FakeSlackLimits): SlackWriteQueue {
+  const tierLimit = (method: string) => limits.perMinute[method] ?? 1_000_000;
+  return new SlackWriteQueue({
+    channelIntervalMs: limits.channelPostIntervalMs,
+    perMinute: {
+      tier3: tierLimit("chat.update"),
+      tier4: Math.min(tierLimit("chat.postEphemeral"), tierLimit("views.open")),
+      post: 1_000_000,
+      tier2: 1_000_000,
+    },
+  });
 }
 
 export class FakeSlack {
   readonly calls: ApiCall[] = [];
+  /** Calls answered 429 (they are also in `calls`, with `rateLimited: true`). */
+  readonly rateLimited: ApiCall[] = [];
+  readonly limits: FakeSlackLimits;
+  private readonly lastPost = new Map<string, number>();
+  private readonly window = new Map<string, number[]>();
   /** Bodies POSTed to response_url paths, by path. */
   readonly responses: Array<{ path: string; body: Record<string, unknown> }> = [];
   /** Bytes uploaded to upload URLs. */
@@ -32,11 +73,19 @@ export class FakeSlack {
   private seq = 0;
   private waiters: Array<() => void> = [];
 
+  /**
+   * `new FakeSlack(SLACK_LIMITS)` enforces Slack's rate limits (429 + Retry-After); FAST_LIMITS the same
+   * mechanism at 50 ms per channel; without limits nothing is enforced.
+   */
+  constructor(limits: Partial<FakeSlackLimits> = { channelPostIntervalMs: 0, perMinute: {} }) {
+    this.limits = { ...SLACK_LIMITS, ...limits };
+  }
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       this.handle(req)
-        .then(({ status, body, type }) => {
-          res.writeHead(status, { "content-type": type ?? "application/json" });
+        .then(({ status, body, type, headers }) => {
+          res.writeHead(status, { "content-type": type ?? "application/json", ...headers });
           res.end(body);
         })
         .catch((e) => {
@@ -66,12 +115,14 @@ export class FakeSlack {
     return `${this.base}/api/`;
   }
 
+  /** The calls of `method` Slack accepted (not those answered 429). */
   callsTo(method: string): ApiCall[] {
-    return this.calls.filter((c) => c.method === method);
+    return this.calls.filter((c) => c.method === method && !c.rateLimited);
   }
 
   reset(): void {
     this.calls.length = 0;
+    this.rateLimited.length = 0;
     this.responses.length = 0;
     this.uploads.length = 0;
   }
@@ -87,13 +138,37 @@ export class FakeSlack {
     if (!predicate()) throw new Error(`FakeSlack: timed out waiting for ${what}`);
   }
 
+  /** Records the call against the limits; true when Slack would answer 429. */
+  private overLimit(method: string, params: Record<string, unknown>): boolean {
+    const now = Date.now();
+    if (method === "chat.postMessage" && this.limits.channelPostIntervalMs > 0) {
+      const channel = String(params.channel);
+      const last = this.lastPost.get(channel);
+      if (last !== undefined && now - last < this.limits.channelPostIntervalMs) return true;
+      this.lastPost.set(channel, now);
+    }
+    const limit = this.limits.perMinute[method];
+    if (limit !== undefined) {
+      const times = (this.window.get(method) ?? []).filter((t) => now - t < 60_000);
+      if (times.length >= limit) {
+        this.window.set(method, times);
+        return true;
+      }
+      times.push(now);
+      this.window.set(method, times);
+    }
+    return false;
+  }
+
   private notify(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: string; type?: string }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: string; type?: string; headers?: Record<string, string> }> {
     const url = new URL(req.url ?? "/", this.base);
     const raw = await readAll(req);
     if (url.pathname.startsWith("/files/")) {
@@ -119,8 +194,18 @@ export class FakeSlack {
     const method = url.pathname.replace(/^\/api\//, "");
     const params = parseParams(req, raw);
     const auth = req.headers.authorization;
-    this.calls.push({ method, params, token: auth?.replace(/^Bearer /, "") });
+    const call: ApiCall = { method, params, token: auth?.replace(/^Bearer /, "") };
+    this.calls.push(call);
     this.notify();
+    if (this.overLimit(method, params)) {
+      call.rateLimited = true;
+      this.rateLimited.push(call);
+      return {
+        status: 429,
+        body: JSON.stringify({ ok: false, error: "ratelimited" }),
+        headers: { "retry-after": String(this.limits.retryAfterSec) },
+      };
+    }
     const failure = this.failures.get(method);
     if (failure) return json({ ok: false, error: failure });
     return json(this.answer(method, params));

@@ -16,7 +16,7 @@ import { type BotApp, createBotApp } from "../app.js";
 import type { BotConfig } from "../context.js";
 import type { BotServices } from "../services.js";
 import { type FakeServicesOptions, fakeServices } from "./fake-services.js";
-import type { FakeSlack } from "./fake-slack.js";
+import { type FakeSlack, writeQueueFor } from "./fake-slack.js";
 import { buttonPayload, commandBody, interactionBody, postSigned } from "./signed.js";
 
 export const SECRET = "test-signing-secret";
@@ -37,6 +37,8 @@ export interface HarnessOptions {
 
 export interface Harness {
   bot: BotApp;
+  /** The daemon's notifier, on the bot's client and write queue. */
+  notifier: SlackNotifier;
   port: number;
   services: ReturnType<typeof fakeServices>;
   recs: RecommendationService;
@@ -73,11 +75,14 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     apiUrl: o.slack.apiUrl,
     channel: "C0RECS",
     approvers: ["UAPPROVER", "UAPPROVER2"],
+    admins: ["UAPPROVER", "UADMIN"],
     twoPersonAccounts: [],
     maxModelBytes: 1024 * 1024,
     ...o.config,
   };
+  const writes = writeQueueFor(o.slack.limits);
   const bot = createBotApp({
+    writes,
     services,
     config,
     kv: o.kv ?? { idempotency: new MemoryIdempotencyStore(), cache: new MemoryCacheStore() },
@@ -87,10 +92,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   });
   await bot.start(0);
   const port = bot.port() ?? 0;
-  const notifier = new SlackNotifier({ client: bot.app.client, channel: "C0RECS" });
+  // the daemon's notifier in the same process: the same write queue as the bot
+  const notifier = new SlackNotifier({ client: bot.app.client, channel: "C0RECS", queue: writes });
   let seq = 0;
   return {
     bot,
+    notifier,
     port,
     services,
     recs,

@@ -1,20 +1,8 @@
 /** The SWITCH recommendation message: what, why, how much, how risky, and the buttons. */
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
-import type { RecommendationMessage } from "../../core/ports/notifier.js";
+import type { RecommendationMessage, RecommendationView } from "../../core/ports/notifier.js";
 import type { Decision } from "../../core/types.js";
-import {
-  clip,
-  esc,
-  isoMinute,
-  moveName,
-  pct,
-  pool,
-  readablePools,
-  riskPerHour,
-  slackDate,
-  usdPerHour,
-  usdPerMonth,
-} from "./format.js";
+import { clip, esc, moveName, pct, pool, readablePools, riskPerHour, usdPerHour, usdPerMonth } from "./format.js";
 import { LIMITS } from "./limits.js";
 
 export const ACTION_APPROVE = "spotwise_approve";
@@ -28,12 +16,7 @@ export interface RenderedMessage {
 }
 
 /** The final or intermediate state shown instead of the buttons ("Approved by <@U1>", "Expired" …). */
-export interface RecommendationState {
-  /** Short mrkdwn line. Absent: the recommendation is open and shows its buttons. */
-  status?: string;
-  /** Keep the buttons even though a status is shown (two-person rule waiting for a second approver). */
-  keepButtons?: boolean;
-}
+export type RecommendationState = RecommendationView;
 
 /**
  * Where the interruption risk came from, in words. The risk is P(interruption within the hour)
@@ -122,25 +105,30 @@ export function recommendationMessage(msg: RecommendationMessage, state: Recomme
     const reasons = d.reasons.map((r) => `• ${esc(readablePools(r))}`).join("\n");
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Why*\n${reasons}`, LIMITS.sectionText) } });
   }
+  // No absolute expiry here: while the advice holds, each decide tick re-arms it and the message stays as is.
   const context =
     msg.mode === "shadow"
-      ? "Shadow mode: spotwise only recommends. An approver can enable switching with `/spot mode approve`."
-      : `Buttons expire ${slackDate(msg.expiresAt)}.`;
+      ? "Shadow mode: spotwise only recommends. An admin can enable switching with `/spot mode approve`."
+      : "Open while the advice holds: re-checked at every decide tick, closed when it lapses.";
   blocks.push({
     type: "context",
     elements: [{ type: "mrkdwn", text: clip(`${context} · id ${msg.recommendationId}`, LIMITS.sectionField) }],
   });
+  const open = !state.status || state.keepButtons;
+  if (open && state.approveOff) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(state.approveOff, LIMITS.sectionText) } });
+  }
   if (state.status) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(state.status, LIMITS.sectionText) } });
   }
-  if (!state.status || state.keepButtons) blocks.push(actions(msg));
-  return { text: state.status ? `${title} (${plain(state.status)})` : title, blocks };
+  if (open) blocks.push(actions(msg, !state.approveOff));
+  return { text: clip(state.status ? `${title} (${plain(state.status)})` : title, LIMITS.sectionText), blocks };
 }
 
-function actions(msg: RecommendationMessage): ActionsBlock {
+function actions(msg: RecommendationMessage, approvable: boolean): ActionsBlock {
   const id = msg.recommendationId;
   const buttons: Button[] = [];
-  if (msg.mode === "approve") {
+  if (msg.mode === "approve" && approvable) {
     buttons.push({
       type: "button",
       action_id: ACTION_APPROVE,
@@ -152,7 +140,7 @@ function actions(msg: RecommendationMessage): ActionsBlock {
         text: {
           type: "mrkdwn",
           text: clip(
-            `spotwise will image \`${msg.decision.instanceId}\`, launch its replacement in ${msg.decision.to ? pool(msg.decision.to) : "the target pool"}, wait until it is healthy, then terminate the old one (rolled back on failure). Valid until ${isoMinute(msg.expiresAt)}.`,
+            `spotwise will image \`${msg.decision.instanceId}\`, launch its replacement in ${msg.decision.to ? pool(msg.decision.to) : "the target pool"}, wait until it is healthy, then terminate the old one (rolled back on failure).`,
             LIMITS.confirmText,
           ),
         },

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../../adapters/tables/index.js";
 import { loadConfig } from "../../config/load.js";
 import { parseFleetCsv } from "../../core/backtest/fleet.js";
+import { splitWindow } from "../../core/backtest/grid.js";
 import { advisorRiskScorer } from "../../core/backtest/risk.js";
 import {
   type BacktestReport,
@@ -31,10 +32,12 @@ interface BacktestOptions {
   fleet?: string;
   policy: string;
   risk: string;
+  from?: string;
+  to?: string;
   json?: boolean;
 }
 
-async function readText(path: string, what: string): Promise<string> {
+export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
@@ -43,12 +46,19 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-async function readPrices(paths: string[]): Promise<PriceRecord[]> {
+export async function readPrices(paths: string[]): Promise<PriceRecord[]> {
   const out: PriceRecord[] = [];
   for (const p of paths) {
     for (const r of parsePriceFile(await readText(p, "price"), p).records) out.push(r);
   }
   return out;
+}
+
+export function parseIso(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new CliExit(2, `${flag} must be an ISO time such as 2021-03-10T00:00Z, got "${v}"`);
+  return t;
 }
 
 export function parsePolicies(spec: string): PolicyName[] {
@@ -110,6 +120,8 @@ export function register(program: Command, io: CliIo): void {
       "--fleet <file>",
       "fleet CSV instance_id,region,az,instance_type[,az_flexible] (default: one per type with an on-demand price)",
     )
+    .option("--from <iso>", "start of the window (records before it are the initial records)")
+    .option("--to <iso>", "end of the window")
     .option("--policy <names>", `all, or a comma list of ${POLICY_NAMES.join(",")}`, "all")
     .option(
       "--risk <mode>",
@@ -138,9 +150,10 @@ export function register(program: Command, io: CliIo): void {
           : Promise.resolve(undefined),
       ]);
       const riskScorer = advisorRiskScorer(advisor, opts.advisor ?? "bundled 2021 snapshot data/advisor.csv");
+      const window = splitWindow(prices, initial, parseIso(opts.from, "--from"), parseIso(opts.to, "--to"));
       const report = await runBacktest({
-        prices,
-        initial,
+        prices: window.window,
+        initial: window.initial,
         onDemand,
         advisor,
         catalog,

@@ -8,7 +8,7 @@ export function register(program: Command, io: CliIo): void {
   program
     .command("demo")
     .description(
-      "Run the whole loop on the bundled real GPU spot market: simulated fleet and cloud, embedded stores, console output",
+      "spotwise replay on the bundled real GPU spot market with a demo fleet: simulated cloud, embedded stores, console output",
     )
     .option("--days <n>", "simulated days to replay (1-30)", "3")
     .option("--instances <n>", "simulated managed instances (1-50)", "6")
@@ -43,7 +43,10 @@ export function register(program: Command, io: CliIo): void {
             .map(([a, n]) => `${n} ${a}`)
             .join(
               ", ",
-            )} decisions; ${summary.recommendations} recommendations; switches: ${summary.switches.done} done, ${summary.switches.rolled_back} rolled back, ${summary.switches.failed} failed`,
+            )} decisions; ${summary.recommendations} recommendations; switches: ${summary.switches.done} done, ${summary.switches.rolled_back} rolled back, ${summary.switches.failed} failed\n` +
+            `paid ${summary.replay.cost_usd.toFixed(2)} USD vs ${summary.replay.stay_cost_usd.toFixed(2)} staying and ` +
+            `${summary.replay.oracle_cost_usd.toFixed(2)} for the hindsight oracle (${summary.replay.oracle_capture_pct.toFixed(2)}% of its saving); ` +
+            `${summary.replay.switches} switches vs the oracle's ${summary.oracle_switches}`,
         );
       }
     });

@@ -12,6 +12,7 @@ import * as migrate from "./migrate.js";
 import * as models from "./models.js";
 import * as once from "./once.js";
 import * as prices from "./prices.js";
+import * as replay from "./replay.js";
 import * as resume from "./resume.js";
 import * as riskEval from "./risk-eval.js";
 import * as run from "./run.js";
@@ -28,6 +29,7 @@ export const commandModules: CommandModule[] = [
   migrate,
   config,
   demo,
+  replay,
   prices,
   models,
   experiments,

@@ -125,3 +125,24 @@ export function pricesByHour(grid: PriceGrid): Float64Array {
   }
   return out;
 }
+
+/**
+ * A replay window over a price series: records before `from` become the initial records (in effect before
+ * the window), records after `to` are dropped. Without `from` the window starts WARMUP_HOURS after the first
+ * record (or at the first record with `initial`).
+ */
+export function splitWindow(
+  prices: readonly PriceRecord[],
+  initial: readonly PriceRecord[] | undefined,
+  from: EpochMs | undefined,
+  to: EpochMs | undefined,
+): { window: PriceRecord[]; initial: PriceRecord[] | undefined } {
+  const end = to ?? Number.POSITIVE_INFINITY;
+  if (from === undefined) {
+    return { window: prices.filter((r) => r.ts <= end), initial: initial ? [...initial] : undefined };
+  }
+  return {
+    window: prices.filter((r) => r.ts >= from && r.ts <= end),
+    initial: [...(initial ?? []), ...prices.filter((r) => r.ts < from)],
+  };
+}

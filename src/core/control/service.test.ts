@@ -60,3 +60,44 @@ describe("ControlService", () => {
     expect(audit.events.at(-1)).toMatchObject({ actor: "slack:U9", action: "control.breaker_reset" });
   });
 });
+
+describe("ControlService: shadow ceiling, safety checklist, change events", () => {
+  it("approve needs every checklist item; events carry who changed what; the breaker opening is an event", async () => {
+    let green = false;
+    const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
+    const c = new ControlService(new MemoryControlStore(), new MemoryAuditLog(), clock, {
+      defaultMode: "approve",
+      breakerThreshold: 1,
+      breakerCooldownMs: 60_000,
+      dailyBudget: 1,
+      checklist: async () => [
+        { key: "budget", ok: true, text: "daily switch budget: 1" },
+        { key: "shadow_period", ok: green, text: "shadow period: 2.0 of 7 days", fix: "keep shadow mode" },
+      ],
+    });
+    const events: string[] = [];
+    c.subscribe((e) => {
+      events.push(`${e.kind}:${"actor" in e ? e.actor : e.accountId}`);
+    });
+    await c.setMode("shadow", "slack:U1");
+    await expect(c.setMode("approve", "slack:U1")).rejects.toThrow(
+      /missing:\n:x: shadow period: 2.0 of 7 days: keep shadow mode/,
+    );
+    expect((await c.mode()).mode).toBe("shadow");
+    green = true;
+    await c.setMode("approve", "slack:U1");
+    await c.pause("slack:U2", "x");
+    await c.resume("slack:U2");
+    await c.recordFailure("111111111111", "boom");
+    expect(events).toEqual([
+      "mode:slack:U1",
+      "mode:slack:U1",
+      "paused:slack:U2",
+      "resumed:slack:U2",
+      "breaker_opened:111111111111",
+    ]);
+    expect(await c.canApprove("111111111111")).toMatchObject({ ok: false, code: "circuit_open" });
+    await c.consumeBudget("daemon");
+    expect(await c.canApprove("222222222222")).toMatchObject({ ok: false, code: "budget_exhausted" });
+  });
+});

@@ -4,18 +4,35 @@
  * next success closes it and the next failure opens it again) and a daily switch budget. All persisted,
  * every change audited, all reported by `status()`.
  */
+import { CodedError } from "../errors.js";
 import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
 import type { EpochMs, Mode } from "../types.js";
+import { type ChannelHealth, type ChecklistItem, checklistLines } from "./checklist.js";
 import type { BreakerRecord, BreakerState, ControlStore } from "./store.js";
 
 export interface ControlOptions {
-  /** The configured mode (SPOTWISE_MODE); an override set from Slack wins. */
+  /**
+   * The configured mode (SPOTWISE_MODE). "shadow" is a ceiling: no override lifts it. Under "approve" an
+   * override set from Slack (shadow, or approve again once the safety checklist is green) wins.
+   */
   defaultMode: Mode;
   breakerThreshold: number;
   breakerCooldownMs: number;
   dailyBudget: number;
+  /** The safety checklist; when given, turning approve on needs every item green. */
+  checklist?: () => Promise<ChecklistItem[]>;
 }
+
+/** A global change, for announcements in the channel (with who did it). */
+export type ControlEvent =
+  | { kind: "paused"; actor: string; reason?: string }
+  | { kind: "resumed"; actor: string }
+  | { kind: "mode"; actor: string; mode: Mode }
+  | { kind: "breaker_opened"; accountId: string; failures: number; error: string }
+  | { kind: "breaker_reset"; actor: string; accountId: string };
+
+export type ControlListener = (e: ControlEvent) => Promise<void> | void;
 
 export interface PauseStatus {
   paused: boolean;
@@ -46,9 +63,12 @@ export interface ControlStatus {
 export type Gate = { ok: true } | { ok: false; code: "paused" | "circuit_open" | "shadow_mode"; reason: string };
 
 const PAUSE_KEY = "pause";
+const CHANNEL_KEY = "slack:announcements";
 const MODE_KEY = "mode";
 
 export class ControlService {
+  private readonly listeners: ControlListener[] = [];
+
   constructor(
     private readonly store: ControlStore,
     private readonly audit: AuditLog,
@@ -56,14 +76,38 @@ export class ControlService {
     private readonly opts: ControlOptions,
   ) {}
 
+  /** Called after every global change (announcements); a listener failing never undoes the change. */
+  subscribe(listener: ControlListener): void {
+    this.listeners.push(listener);
+  }
+
   async pause(actor: string, reason?: string): Promise<void> {
     await this.store.putSetting(PAUSE_KEY, { paused: true, reason: reason ?? null }, actor, this.clock.now());
     await this.record(actor, "control.paused", undefined, { reason });
+    await this.emit({ kind: "paused", actor, reason });
   }
 
   async resume(actor: string): Promise<void> {
     await this.store.putSetting(PAUSE_KEY, { paused: false, reason: null }, actor, this.clock.now());
     await this.record(actor, "control.resumed");
+    await this.emit({ kind: "resumed", actor });
+  }
+
+  /** Records whether the channel got the last announcement (the checklist's "channel receiving"). */
+  async recordChannelHealth(h: { ok: boolean; error?: string }): Promise<void> {
+    await this.store.putSetting(CHANNEL_KEY, { ok: h.ok, error: h.error ?? null }, "spotwise", this.clock.now());
+  }
+
+  async channelHealth(): Promise<ChannelHealth | null> {
+    const s = await this.store.getSetting(CHANNEL_KEY);
+    if (!s) return null;
+    const v = s.value as { ok?: boolean; error?: string | null };
+    return { ok: v.ok === true, at: s.updatedAt, error: v.error ?? undefined };
+  }
+
+  /** The safety checklist (all green when none is configured). */
+  async checklist(): Promise<ChecklistItem[]> {
+    return (await this.opts.checklist?.()) ?? [];
   }
 
   async pauseStatus(): Promise<PauseStatus> {
@@ -73,19 +117,46 @@ export class ControlService {
     return { paused: true, by: s.updatedBy, since: s.updatedAt, reason: v.reason ?? undefined };
   }
 
-  /** Sets the mode override; `null` clears it back to the configured mode. */
+  /**
+   * Sets the mode override; `null` clears it back to the configured mode. Approve is refused (CodedError
+   * forbidden, saying what is missing) under SPOTWISE_MODE=shadow and while the safety checklist is not green.
+   */
   async setMode(mode: Mode | null, actor: string): Promise<void> {
+    if (mode === "approve" && this.opts.defaultMode === "shadow") {
+      throw new CodedError(
+        "forbidden",
+        "the operator runs spotwise with SPOTWISE_MODE=shadow, a ceiling no Slack command lifts: set SPOTWISE_MODE=approve and restart to allow switching",
+      );
+    }
+    if (mode === "approve") {
+      const missing = (await this.checklist()).filter((c) => !c.ok);
+      if (missing.length > 0) {
+        throw new CodedError(
+          "forbidden",
+          `approve mode needs the safety checklist green; missing:\n${checklistLines(missing).join("\n")}`,
+          { missing: missing.map((m) => m.key) },
+        );
+      }
+    }
     if (mode === null) await this.store.deleteSetting(MODE_KEY);
     else await this.store.putSetting(MODE_KEY, mode, actor, this.clock.now());
     await this.record(actor, "control.mode_set", undefined, { mode: mode ?? `config:${this.opts.defaultMode}` });
+    await this.emit({ kind: "mode", actor, mode: (await this.mode()).mode });
   }
 
   async mode(): Promise<{ mode: Mode; source: "config" | "override"; setBy?: string }> {
+    // SPOTWISE_MODE=shadow is a ceiling: an override (even one stored before the operator lowered it) never lifts it
+    if (this.opts.defaultMode === "shadow") return { mode: "shadow", source: "config" };
     const s = await this.store.getSetting(MODE_KEY);
     if (s && (s.value === "shadow" || s.value === "approve")) {
       return { mode: s.value, source: "override", setBy: s.updatedBy };
     }
     return { mode: this.opts.defaultMode, source: "config" };
+  }
+
+  /** The daily budget (switch.dailyBudget). */
+  get dailyBudget(): number {
+    return this.opts.dailyBudget;
   }
 
   async breaker(accountId: string): Promise<BreakerView> {
@@ -100,7 +171,10 @@ export class ControlService {
       return {
         ok: false,
         code: "shadow_mode",
-        reason: `spotwise is in shadow mode (${source}): it recommends but never switches; set SPOTWISE_MODE=approve or '/spotwise mode approve'`,
+        reason:
+          source === "config"
+            ? "spotwise is in shadow mode (SPOTWISE_MODE=shadow): it recommends but never switches; an operator sets SPOTWISE_MODE=approve and restarts, then an admin runs `/spot mode approve`"
+            : "spotwise is in shadow mode: it recommends but never switches; an admin turns switching on with `/spot mode approve`",
       };
     }
     const pause = await this.pauseStatus();
@@ -108,7 +182,7 @@ export class ControlService {
       return {
         ok: false,
         code: "paused",
-        reason: `switching is paused by ${pause.by}${pause.reason ? ` (${pause.reason})` : ""}; resume with '/spotwise resume' or 'spotwise control resume'`,
+        reason: `switching is paused by ${pause.by ?? "someone"}${pause.reason ? ` (${pause.reason})` : ""}; an admin resumes it with \`/spot resume\``,
       };
     }
     const b = await this.breaker(accountId);
@@ -116,7 +190,22 @@ export class ControlService {
       return {
         ok: false,
         code: "circuit_open",
-        reason: `circuit breaker for account ${accountId} is open after ${b.consecutiveFailures} failed switches (last: ${b.lastError ?? "unknown"}); it half-opens at ${new Date(b.halfOpenAt ?? 0).toISOString()}, or reset it after fixing the cause`,
+        reason: `the circuit breaker of account ${accountId} is open after ${b.consecutiveFailures} failed switches (last: ${b.lastError ?? "unknown"}); it half-opens at ${new Date(b.halfOpenAt ?? 0).toISOString().slice(0, 16).replace("T", " ")} UTC, or an admin resets it after fixing the cause with \`/spot breaker reset ${accountId}\``,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** gate() plus today's budget: what a click on Approve is checked against before anything is spent. */
+  async canApprove(accountId: string): Promise<{ ok: true } | { ok: false; code: string; reason: string }> {
+    const g = await this.gate(accountId);
+    if (!g.ok) return g;
+    const b = await this.budget();
+    if (b.used >= b.limit) {
+      return {
+        ok: false,
+        code: "budget_exhausted",
+        reason: `today's switch budget is used up (${b.used} of ${b.limit}); it resets at 00:00 UTC, or an operator raises switch.dailyBudget in the SPOTWISE_CONFIG file`,
       };
     }
     return { ok: true };
@@ -142,13 +231,17 @@ export class ControlService {
       lastError: error.slice(0, 2000),
     };
     await this.store.putBreaker(next);
-    if (opens) await this.record("daemon", "control.breaker_opened", accountId, { failures, error });
+    if (opens) {
+      await this.record("daemon", "control.breaker_opened", accountId, { failures, error });
+      await this.emit({ kind: "breaker_opened", accountId, failures, error });
+    }
     return this.view(next);
   }
 
   async resetBreaker(accountId: string, actor: string): Promise<void> {
     await this.store.putBreaker({ accountId, state: "closed", consecutiveFailures: 0, updatedAt: this.clock.now() });
     await this.record(actor, "control.breaker_reset", accountId);
+    await this.emit({ kind: "breaker_reset", actor, accountId });
   }
 
   /** Takes one switch from today's budget (UTC day); false when it is used up. */
@@ -195,6 +288,16 @@ export class ControlService {
 
   private day(): string {
     return new Date(this.clock.now()).toISOString().slice(0, 10);
+  }
+
+  private async emit(e: ControlEvent): Promise<void> {
+    for (const l of this.listeners) {
+      try {
+        await l(e);
+      } catch {
+        // an announcement that fails must not undo or fail the change itself (the announcer logs it)
+      }
+    }
   }
 
   private async record(actor: string, action: string, subject?: string, detail?: Record<string, unknown>) {

@@ -1,3 +1,4 @@
+import { BASE_TYPE_TAG } from "../policy/candidates.js";
 import type { ManagedInstance } from "../types.js";
 import { type FleetStore, managedIdOf, TAG_REPLACES } from "./discovery.js";
 
@@ -14,14 +15,17 @@ export class MemoryFleetStore implements FleetStore {
       const known = this.rows.get(i.instanceId);
       let managedId = i.managedId ?? known?.managedId;
       let lastSwitchAt = known?.lastSwitchAt;
+      let base = i.tags[BASE_TYPE_TAG] || known?.tags[BASE_TYPE_TAG];
       if (!known) {
         const before = this.rows.get(i.tags[TAG_REPLACES] ?? "");
         if (before) {
           managedId ??= managedIdOf(before);
           lastSwitchAt = i.launchedAt ?? now;
+          base ||= before.tags[BASE_TYPE_TAG] || before.instanceType;
         }
       }
-      const resolved = { ...i, managedId: managedId ?? i.instanceId };
+      const tags = base && base !== i.tags[BASE_TYPE_TAG] ? { ...i.tags, [BASE_TYPE_TAG]: base } : i.tags;
+      const resolved = { ...i, tags, managedId: managedId ?? i.instanceId };
       this.rows.set(i.instanceId, { ...resolved, lastSwitchAt });
       out.push(resolved);
     }

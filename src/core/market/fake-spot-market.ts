@@ -71,6 +71,11 @@ export class FakeSpotMarket {
       describeAddresses: stub,
       associateAddress: stub,
       createTags: stub,
+      describeInstanceTypeOfferings: stub,
+      describeLaunchAttributes: stub,
+      describeVolumes: stub,
+      assignPrivateIps: stub,
+      modifyInstanceAttribute: stub,
     };
   }
 }

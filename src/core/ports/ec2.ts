@@ -49,9 +49,36 @@ export interface Ec2Port {
     noReboot: boolean;
     tags: Record<string, string>;
     clientToken?: string;
+    /** Devices left out of the image (data volumes that are moved, not copied). */
+    noDevices?: string[];
   }): Promise<{ imageId: string; requestId?: string }>;
 
   describeImages(input: { imageIds?: string[]; tagFilters?: Record<string, string> }): Promise<Ec2Image[]>;
+
+  /** Which of `instanceTypes` are offered in `az` (DescribeInstanceTypeOfferings, location type availability-zone). */
+  describeInstanceTypeOfferings(input: { az: string; instanceTypes: string[] }): Promise<string[]>;
+
+  /**
+   * Launch-time attributes DescribeInstances does not carry (DescribeInstanceAttribute disableApiTermination and
+   * instanceInitiatedShutdownBehavior; DescribeInstanceCreditSpecifications for burstable types).
+   */
+  describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes>;
+
+  /**
+   * Moves secondary private IPs onto the instance's primary network interface (AssignPrivateIpAddresses with
+   * AllowReassignment: an address held by another interface in the subnet moves here).
+   */
+  assignPrivateIps(input: { instanceId: string; privateIps: string[] }): Promise<{ requestId?: string }>;
+
+  /** Volumes by id, with their tags and attachments (DescribeVolumes). */
+  describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]>;
+
+  /** ModifyInstanceAttribute: one attribute per call, as the API requires. */
+  modifyInstanceAttribute(input: {
+    instanceId: string;
+    disableApiTermination?: boolean;
+    sourceDestCheck?: boolean;
+  }): Promise<{ requestId?: string }>;
 
   deregisterImage(input: { imageId: string }): Promise<{ requestId?: string }>;
   deleteSnapshot(input: { snapshotId: string }): Promise<{ requestId?: string }>;
@@ -60,10 +87,12 @@ export interface Ec2Port {
   terminateInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }>;
 
   describeAddresses(input: { instanceId?: string; allocationIds?: string[] }): Promise<Ec2Address[]>;
+  /** With `privateIp`, the address goes to that private IP of the instance's primary network interface. */
   associateAddress(input: {
     allocationId: string;
     instanceId: string;
     allowReassociation: boolean;
+    privateIp?: string;
   }): Promise<{ associationId: string; requestId?: string }>;
 
   createTags(input: { resourceIds: string[]; tags: Record<string, string> }): Promise<{ requestId?: string }>;
@@ -85,6 +114,43 @@ export interface Ec2Instance {
   launchTime?: EpochMs;
   tags: Record<string, string>;
   privateIp?: string;
+  /** Launch-time identity (DescribeInstances); absent fields are unknown, not false. */
+  architecture?: string;
+  virtualizationType?: string;
+  ebsOptimized?: boolean;
+  monitoring?: boolean;
+  sourceDestCheck?: boolean;
+  placement?: { groupName?: string; tenancy?: string; partitionNumber?: number };
+  cpuOptions?: { coreCount?: number; threadsPerCore?: number };
+  hibernation?: boolean;
+  metadataOptions?: MetadataOptions;
+  /** Private IPs of the primary network interface (the primary first). */
+  privateIps?: Array<{ privateIp: string; primary: boolean }>;
+  networkInterfaceCount?: number;
+  rootDeviceName?: string;
+  blockDevices?: Array<{ deviceName: string; volumeId: string; deleteOnTermination: boolean }>;
+}
+
+export interface MetadataOptions {
+  httpTokens?: "optional" | "required";
+  httpPutResponseHopLimit?: number;
+  httpEndpoint?: "enabled" | "disabled";
+  instanceMetadataTags?: "enabled" | "disabled";
+}
+
+export interface Ec2Volume {
+  volumeId: string;
+  state: string;
+  tags: Record<string, string>;
+  attachments: Array<{ instanceId: string; deviceName: string; state: string }>;
+}
+
+export interface LaunchAttributes {
+  disableApiTermination: boolean;
+  shutdownBehavior?: "stop" | "terminate";
+  /** Burstable types only: "standard" or "unlimited". */
+  creditSpecification?: string;
+  requestId?: string;
 }
 
 export interface Ec2Image {
@@ -100,6 +166,8 @@ export interface Ec2Address {
   publicIp: string;
   instanceId?: string;
   associationId?: string;
+  /** The private IP the address is associated with. */
+  privateIp?: string;
 }
 
 export interface RunInstancesInput {
@@ -115,6 +183,19 @@ export interface RunInstancesInput {
   spot: boolean;
   /** Idempotency: the same token never launches twice (spotwise uses the saga id). */
   clientToken: string;
+  metadataOptions?: MetadataOptions;
+  ebsOptimized?: boolean;
+  monitoring?: boolean;
+  placement?: { groupName?: string; tenancy?: string; partitionNumber?: number };
+  cpuOptions?: { coreCount?: number; threadsPerCore?: number };
+  creditSpecification?: string;
+  hibernation?: boolean;
+  shutdownBehavior?: "stop" | "terminate";
+  disableApiTermination?: boolean;
+  /** Primary private IP to launch with (must be free in the subnet). */
+  privateIp?: string;
+  /** Device names of the image not to create (data volumes that are moved, not copied). */
+  noDevices?: string[];
 }
 
 export interface Ec2Factory {

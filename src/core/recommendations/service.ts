@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
 import type { MessageRef, RecommendationMessage } from "../ports/notifier.js";
-import type { Decision, Mode } from "../types.js";
+import { type Decision, type Mode, poolId } from "../types.js";
 import type { RecommendationRecord, RecommendationRepo, RecommendationStatus } from "./types.js";
 
 export const SNOOZE_MS = 24 * 60 * 60 * 1000;
@@ -27,6 +27,16 @@ export type CreateResult =
   | { kind: "created"; rec: RecommendationRecord; superseded: RecommendationRecord[] }
   | { kind: "snoozed"; until: number }
   | { kind: "not_a_switch" };
+
+export type OfferResult =
+  | CreateResult
+  /** The same advice is still open (or had expired unanswered): refreshed in place, no new post. */
+  | { kind: "refreshed"; rec: RecommendationRecord; before: RecommendationRecord; reopened: boolean }
+  /** A switch of this instance is approved or running: no new advice until it ends. */
+  | { kind: "in_flight"; rec: RecommendationRecord };
+
+/** Default share of the posted saving the saving may move by before the advice counts as changed. */
+export const REPOST_SAVING_SHARE = 0.25;
 
 export type ApproveResult =
   /** This call approved it: the caller runs the switch. */
@@ -66,10 +76,10 @@ export class RecommendationService {
     const { decision } = input;
     if (decision.action !== "SWITCH" || !decision.to) return { kind: "not_a_switch" };
     const now = this.deps.clock.now();
-    const snooze = await this.deps.repo.activeSnooze(decision.instanceId, now);
+    const snooze = await this.deps.repo.activeSnooze(managedIdOf(decision), now);
     if (snooze?.snoozedUntil) return { kind: "snoozed", until: snooze.snoozedUntil };
     const id = this.newId();
-    const superseded = await this.supersede(decision.instanceId, id);
+    const superseded = await this.supersede(managedIdOf(decision), id);
     const rec = await this.deps.repo.insert({
       id,
       decisionId: input.decisionId,
@@ -89,6 +99,44 @@ export class RecommendationService {
     return { kind: "created", rec, superseded };
   }
 
+  /**
+   * Offers a SWITCH decision as advice for its managed instance: refreshes the open recommendation in place
+   * while the advice holds (same target pool, saving within `repostShare` of the posted one), reopens an
+   * expired one nobody answered, and creates a new one (superseding the open one) only when the advice
+   * materially changed or the last one was acted on.
+   */
+  async offer(
+    input: { decision: Decision; decisionId?: string; mode: Mode; ttlMs?: number },
+    opts: { repostShare?: number } = {},
+  ): Promise<OfferResult> {
+    const { decision } = input;
+    if (decision.action !== "SWITCH" || !decision.to) return { kind: "not_a_switch" };
+    const now = this.deps.clock.now();
+    const [latest] = await this.deps.repo.list({ managedId: managedIdOf(decision), limit: 1 });
+    if (latest && (latest.status === "approved" || latest.status === "executing")) {
+      return { kind: "in_flight", rec: latest };
+    }
+    const share = opts.repostShare ?? REPOST_SAVING_SHARE;
+    if (latest && (latest.status === "pending" || latest.status === "expired") && sameAdvice(latest, decision, share)) {
+      const reopened = latest.status === "expired";
+      const moved = await this.deps.repo.refresh(latest.id, {
+        decisionId: input.decisionId,
+        decision,
+        mode: input.mode,
+        tickAt: now,
+        expiresAt: now + (input.ttlMs ?? this.deps.ttlMs),
+        from: [latest.status],
+      });
+      if (moved) {
+        const rec = (await this.deps.repo.get(latest.id)) ?? latest;
+        if (reopened)
+          await this.audit("daemon", "recommendation.reopened", rec, { savingPerMonth: decision.savingPerMonth });
+        return { kind: "refreshed", rec, before: latest, reopened };
+      }
+    }
+    return this.create(input);
+  }
+
   async attachMessage(id: string, ref: MessageRef): Promise<void> {
     await this.deps.repo.setMessage(id, ref.channel, ref.ts);
   }
@@ -97,7 +145,7 @@ export class RecommendationService {
     return this.deps.repo.get(id);
   }
 
-  list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; limit?: number } = {}) {
+  list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {}) {
     return this.deps.repo.list(filter);
   }
 
@@ -164,10 +212,10 @@ export class RecommendationService {
     return out;
   }
 
-  /** Supersedes every open (pending or snoozed) recommendation of the instance except `exceptId`. */
-  async supersede(instanceId: string, exceptId?: string): Promise<RecommendationRecord[]> {
+  /** Supersedes every pending recommendation of the managed instance except `exceptId`. */
+  async supersede(managedId: string, exceptId?: string): Promise<RecommendationRecord[]> {
     const now = this.deps.clock.now();
-    const open = await this.deps.repo.list({ instanceId, statuses: ["pending"] });
+    const open = await this.deps.repo.list({ managedId, statuses: ["pending"] });
     const out: RecommendationRecord[] = [];
     for (const rec of open) {
       if (rec.id === exceptId) continue;
@@ -198,15 +246,15 @@ export class RecommendationService {
     return moved;
   }
 
-  /** The notifier's view of a recommendation. */
-  toMessage(rec: RecommendationRecord): RecommendationMessage {
+  /** The notifier's view of a recommendation (`mode`: the mode now, when it changed since the decision). */
+  toMessage(rec: RecommendationRecord, mode?: Mode): RecommendationMessage {
     return {
       recommendationId: rec.id,
       decision: rec.decision,
       region: rec.region,
       accountName: rec.accountName,
       expiresAt: rec.expiresAt,
-      mode: rec.mode,
+      mode: mode ?? rec.mode,
     };
   }
 
@@ -266,6 +314,18 @@ export class RecommendationService {
       detail: { recommendationId: rec.id, accountId: rec.accountId, ...detail },
     });
   }
+}
+
+/** The managed instance a decision is about (its stable id; the instance id before lineage existed). */
+export function managedIdOf(d: Decision): string {
+  return d.managedId ?? d.instanceId;
+}
+
+/** Same target pool, and the saving within `share` of the one the message was posted with. */
+export function sameAdvice(rec: RecommendationRecord, decision: Decision, share: number): boolean {
+  if (!rec.decision.to || !decision.to || poolId(rec.decision.to) !== poolId(decision.to)) return false;
+  const posted = rec.postedSavingPerMonth ?? rec.decision.savingPerMonth;
+  return Math.abs(decision.savingPerMonth - posted) <= share * Math.abs(posted);
 }
 
 function approversOf(rec: RecommendationRecord): string[] {

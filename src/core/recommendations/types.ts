@@ -38,6 +38,8 @@ export interface RecommendationRecord {
   id: string;
   decisionId: string;
   instanceId: string;
+  /** The managed instance (stable across switches): at most one pending recommendation each. */
+  managedId: string;
   accountId: string;
   accountName: string;
   region: string;
@@ -52,6 +54,8 @@ export interface RecommendationRecord {
   resolvedAt: EpochMs | null;
   resolvedBy: string | null;
   approvals: ApprovalRecord[];
+  /** The saving the message was posted with (refreshes keep it; a move by more than a share reposts). */
+  postedSavingPerMonth: number | null;
 }
 
 export interface NewRecommendation {
@@ -63,6 +67,18 @@ export interface NewRecommendation {
   tickAt: EpochMs;
   createdAt: EpochMs;
   expiresAt: EpochMs;
+}
+
+/** New figures for an open recommendation whose advice still holds (same target, similar saving). */
+export interface RefreshRecommendation {
+  /** The decision row of this tick; when absent the repository stores the decision itself. */
+  decisionId?: string;
+  decision: Decision;
+  mode: Mode;
+  tickAt: EpochMs;
+  expiresAt: EpochMs;
+  /** Only from these statuses (pending, or expired to reopen it); the row becomes pending. */
+  from: readonly RecommendationStatus[];
 }
 
 export interface TransitionPatch {
@@ -81,6 +97,7 @@ export interface RecommendationRepo {
   list(filter: {
     statuses?: RecommendationStatus[];
     instanceId?: string;
+    managedId?: string;
     limit?: number;
   }): Promise<RecommendationRecord[]>;
   /** Moves `id` from one of `from` to `to`; with `notExpiredAt`, only while expires_at is after it. True when this call moved it. */
@@ -96,8 +113,13 @@ export interface RecommendationRepo {
   /** The verdicts recorded so far, oldest first. */
   approvals(id: string): Promise<ApprovalRecord[]>;
   setMessage(id: string, channel: string, ts: string): Promise<void>;
+  /**
+   * Points the recommendation at fresh figures and re-arms its expiry (compare-and-set on `from`). False when it
+   * moved on meanwhile, or when reopening would make a second pending recommendation for the instance.
+   */
+  refresh(id: string, input: RefreshRecommendation): Promise<boolean>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;
-  /** The latest snooze of an instance still running at `now`, if any. */
-  activeSnooze(instanceId: string, now: EpochMs): Promise<RecommendationRecord | null>;
+  /** The latest snooze of a managed instance still running at `now`, if any. */
+  activeSnooze(managedId: string, now: EpochMs): Promise<RecommendationRecord | null>;
 }

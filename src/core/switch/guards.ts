@@ -9,7 +9,8 @@ import type { ControlService } from "../control/service.js";
 import { asCodedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ec2Instance, Ec2Port } from "../ports/ec2.js";
-import { type PoolKey, poolId } from "../types.js";
+import { type InstanceTypeInfo, type PoolKey, poolId } from "../types.js";
+import { identityPlan, type LaunchIdentity, movedVolumes } from "./identity.js";
 import { withRetries } from "./run.js";
 import { TAG_HEALTH_URL, TAG_MANAGED } from "./steps.js";
 import type { SagaContext, SagaStore, SwitchRequest, SwitchSettings, TargetGroupPort } from "./types.js";
@@ -26,6 +27,8 @@ export type PreflightResult =
       /** The steps that will run, for --dry-run. */
       plan: string[];
       checks: string[];
+      /** What the replacement cannot reproduce (also in the plan and the recommendation). */
+      notCarried: string[];
     }
   | { ok: false; code: string; reason: string; checks: string[] };
 
@@ -146,13 +149,63 @@ export async function preflight(
     return true;
   });
   if (targets.length === 0) return no("invalid_input", `no usable target pool: ${skipped.join("; ")}`);
+
+  // what EC2 would refuse after imaging (which reboots) is refused now: types, offerings, architecture
+  const types = await checkTypes(req, instance, targets, ec2, retry);
+  if (!types.ok) return no(types.code, types.reason);
+  const usable = targets.filter((t) => !types.skip.has(poolId(t)));
+  skipped.push(...types.skip.values());
+  if (usable.length === 0) return no("invalid_input", `no usable target pool: ${skipped.join("; ")}`);
   checks.push(
-    `target pools: ${targets.map(poolId).join(", ")}${skipped.length ? ` (skipped ${skipped.join("; ")})` : ""}`,
+    `target pools: ${usable.map(poolId).join(", ")}${skipped.length ? ` (skipped ${skipped.join("; ")})` : ""}`,
+  );
+  checks.push(
+    `instance types exist, are offered in their AZ and run ${types.architecture} (${instance.virtualizationType ?? "hvm"}) images`,
+  );
+
+  const attrs = await retry(() =>
+    ec2.describeLaunchAttributes({ instanceId: req.instanceId, burstable: types.sourceBurstable }),
+  );
+  const volumes = await retry(() =>
+    ec2.describeVolumes({ volumeIds: (instance.blockDevices ?? []).map((b) => b.volumeId) }),
+  );
+  const launch: LaunchIdentity = {
+    architecture: types.architecture,
+    virtualizationType: instance.virtualizationType,
+    metadataOptions: instance.metadataOptions,
+    ebsOptimized: instance.ebsOptimized,
+    monitoring: instance.monitoring,
+    sourceDestCheck: instance.sourceDestCheck,
+    placement: instance.placement,
+    cpuOptions: instance.cpuOptions,
+    creditSpecification: attrs.creditSpecification,
+    hibernation: instance.hibernation,
+    shutdownBehavior: attrs.shutdownBehavior,
+    disableApiTermination: attrs.disableApiTermination,
+    privateIps: instance.privateIps ?? (instance.privateIp ? [{ privateIp: instance.privateIp, primary: true }] : []),
+    networkInterfaceCount: instance.networkInterfaceCount,
+    rootDeviceName: instance.rootDeviceName,
+    volumes: (instance.blockDevices ?? []).map((b) => ({
+      ...b,
+      tags: volumes.find((v) => v.volumeId === b.volumeId)?.tags ?? {},
+    })),
+    burstableTargets: types.burstable,
+  };
+  const kept = movedVolumes(launch);
+  if (kept.length) {
+    return no(
+      "invalid_input",
+      `${req.instanceId} has data volume(s) kept on termination (${kept.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ")}); a switch would copy them at image time and leave the originals behind. Moving data volumes is not supported yet: switch this instance by hand, or set DeleteOnTermination=true if the data is disposable`,
+    );
+  }
+  checks.push(
+    `${req.instanceId} state running; termination protection ${attrs.disableApiTermination ? "on (turned off only right before the old instance is terminated)" : "off"}`,
   );
 
   const addresses = (await retry(() => ec2.describeAddresses({ instanceId: req.instanceId }))).map((a) => ({
     allocationId: a.allocationId,
     publicIp: a.publicIp,
+    privateIp: a.privateIp,
   }));
   const targetGroups = tg ? await retry(() => tg.targetGroupsOf(req.instanceId)) : [];
   const healthUrl = deps.settings.healthCheckUrl ?? instance.tags[TAG_HEALTH_URL];
@@ -168,6 +221,7 @@ export async function preflight(
       userData,
       privateIp: instance.privateIp,
       tags: instance.tags,
+      launch,
     },
     addresses,
     targetGroups,
@@ -179,25 +233,92 @@ export async function preflight(
     approval: req.approval,
     subnetForAz,
   };
-  const first = targets[0] as PoolKey;
+  const first = usable[0] as PoolKey;
+  const identity = identityPlan(launch, {
+    sourceType: instance.instanceType,
+    target: first,
+    sameSubnet: first.az === instance.az,
+    addresses,
+  });
   const plan = [
     `create image of ${req.instanceId} (NoReboot=${deps.settings.noReboot}), wait until available (≤ ${min(deps.settings.imageDeadlineMs)} min)`,
-    `launch spot ${first.instanceType} in ${first.az}${targets.length > 1 ? ` (then ${targets.slice(1).map(poolId).join(", ")} on InsufficientInstanceCapacity)` : ""}`,
+    `launch spot ${first.instanceType} in ${first.az}${usable.length > 1 ? ` (then ${usable.slice(1).map(poolId).join(", ")} on InsufficientInstanceCapacity)` : ""}`,
     `wait running + status checks (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl ? `, health check ${healthUrl} (≤ ${min(deps.settings.healthDeadlineMs)} min)` : ""}`,
-    `move ${addresses.length} Elastic IP(s) and ${targetGroups.length} target group(s)`,
-    `terminate ${req.instanceId}`,
+    `check the replacement again, then move ${addresses.length} Elastic IP(s) and ${targetGroups.length} target group(s)`,
+    `check the replacement again, then terminate ${req.instanceId}${launch.disableApiTermination ? " (turning its termination protection off first)" : ""}`,
     `delete the image after ${Math.round(deps.settings.imageRetentionMs / 3600_000)} h`,
+    ...identity.carried.map((c) => `carry over: ${c}`),
+    ...identity.notCarried.map((c) => `NOT carried over: ${c}`),
   ];
   return {
     ok: true,
     fromPool,
-    targets,
+    targets: usable,
     context,
     tg,
-    summary: `${req.instanceId} ${fromPool} → ${poolId(first)}`,
+    summary: `${req.instanceId} ${fromPool} → ${poolId(first)}${identity.notCarried.length ? ` (not carried over: ${identity.notCarried.map((n) => n.split(" (")[0]).join(", ")})` : ""}`,
     plan,
     checks,
+    notCarried: identity.notCarried,
   };
+}
+
+interface TypeCheck {
+  ok: true;
+  skip: Map<string, string>;
+  architecture: string;
+  sourceBurstable: boolean;
+  burstable: string[];
+}
+
+/**
+ * DescribeInstanceTypes for the source and every target type, and DescribeInstanceTypeOfferings per target AZ:
+ * a type that does not exist, is not offered in its AZ, or cannot run the image (architecture, virtualization)
+ * is skipped with the reason; none left is invalid input (never counted against the breaker).
+ */
+async function checkTypes(
+  req: SwitchRequest,
+  instance: SourceInstance,
+  targets: PoolKey[],
+  ec2: Ec2Port,
+  retry: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<TypeCheck | { ok: false; code: string; reason: string }> {
+  const skip = new Map<string, string>();
+  const info = new Map<string, InstanceTypeInfo>();
+  for (const type of new Set([instance.instanceType, ...targets.map((t) => t.instanceType)])) {
+    try {
+      const [t] = (await retry(() => ec2.describeInstanceTypes({ instanceTypes: [type] }))).types;
+      if (t) info.set(type, t);
+    } catch (e) {
+      const err = asCodedError(e);
+      if (err.code !== "invalid_input") return { ok: false, code: err.code, reason: err.message };
+    }
+  }
+  const source = info.get(instance.instanceType);
+  const architecture = instance.architecture ?? source?.architectures[0] ?? "x86_64";
+  const virtualization = instance.virtualizationType ?? "hvm";
+  const byAz = new Map<string, string[]>();
+  for (const t of targets) byAz.set(t.az, [...(byAz.get(t.az) ?? []), t.instanceType]);
+  const offered = new Set<string>();
+  for (const [az, types] of byAz) {
+    for (const t of await retry(() => ec2.describeInstanceTypeOfferings({ az, instanceTypes: [...new Set(types)] }))) {
+      offered.add(`${az}/${t}`);
+    }
+  }
+  for (const t of targets) {
+    const ti = info.get(t.instanceType);
+    const id = poolId(t);
+    if (!ti) skip.set(id, `${id} (instance type ${t.instanceType} does not exist in ${req.region})`);
+    else if (!offered.has(`${t.az}/${t.instanceType}`))
+      skip.set(id, `${id} (${t.instanceType} is not offered in ${t.az})`);
+    else if (!ti.architectures.includes(architecture)) {
+      skip.set(id, `${id} (${t.instanceType} is ${ti.architectures.join("/")}, the image is ${architecture})`);
+    } else if (ti.virtualizationTypes && !ti.virtualizationTypes.includes(virtualization)) {
+      skip.set(id, `${id} (${t.instanceType} does not support ${virtualization} virtualization)`);
+    }
+  }
+  const burstable = [...info.values()].filter((t) => t.burstable).map((t) => t.instanceType);
+  return { ok: true, skip, architecture, sourceBurstable: source?.burstable === true, burstable };
 }
 
 const min = (ms: number) => Math.round(ms / 60_000);

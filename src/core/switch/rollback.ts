@@ -8,6 +8,7 @@
  * lose both: the saga rolls forward when the replacement runs, and needs a person when nothing runs.
  */
 import { isCodedError } from "../errors.js";
+import { secondaryIps } from "./identity.js";
 import type { SagaRun } from "./run.js";
 import { alreadyDone, findReplacements } from "./steps.js";
 
@@ -64,6 +65,15 @@ export async function rollback(run: SagaRun, reason: string, code: string): Prom
     const mayHaveMoved = verifiedAt !== undefined || moved.eips.length > 0 || moved.targetGroups.length > 0;
     let requestId: string | undefined;
     const skipped: string[] = [];
+    const launch = run.saga.context.source.launch;
+    const secondary = secondaryIps(launch);
+    if (mayHaveMoved && secondary.length) {
+      // the secondary private IPs come back first, so the addresses on them can follow
+      const r = await run.call(() => run.ec2.assignPrivateIps({ instanceId: oldId, privateIps: secondary }));
+      requestId = r.requestId ?? requestId;
+    }
+    const original = new Map(addresses.map((a) => [a.allocationId, a.privateIp]));
+    const primaryIp = launch?.privateIps.find((p) => p.primary)?.privateIp;
     if (mayHaveMoved && addresses.length) {
       const now = await run.call(() =>
         run.ec2.describeAddresses({ allocationIds: addresses.map((a) => a.allocationId) }).catch((e: unknown) => {
@@ -73,10 +83,16 @@ export async function rollback(run: SagaRun, reason: string, code: string): Prom
         }),
       );
       for (const a of now) {
-        if (a.instanceId === oldId) continue;
+        const privateIp = original.get(a.allocationId);
+        if (a.instanceId === oldId && (a.privateIp === privateIp || privateIp === undefined)) continue;
         const r = await run
           .call(() =>
-            run.ec2.associateAddress({ allocationId: a.allocationId, instanceId: oldId, allowReassociation: true }),
+            run.ec2.associateAddress({
+              allocationId: a.allocationId,
+              instanceId: oldId,
+              allowReassociation: true,
+              privateIp: privateIp && privateIp !== primaryIp ? privateIp : undefined,
+            }),
           )
           .catch((e: unknown) => {
             if (!alreadyDone(e, "InvalidAllocationID.NotFound")) throw e;

@@ -89,6 +89,7 @@ describe("switch saga on the simulated cloud", () => {
       "wait_running:ok",
       "health_check:ok",
       "recheck_replacement:ok",
+      "carry_private_ips:skipped",
       "carry_eip:ok",
       "carry_target_groups:ok",
       "recheck_replacement:ok",

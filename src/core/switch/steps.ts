@@ -6,6 +6,7 @@
 import { CodedError, isCodedError } from "../errors.js";
 import type { Ec2Instance } from "../ports/ec2.js";
 import { type PoolKey, poolId } from "../types.js";
+import { launchOptions, secondaryIps, volumeTags } from "./identity.js";
 import type { SagaRun } from "./run.js";
 
 export const TAG_SAGA = "spotwise:saga-id";
@@ -97,6 +98,7 @@ export async function launchReplacement(run: SagaRun): Promise<void> {
             tags: { ...copyableTags(src.tags), ...sagaTags(run), [TAG_MANAGED]: "true" },
             spot: true,
             clientToken: `${run.id}-${i}`,
+            ...launchOptions(src.launch, src.instanceType, target),
           }),
         );
         await run.save({ newInstanceId: r.instanceId, targetIndex: i });
@@ -119,6 +121,30 @@ export async function launchReplacement(run: SagaRun): Promise<void> {
     );
   });
   await run.enter("verifying");
+}
+
+/**
+ * What RunInstances cannot set: source/destination check (ModifyInstanceAttribute after launch) and each
+ * volume's own tags (RunInstances tags every volume alike), matched by device name. Idempotent.
+ */
+async function finishLaunch(run: SagaRun, newId: string): Promise<string[]> {
+  const launch = run.saga.context.source.launch;
+  const done: string[] = [];
+  if (launch?.sourceDestCheck === false) {
+    await run.call(() => run.ec2.modifyInstanceAttribute({ instanceId: newId, sourceDestCheck: false }));
+    done.push("source/destination check off");
+  }
+  const tags = volumeTags(launch);
+  if ([...tags.values()].some((t) => Object.keys(t).length)) {
+    const [inst] = await run.call(() => run.ec2.describeInstances({ instanceIds: [newId] }));
+    for (const b of inst?.blockDevices ?? []) {
+      const t = tags.get(b.deviceName);
+      if (!t || Object.keys(t).length === 0) continue;
+      await run.call(() => run.ec2.createTags({ resourceIds: [b.volumeId], tags: t }));
+      done.push(`tags of ${b.deviceName}`);
+    }
+  }
+  return done;
 }
 
 /** Instances this saga launched that are still alive (found by tag, so a crash cannot hide one). */
@@ -146,7 +172,11 @@ export async function verifyReplacement(run: SagaRun): Promise<void> {
       }
       return st.state === "running" && st.systemOk && st.instanceOk ? true : undefined;
     });
-    return { value: undefined, detail: { summary: "running, status checks ok" } };
+    const configured = await finishLaunch(run, newId);
+    return {
+      value: undefined,
+      detail: { summary: `running, status checks ok${configured.length ? `; ${configured.join(", ")}` : ""}` },
+    };
   });
   const url = run.saga.context.healthUrl;
   const checker = run.healthChecker;
@@ -228,13 +258,31 @@ export async function carryIdentity(run: SagaRun): Promise<void> {
   const newId = run.saga.newInstanceId as string;
   const { addresses, targetGroups } = run.saga.context;
   await recheckReplacement(run, "moving the identity");
-  await run.step("carry_eip", "Moving the Elastic IP", async () => {
+  const launch = run.saga.context.source.launch;
+  const target = run.saga.targets[run.saga.targetIndex];
+  const sameSubnet = target?.az === run.saga.context.source.az;
+  const secondary = sameSubnet ? secondaryIps(launch) : [];
+  await run.step("carry_private_ips", "Moving the secondary private IPs", async () => {
+    if (secondary.length === 0) return { value: undefined, skipped: true, detail: { summary: "none to move" } };
+    const r = await run.call(() => run.ec2.assignPrivateIps({ instanceId: newId, privateIps: secondary }));
+    return { value: undefined, requestId: r.requestId, detail: { summary: secondary.join(", ") } };
+  });
+  const primaryIp = launch?.privateIps.find((p) => p.primary)?.privateIp;
+  await run.step("carry_eip", "Moving the Elastic IPs", async () => {
     if (addresses.length === 0) return { value: undefined, skipped: true, detail: { summary: "no Elastic IP" } };
     let requestId: string | undefined;
     for (const a of addresses) {
       if (run.saga.context.moved.eips.includes(a.allocationId)) continue;
+      // each address goes back to the private IP it was on: the new primary, or the moved secondary IP
+      const onSecondary = a.privateIp !== undefined && a.privateIp !== primaryIp;
+      if (onSecondary && !secondary.includes(a.privateIp as string)) continue;
       const r = await run.call(() =>
-        run.ec2.associateAddress({ allocationId: a.allocationId, instanceId: newId, allowReassociation: true }),
+        run.ec2.associateAddress({
+          allocationId: a.allocationId,
+          instanceId: newId,
+          allowReassociation: true,
+          privateIp: onSecondary ? a.privateIp : undefined,
+        }),
       );
       requestId = r.requestId ?? requestId;
       const moved = { ...run.saga.context.moved, eips: [...run.saga.context.moved.eips, a.allocationId] };
@@ -278,6 +326,12 @@ export async function terminateOld(run: SagaRun): Promise<void> {
   }
   await recheckReplacement(run, `terminating the old instance ${run.saga.instanceId}`);
   await run.step("terminate_old", `Terminating the old instance ${run.saga.instanceId}`, async () => {
+    if (run.saga.context.source.launch?.disableApiTermination) {
+      // approved with its termination protection on (the plan said so): off only now, after every check
+      await run.call(() =>
+        run.ec2.modifyInstanceAttribute({ instanceId: run.saga.instanceId, disableApiTermination: false }),
+      );
+    }
     const r = await run
       .call(() => run.ec2.terminateInstances({ instanceIds: [run.saga.instanceId] }))
       .catch((e: unknown) => {

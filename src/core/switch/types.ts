@@ -4,6 +4,7 @@
  */
 import type { Ec2Instance } from "../ports/ec2.js";
 import type { EpochMs, Mode, PoolKey } from "../types.js";
+import type { LaunchIdentity } from "./identity.js";
 
 /**
  * Persisted states. In-flight: imaging → launching → verifying → cutover → terminating_old.
@@ -37,6 +38,7 @@ export type StepName =
   | "wait_running"
   | "health_check"
   | "recheck_replacement"
+  | "carry_private_ips"
   | "carry_eip"
   | "carry_target_groups"
   | "terminate_old"
@@ -57,12 +59,14 @@ export interface SourceSnapshot {
   userData?: string;
   privateIp?: string;
   tags: Record<string, string>;
+  /** Launch-time identity the replacement reproduces (absent on sagas started by older versions). */
+  launch?: LaunchIdentity;
 }
 
 export interface SagaContext {
   source: SourceSnapshot;
   /** Elastic IPs associated with the old instance at preflight. */
-  addresses: Array<{ allocationId: string; publicIp: string }>;
+  addresses: Array<{ allocationId: string; publicIp: string; privateIp?: string }>;
   /** Target groups the old instance was registered in at preflight. */
   targetGroups: Array<{ targetGroupArn: string; port?: number }>;
   healthUrl?: string;

@@ -49,8 +49,7 @@ export interface DecideDeps {
   tables: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
   scoring: ChampionChallenger;
   control: ControlService;
-  publisher: RecommendationPublisher;
-  /** To keep a still-valid pending recommendation instead of posting the same one again. */
+  publisher: Pick<RecommendationPublisher, "publish">;
   recommendations: Pick<RecommendationService, "list">;
   policy: PolicyConfig;
   /** Sagas in flight now (the fleet disruption budget counts them). */
@@ -58,6 +57,8 @@ export interface DecideDeps {
   health: HealthService;
   metrics: { decisions: { inc(labels: { action: string }, n?: number): void } };
   log: Logger;
+  /** "advisor": price risk from the Spot Advisor prior alone, ignoring observations (`replay --risk advisor`). */
+  risk?: "spotwise" | "advisor";
 }
 
 export interface DecideResult {
@@ -162,7 +163,7 @@ export class DecideJob implements Job {
         const last = lastAtOrBefore(points, now);
         if (last === undefined) return;
         const p = pools[row];
-        const capacity = series.capacity.get(id);
+        const capacity = d.risk === "advisor" ? undefined : series.capacity.get(id);
         // one meaning of risk: P(interruption)/h from the advisor bucket and spotwise's own observations
         const risk = poolHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket, capacity, now);
         if (risk.source === "observed") observed++;
@@ -204,7 +205,7 @@ export class DecideJob implements Job {
         inst.lifecycle === "spot"
           ? escapeEvidence({
               poolId: currentId,
-              capacity: series.capacity.get(currentId),
+              capacity: d.risk === "advisor" ? undefined : series.capacity.get(currentId),
               since: h?.poolSince ?? inst.launchedAt ?? null,
               now,
               bucket: d.tables.advisor.get(tableKey(inst.region, inst.instanceType))?.bucket,
@@ -251,23 +252,15 @@ export class DecideJob implements Job {
     const decisions = instances.map((i) => final.get(i.instanceId) as Decision);
     const savedIds = await d.decisions.saveTick(now, mode, decisions);
     let posted = 0;
-    const pending = new Map<string, Set<string>>();
-    if (decisions.some((x) => x.action === "SWITCH")) {
-      for (const o of await d.recommendations.list({ statuses: ["pending"], limit: 100_000 })) {
-        if (!o.decision.to || o.expiresAt <= now) continue;
-        const set = pending.get(o.instanceId) ?? new Set<string>();
-        set.add(poolId(o.decision.to));
-        pending.set(o.instanceId, set);
-      }
-    }
+    let refreshed = 0;
     for (let i = 0; i < decisions.length; i++) {
       const x = decisions[i];
       d.metrics.decisions.inc({ action: x.action });
       if (x.action !== "SWITCH" || !x.to) continue;
-      // the same advice is still pending: keep that message instead of posting it again
-      if (pending.get(x.instanceId)?.has(poolId(x.to))) continue;
+      // one living message per instance: the same advice refreshes it in place, a changed one posts anew
       const r = await d.publisher.publish({ decision: x, decisionId: savedIds[i], mode });
       if (r.kind === "created") posted++;
+      else if (r.kind === "refreshed") refreshed++;
     }
     this.last = { decisions, ids: savedIds };
     const count = (a: string) => decisions.filter((x) => x.action === a).length;
@@ -279,6 +272,7 @@ export class DecideJob implements Job {
       stay: count("STAY"),
       ondemand: count("ONDEMAND"),
       recommendations: posted,
+      refreshed,
       model: scores.fallback ? "advisor-heuristic" : (scores.champion?.name ?? null),
       failures: discovery.failures.length,
     };

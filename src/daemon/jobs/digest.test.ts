@@ -171,6 +171,8 @@ describe(`the daily digest counts each instance and recommendation once (${backe
     posted = [];
     const notifier: Notifier = {
       recommend: async () => ({ channel: "C", ts: "1" }),
+      update: async () => undefined,
+      announce: async () => undefined,
       progress: async () => undefined,
       resolve: async () => undefined,
       digest: async (d) => {

@@ -38,15 +38,13 @@ async function handle(
     triggerId: body.trigger_id,
   };
   try {
-    await ctx.tasks.limited(() => run(click));
+    await ctx.tasks.limited(() => run(click), `user:${body.user.id}`);
   } catch (e) {
     ctx.logger.error({ err: e, recommendationId: action.value }, "click failed");
-    await client.chat
-      .postEphemeral({
-        channel,
-        user: body.user.id,
-        text: `:warning: spotwise could not finish handling your click: ${errorMessage(e)}. Check \`/spot recommendations\` and \`/spot status\` before trying again.`,
-      })
-      .catch((err) => ctx.logger.error({ err }, "could not tell the user"));
+    await ctx.ephemeral(
+      channel,
+      body.user.id,
+      `:warning: spotwise could not finish handling your click: ${errorMessage(e)}. Check \`/spot recommendations\` and \`/spot status\` before trying again.`,
+    );
   }
 }

@@ -11,7 +11,10 @@ export const spot = (ctx: BotContext) => (args: Args) => ctx.tasks.track("/spot"
 
 async function handle(ctx: BotContext, { ack, command, respond }: Args): Promise<void> {
   await ack();
-  const answer = await ctx.tasks.limited(() => runSpot(ctx, command.user_id, command.text ?? ""));
+  const answer = await ctx.tasks.limited(
+    () => runSpot(ctx, command.user_id, command.text ?? ""),
+    `user:${command.user_id}`,
+  );
   try {
     await respond({ response_type: "ephemeral", text: answer.text, blocks: answer.blocks });
   } catch (e) {

@@ -28,7 +28,8 @@ export async function buildHome(ctx: BotContext) {
 async function publish(ctx: BotContext, { event, client }: Args): Promise<void> {
   if (event.tab !== "home") return;
   try {
-    await client.views.publish({ user_id: event.user, view: await buildHome(ctx) });
+    const view = await buildHome(ctx);
+    await ctx.writes.run("views.publish", undefined, () => client.views.publish({ user_id: event.user, view }));
   } catch (e) {
     ctx.logger.warn({ err: e, user: event.user }, "App Home not published");
   }

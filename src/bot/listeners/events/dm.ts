@@ -32,7 +32,9 @@ async function handle(ctx: BotContext, { event, body, client }: Args): Promise<v
   const text = msg.text.trim().replace(/^\/spot\b\s*/i, "");
   const answer = await runSpot(ctx, msg.user, text);
   try {
-    await client.chat.postMessage({ channel: msg.channel, text: answer.text, blocks: answer.blocks });
+    await ctx.writes.run("chat.postMessage", msg.channel, () =>
+      client.chat.postMessage({ channel: msg.channel, text: answer.text, blocks: answer.blocks }),
+    );
   } catch (e) {
     ctx.logger.warn({ err: e, user: msg.user }, "DM answer not posted");
   }

@@ -3,6 +3,7 @@
  * Fetched from url_private with the bot token, validated by the registry, added as a candidate.
  */
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from "@slack/bolt";
+import type { KnownBlock } from "@slack/types";
 import { z } from "zod";
 import { asCodedError } from "../../../core/errors.js";
 import { type BotContext, firstDelivery } from "../../context.js";
@@ -31,7 +32,11 @@ async function handle(ctx: BotContext, { event, body, client }: Args): Promise<v
   const msg = parsed.data;
   const eventId = (body as { event_id?: string }).event_id ?? `${msg.channel}:${msg.ts}`;
   if (!(await firstDelivery(ctx, `slack:event:${eventId}`))) return;
-  const say = (text: string) => client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text });
+  const reply = (text: string, blocks?: KnownBlock[]) =>
+    ctx.writes.run("chat.postMessage", msg.channel, () =>
+      client.chat.postMessage({ channel: msg.channel, thread_ts: msg.ts, text, blocks }),
+    );
+  const say = (text: string) => reply(text);
   const m = /^\s*upload\s+(\S+)\s*$/i.exec(msg.text);
   if (!m) {
     await say(
@@ -47,12 +52,7 @@ async function handle(ctx: BotContext, { event, body, client }: Args): Promise<v
       name: m[1],
       source: `slack file ${file.id} (${file.name})`,
     });
-    await client.chat.postMessage({
-      channel: msg.channel,
-      thread_ts: msg.ts,
-      text: answer.text,
-      blocks: answer.blocks,
-    });
+    await reply(answer.text, answer.blocks);
   } catch (e) {
     const err = asCodedError(e);
     ctx.logger.warn({ err, user: msg.user }, "model upload refused");

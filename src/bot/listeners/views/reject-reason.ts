@@ -21,15 +21,13 @@ async function handle(ctx: BotContext, flow: ApprovalFlow, { ack, body, view, cl
   const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() || undefined;
   const click = { userId: body.user.id, recommendationId: target.recommendationId, ref: target.ref, client };
   try {
-    await ctx.tasks.limited(() => flow.reject(click, reason));
+    await ctx.tasks.limited(() => flow.reject(click, reason), `user:${body.user.id}`);
   } catch (e) {
     ctx.logger.error({ err: e }, "reject dialog failed");
-    await client.chat
-      .postEphemeral({
-        channel: target.ref.channel,
-        user: body.user.id,
-        text: `:warning: spotwise could not reject: ${errorMessage(e)}. Try the Reject button again.`,
-      })
-      .catch((err) => ctx.logger.error({ err }, "could not tell the user"));
+    await ctx.ephemeral(
+      target.ref.channel,
+      body.user.id,
+      `:warning: spotwise could not reject: ${errorMessage(e)}. Try the Reject button again.`,
+    );
   }
 }
