@@ -1,10 +1,16 @@
 /** A Notifier decorator that counts what reaches the channel: new messages, message updates, thread replies. */
-import type { DigestReport, MessageRef, Notifier, RecommendationMessage } from "../core/ports/notifier.js";
+import type {
+  DigestReport,
+  MessageRef,
+  Notifier,
+  RecommendationMessage,
+  RecommendationView,
+} from "../core/ports/notifier.js";
 
 export interface MessageCounts {
-  /** New top-level messages: recommendations, digests, alerts. */
+  /** New top-level messages: recommendations, digests, alerts, announcements. */
   posts: number;
-  /** Edits of a posted message (a recommendation's final state). */
+  /** Edits of a posted message (refreshed figures, switching on/off, a recommendation's final state). */
   updates: number;
   /** Replies in a recommendation's thread (switch progress). */
   thread_replies: number;
@@ -16,11 +22,19 @@ export class CountingNotifier implements Notifier {
   recommendations = 0;
   constructor(private readonly inner: Notifier) {}
 
-  async recommend(rec: RecommendationMessage): Promise<MessageRef> {
-    const ref = await this.inner.recommend(rec);
+  async recommend(rec: RecommendationMessage, view?: RecommendationView): Promise<MessageRef> {
+    const ref = await this.inner.recommend(rec, view);
     this.counts.posts++;
     this.recommendations++;
     return ref;
+  }
+  async update(ref: MessageRef, rec: RecommendationMessage, view?: RecommendationView): Promise<void> {
+    await this.inner.update(ref, rec, view);
+    this.counts.updates++;
+  }
+  async announce(text: string): Promise<void> {
+    await this.inner.announce(text);
+    this.counts.posts++;
   }
   async progress(ref: MessageRef, text: string): Promise<void> {
     await this.inner.progress(ref, text);
