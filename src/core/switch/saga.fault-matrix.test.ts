@@ -1,6 +1,9 @@
 /**
  * The fault matrix: every step × {throttling (once and persistent), InsufficientInstanceCapacity, deadline
- * exceeded, process crash then resume}. After each run (and after every restart) the invariants must hold.
+ * exceeded, AWS 5xx, a lost response (the call took effect, the answer never came), process crash then resume,
+ * crash then the replacement reclaimed while spotwise is down}. After each run (and after every restart) the
+ * invariants hold, and every case ends with exactly one running instance carrying the identity (EIP, target
+ * group) and nothing orphaned (no replacement, no detached volume).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +21,7 @@ import { ManualClock } from "../ports/clock.js";
 import { MemorySagaStore } from "./memory-store.js";
 import type { SagaOutcome, SagaStore, StepName, SwitchRequest } from "./types.js";
 
-type Fault = "throttling-once" | "throttling" | "capacity" | "deadline" | "crash";
+type Fault = "throttling-once" | "throttling" | "capacity" | "deadline" | "crash" | "5xx" | "lost" | "reclaimed";
 
 const STEPS: Array<{ step: StepName; op: SimOperation; stall?: "images" | "statusChecks" | "health" }> = [
   { step: "preflight", op: "describeAddresses" },
@@ -31,7 +34,7 @@ const STEPS: Array<{ step: StepName; op: SimOperation; stall?: "images" | "statu
   { step: "carry_target_groups", op: "registerTarget" },
   { step: "terminate_old", op: "terminateInstances" },
 ];
-const FAULTS: Fault[] = ["throttling-once", "throttling", "capacity", "deadline", "crash"];
+const FAULTS: Fault[] = ["throttling-once", "throttling", "capacity", "deadline", "crash", "5xx", "lost", "reclaimed"];
 
 interface Stores {
   store: SagaStore;
@@ -156,7 +159,40 @@ function inject(w: World, op: SimOperation, stall: string | undefined, fault: Fa
       return null;
     case "crash":
       return cloud.crashAfter(op);
+    case "5xx":
+      cloud.failNext(op, "server", 1);
+      cloud.failNext(op, "unavailable", 1);
+      return null;
+    case "lost":
+      cloud.failNext(op, "lost", 1);
+      return null;
+    case "reclaimed":
+      // killed around the call (before TerminateInstances: after it, both would be gone), then AWS reclaims the
+      // replacement while spotwise is down
+      return op === "terminateInstances" ? cloud.crashBefore(op) : cloud.crashAfter(op);
   }
+}
+
+/** Exactly one running instance (old or replacement) with the EIP and the target group, and no orphans. */
+function assertOneRunningWithIdentity(w: World, label: string) {
+  const { cloud, old, seeded } = w;
+  const mine = [...cloud.instances.values()].filter(
+    (i) => i.instanceId === old.instanceId || !seeded.has(i.instanceId),
+  );
+  const running = mine.filter((i) => cloud.stateOf(i) === "running" || cloud.stateOf(i) === "pending");
+  expect(
+    running.map((i) => i.instanceId),
+    `${label}: exactly one running instance`,
+  ).toHaveLength(1);
+  const one = running[0]!;
+  expect(cloud.stateOf(one), `${label}: it runs`).toBe("running");
+  const eip = [...cloud.addresses.values()][0]!;
+  expect(eip.instanceId, `${label}: the EIP is on it`).toBe(one.instanceId);
+  expect([...[...cloud.targetGroups.values()][0]!], `${label}: the target group has it alone`).toEqual([
+    one.instanceId,
+  ]);
+  const detached = [...cloud.volumes.values()].filter((v) => !v.deleted && !v.attachment);
+  expect(detached, `${label}: no orphaned volume`).toEqual([]);
 }
 
 async function runCase(
@@ -175,6 +211,9 @@ async function runCase(
   if (crashed) outcome = await Promise.race([crashed.then(() => "crash" as const), started]);
   else outcome = await started;
 
+  if (outcome === "crash" && fault === "reclaimed") {
+    for (const i of w.cloud.instances.values()) if (!w.seeded.has(i.instanceId)) w.cloud.reclaim(i.instanceId);
+  }
   let final: SagaOutcome | undefined = outcome === "crash" ? undefined : outcome;
   // restart the process (a new runner over the same stores) until nothing is in flight
   for (let restart = 0; restart < 3 && (outcome === "crash" || (await w.stores.store.listActive()).length); restart++) {
@@ -194,7 +233,8 @@ async function runCase(
   }
   await assertInvariants(w, h, `${step}×${fault}`);
 
-  if (step === "preflight" && fault !== "throttling-once" && fault !== "crash") {
+  assertOneRunningWithIdentity(w, `${step}×${fault}`);
+  if (step === "preflight" && !["throttling-once", "crash", "5xx", "lost", "reclaimed"].includes(fault)) {
     expect(final?.state).toBe("refused");
     expect(imageCallsBeforeRetry).toBe(0);
     return;
@@ -203,8 +243,8 @@ async function runCase(
   const saga = (await w.stores.store.get(sagaId))!;
   expect(["done", "rolled_back"]).toContain(saga.state);
   await assertAuditComplete(w, sagaId, `${step}×${fault}`);
-  if (fault === "throttling-once" || fault === "crash") {
-    // a transient fault or a restart never changes the result
+  if (["throttling-once", "crash", "5xx", "lost"].includes(fault)) {
+    // a transient fault, a lost answer or a restart never changes the result
     expect(saga.state, saga.error).toBe("done");
   }
   if (saga.state === "rolled_back") {
