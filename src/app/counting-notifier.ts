@@ -8,9 +8,9 @@ import type {
 } from "../core/ports/notifier.js";
 
 export interface MessageCounts {
-  /** New top-level messages: recommendations, digests, alerts, announcements. */
+  /** New top-level messages: recommendations, digests, alerts. */
   posts: number;
-  /** Edits of a posted message (refreshed figures, switching on/off, a recommendation's final state). */
+  /** Edits of a posted message (a recommendation's final state). */
   updates: number;
   /** Replies in a recommendation's thread (switch progress). */
   thread_replies: number;
@@ -28,8 +28,8 @@ export class CountingNotifier implements Notifier {
     this.recommendations++;
     return ref;
   }
-  async update(ref: MessageRef, rec: RecommendationMessage, view?: RecommendationView): Promise<void> {
-    await this.inner.update(ref, rec, view);
+  async update(ref: MessageRef, rec: RecommendationMessage, state?: RecommendationView): Promise<void> {
+    await this.inner.update(ref, rec, state);
     this.counts.updates++;
   }
   async announce(text: string): Promise<void> {
