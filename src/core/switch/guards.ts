@@ -6,14 +6,14 @@
  */
 
 import type { ControlService } from "../control/service.js";
-import { asCodedError } from "../errors.js";
+import { asCodedError, CodedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ec2Instance, Ec2Port } from "../ports/ec2.js";
 import { type InstanceTypeInfo, type PoolKey, poolId } from "../types.js";
 import { identityPlan, type LaunchIdentity, movedVolumes } from "./identity.js";
 import { withRetries } from "./run.js";
 import { TAG_HEALTH_URL, TAG_MANAGED } from "./steps.js";
-import type { SagaContext, SagaStore, SwitchRequest, SwitchSettings, TargetGroupPort } from "./types.js";
+import type { SagaContext, SagaRecord, SagaStore, SwitchRequest, SwitchSettings, TargetGroupPort } from "./types.js";
 
 export type PreflightResult =
   | {
@@ -319,6 +319,28 @@ async function checkTypes(
   }
   const burstable = [...info.values()].filter((t) => t.burstable).map((t) => t.instanceType);
   return { ok: true, skip, architecture, sourceBurstable: source?.burstable === true, burstable };
+}
+
+/**
+ * A saga that had not launched its replacement yet when the process stopped is rolled back instead of resumed
+ * when the world changed meanwhile: mode now shadow, paused, breaker open, or the approval expired.
+ * Once a replacement may exist, finishing is the safer way out.
+ */
+export async function stopBeforeLaunch(
+  deps: Pick<GuardDeps, "control" | "clock">,
+  saga: SagaRecord,
+): Promise<CodedError | undefined> {
+  if (saga.state !== "imaging") return undefined;
+  const gate = await deps.control.gate(saga.accountId);
+  if (!gate.ok) return new CodedError(gate.code, `not resumed after the restart: ${gate.reason}`);
+  const approval = saga.context.approval;
+  if (approval && approval.expiresAt <= deps.clock.now()) {
+    return new CodedError(
+      "approval_expired",
+      `not resumed after the restart: the approval by ${approval.approvedBy} expired at ${new Date(approval.expiresAt).toISOString()}`,
+    );
+  }
+  return undefined;
 }
 
 const min = (ms: number) => Math.round(ms / 60_000);

@@ -20,7 +20,7 @@ import type { Ec2Factory, Ec2Port } from "../ports/ec2.js";
 import type { LeaseStore } from "../ports/kv.js";
 import type { Notifier } from "../ports/notifier.js";
 import { cleanupImages } from "./cleanup.js";
-import { type PreflightResult, preflight } from "./guards.js";
+import { type PreflightResult, preflight, stopBeforeLaunch } from "./guards.js";
 import { finish, finishRollback, inFlight, needsAttention, releaseLease, terminateFailed } from "./outcome.js";
 import { rollback } from "./rollback.js";
 import { leaseKey, leaseOwner, type RunDeps, SagaLost, SagaRun } from "./run.js";
@@ -270,26 +270,7 @@ export class SwitchSagaRunner {
       await run.audit("switch.step", { step: step.step, status: "failed", error, interrupted: true });
     }
     await run.notify("preflight", "info", `Resuming switch ${saga.id.slice(0, 8)} from ${saga.state}`);
-    return this.drive(run, await this.stopBeforeLaunch(saga));
-  }
-
-  /**
-   * A saga that had not launched its replacement yet when the process stopped is rolled back instead of resumed
-   * when the world changed meanwhile: mode now shadow, paused, breaker open, or the approval expired.
-   * Once a replacement may exist, finishing is the safer way out.
-   */
-  private async stopBeforeLaunch(saga: SagaRecord): Promise<CodedError | undefined> {
-    if (saga.state !== "imaging") return undefined;
-    const gate = await this.deps.control.gate(saga.accountId);
-    if (!gate.ok) return new CodedError(gate.code, `not resumed after the restart: ${gate.reason}`);
-    const approval = saga.context.approval;
-    if (approval && approval.expiresAt <= this.deps.clock.now()) {
-      return new CodedError(
-        "approval_expired",
-        `not resumed after the restart: the approval by ${approval.approvedBy} expired at ${new Date(approval.expiresAt).toISOString()}`,
-      );
-    }
-    return undefined;
+    return this.drive(run, await stopBeforeLaunch(this.deps, saga));
   }
 
   /** Deregisters images (and deletes their snapshots) of finished switches older than the retention period. */
