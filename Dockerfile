@@ -8,8 +8,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
-COPY bench ./bench
-COPY test ./test
 RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime

@@ -7,10 +7,10 @@
 import { Worker } from "node:worker_threads";
 import { App, type BlockAction, type ButtonAction, HTTPReceiver, LogLevel } from "@slack/bolt";
 import { openDatabase } from "../src/adapters/db/orm.js";
-import { FAST_LIMITS, FakeSlack } from "../src/bot/testing/fake-slack.js";
-import { SECRET, startHarness } from "../src/bot/testing/harness.js";
-import { buttonPayload, interactionBody } from "../src/bot/testing/signed.js";
 import { ACTION_APPROVE } from "../src/bot/views/recommendation.js";
+import { FAST_LIMITS, FakeSlack } from "../test/bot/fake-slack.js";
+import { SECRET, startHarness } from "../test/bot/harness.js";
+import { buttonPayload, interactionBody } from "../test/bot/signed.js";
 import type { BenchResult } from "./types.js";
 
 const CONCURRENCY = 50;

@@ -14,7 +14,6 @@ import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "../src/adapters/log/logger.js";
-import { DEFAULT_MODEL_PATH } from "../src/adapters/onnx/fixtures.js";
 import { OnnxModelLoader } from "../src/adapters/onnx/runner.js";
 import type { SimEc2Factory } from "../src/adapters/sim/factory.js";
 import { ConsoleNotifier } from "../src/adapters/slack/console-notifier.js";
@@ -25,6 +24,7 @@ import { buildFeatureMatrix } from "../src/core/features/engine.js";
 import { readFeatureSeries } from "../src/core/features/inputs.js";
 import type { Decision } from "../src/core/types.js";
 import { parsePoolId, poolId } from "../src/core/types.js";
+import { DEFAULT_MODEL_PATH } from "../test/adapters/onnx-fixtures.js";
 import { benchConfig, openDecideWorld } from "./decide-fixture.js";
 import { type BenchResult, medianMs } from "./types.js";
 

@@ -6,12 +6,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
-import { DEFAULT_MODEL_PATH } from "../src/adapters/onnx/fixtures.js";
 import { OnnxModelLoader } from "../src/adapters/onnx/runner.js";
 import { FEATURE_COUNT } from "../src/core/features/contract.js";
 import { goldenMatrix } from "../src/core/models/golden.js";
 import { traceFeatureMatrix } from "../src/core/models/risk-eval.js";
 import { parseTraces } from "../src/core/models/traces.js";
+import { DEFAULT_MODEL_PATH } from "../test/adapters/onnx-fixtures.js";
 import { type BenchResult, medianMs } from "./types.js";
 
 const POOLS = 5_000;

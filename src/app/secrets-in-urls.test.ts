@@ -5,11 +5,11 @@
  */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeSlack } from "../../test/bot/fake-slack.js";
+import { type Harness, startHarness } from "../../test/bot/harness.js";
 import { SECRET_URL_FORMS } from "../../test/support/secret-urls.js";
 import { testDatabase } from "../../test/support/services.js";
 import { type Database, describeDatabaseUrl } from "../adapters/db/orm.js";
-import { FakeSlack } from "../bot/testing/fake-slack.js";
-import { type Harness, startHarness } from "../bot/testing/harness.js";
 import { healthOps } from "../bot/wiring.js";
 import { memoryIo } from "../cli/io.js";
 import { runCli } from "../cli/program.js";

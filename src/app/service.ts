@@ -164,13 +164,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
           const left = (reserveMs: number) => Math.max(deadline - Date.now() - reserveMs, 100);
           log.info({ reason, boundSeconds: boundMs / 1000, running: scheduler?.running() ?? [] }, "shutting down");
           clearInterval(watch);
-          // ticks first: no new fires, cancel running ones, wait for their safe point
+          // at once: no new fires and running ticks cancelled (they stop at their next safe point); the bot stops
+          // taking events and lets the switches it started reach a checkpoint
           const stillRunning = scheduler?.running() ?? [];
-          const ticksStopped = (await scheduler?.stop(left(Math.min(5_000, boundMs / 3)), reason)) ?? true;
           warmUpAbort.abort();
-          await warmUp;
-          // the bot stops taking events and lets the switches it started reach a checkpoint
-          await bot?.stop(left(2_000));
+          const [ticksStopped] = await Promise.all([
+            scheduler ? scheduler.stop(left(Math.min(5_000, boundMs / 3)), reason) : Promise.resolve(true),
+            bot?.stop(left(Math.min(5_000, boundMs / 3))),
+            warmUp,
+          ]);
           await closeServer(server);
           if (!ticksStopped) {
             log.error(

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeServices } from "../../test/bot/fake-services.js";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
 import { MemoryCacheStore, MemoryIdempotencyStore } from "../adapters/kv/memory.js";
 import { createLogger } from "../adapters/log/logger.js";
 import { ConsoleNotifier } from "../adapters/slack/console-notifier.js";
@@ -9,8 +11,6 @@ import { MemoryAuditLog } from "../core/ports/audit.js";
 import { systemClock } from "../core/ports/clock.js";
 import { createBotApp } from "./app.js";
 import { botConfigFromConfig } from "./config.js";
-import { fakeServices } from "./testing/fake-services.js";
-import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
 
 describe("createBotApp startup modes and config", () => {
   const slack = new FakeSlack(FAST_LIMITS);

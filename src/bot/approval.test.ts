@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
+import { type Harness, SECRET, startHarness } from "../../test/bot/harness.js";
+import { replicaKvFactory } from "../../test/bot/kv.js";
+import { interactionBody, postSigned, viewSubmissionPayload } from "../../test/bot/signed.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { CodedError } from "../core/errors.js";
-import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
-import { type Harness, SECRET, startHarness } from "./testing/harness.js";
-import { replicaKvFactory } from "./testing/kv.js";
-import { interactionBody, postSigned, viewSubmissionPayload } from "./testing/signed.js";
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_SNOOZE } from "./views/recommendation.js";
 import { REASON_BLOCK, REASON_INPUT, REJECT_VIEW } from "./views/reject-modal.js";
 

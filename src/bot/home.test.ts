@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeSlack } from "../../test/bot/fake-slack.js";
+import { type Harness, SECRET, startHarness } from "../../test/bot/harness.js";
+import { eventBody, postSigned } from "../../test/bot/signed.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import type { SwitchSummary } from "./services.js";
-import { FakeSlack } from "./testing/fake-slack.js";
-import { type Harness, SECRET, startHarness } from "./testing/harness.js";
-import { eventBody, postSigned } from "./testing/signed.js";
 import { blockKitProblems } from "./views/limits.js";
 
 const done: SwitchSummary = {

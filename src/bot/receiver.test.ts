@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
+import { type Harness, SECRET, startHarness } from "../../test/bot/harness.js";
+import { commandBody, postSigned } from "../../test/bot/signed.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
-import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
-import { type Harness, SECRET, startHarness } from "./testing/harness.js";
-import { commandBody, postSigned } from "./testing/signed.js";
 
 describe("request verification at the real Bolt receiver", () => {
   let db: Database & { dispose(): Promise<void> };

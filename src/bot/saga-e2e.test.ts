@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeSlack, SLACK_LIMITS } from "../../test/bot/fake-slack.js";
+import { startHarness } from "../../test/bot/harness.js";
+import { switchDecision } from "../../test/core/recommendation-fixtures.js";
+import { simRunner } from "../../test/sim/harness.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { SimCloud } from "../adapters/sim/cloud.js";
-import { simRunner } from "../adapters/sim/harness.js";
 import { seedSimFleet } from "../adapters/sim/seed.js";
 import { CodedError } from "../core/errors.js";
 import { HealthService, MemoryHealthStore } from "../core/health/health.js";
 import { MemoryModelRepository } from "../core/models/memory-model-repo.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { ManualClock } from "../core/ports/clock.js";
-import { switchDecision } from "../core/recommendations/test-fixtures.js";
-import { FakeSlack, SLACK_LIMITS } from "./testing/fake-slack.js";
-import { startHarness } from "./testing/harness.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
 import { botServicesFrom, startSwitchWith } from "./wiring.js";
 

@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeServices } from "../../test/bot/fake-services.js";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
+import { FakeSocketMode } from "../../test/bot/fake-socket.js";
+import { buttonPayload } from "../../test/bot/signed.js";
+import { switchDecision } from "../../test/core/recommendation-fixtures.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { DbRecommendationRepo } from "../adapters/db/recommendation-repo.js";
@@ -7,12 +12,7 @@ import { createLogger } from "../adapters/log/logger.js";
 import { MemoryAuditLog } from "../core/ports/audit.js";
 import { systemClock } from "../core/ports/clock.js";
 import { RecommendationService } from "../core/recommendations/service.js";
-import { switchDecision } from "../core/recommendations/test-fixtures.js";
 import { createBotApp } from "./app.js";
-import { fakeServices } from "./testing/fake-services.js";
-import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
-import { FakeSocketMode } from "./testing/fake-socket.js";
-import { buttonPayload } from "./testing/signed.js";
 import { ACTION_APPROVE } from "./views/recommendation.js";
 
 describe("Socket Mode (SLACK_APP_TOKEN)", () => {

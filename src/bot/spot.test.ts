@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FAST_LIMITS, FakeSlack } from "../../test/bot/fake-slack.js";
+import { type Harness, SECRET, startHarness } from "../../test/bot/harness.js";
+import { eventBody, postSigned } from "../../test/bot/signed.js";
 import { testDatabase } from "../../test/support/services.js";
 import type { Database } from "../adapters/db/orm.js";
 import { slackFileFetcher } from "../adapters/slack/files.js";
-import { FAST_LIMITS, FakeSlack } from "./testing/fake-slack.js";
-import { type Harness, SECRET, startHarness } from "./testing/harness.js";
-import { eventBody, postSigned } from "./testing/signed.js";
 
 const ONNX_LIKE = Buffer.from([0x08, 0x07, 0x12, 0x04, 0x74, 0x65, 0x73, 0x74]);
 

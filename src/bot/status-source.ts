@@ -118,6 +118,16 @@ function modelStatus(
   label: string,
   now: number,
 ): ComponentStatus {
+  // the scorer reports a champion that fails to load or score: that outranks the registry saying one exists
+  if ((h.status === "down" || h.status === "degraded") && h.lastCheckAt > 0) {
+    return {
+      component: "model",
+      label,
+      status: h.status,
+      lastOkAt: h.lastOkAt,
+      detail: publicDetail(h.detail ?? undefined),
+    };
+  }
   if (!champion) {
     return {
       component: "model",

@@ -208,5 +208,10 @@ describe("wiring the real core services into BotServices", () => {
     expect(c.get("circuit breakers")?.status).toBe("down");
     expect(String(c.get("circuit breakers")?.detail)).toContain("open for 123456789012");
     expect(c.get("model")).toMatchObject({ status: "degraded" });
+    // a champion that the scorer reports failing is not "ok" because the registry has one
+    champion = { name: "gbt", version: 3 };
+    await health.fail("model", "champion gbt v3 failed to load: keeping the last good one", "degraded");
+    c = await byLabel();
+    expect(c.get("model")).toMatchObject({ status: "degraded", detail: expect.stringContaining("failed to load") });
   });
 });

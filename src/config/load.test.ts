@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { loadConfig, maskSecrets, readConfig } from "./load.js";
+import { FileConfig } from "./schema.js";
 
 describe("config", () => {
   it("defaults to shadow mode, embedded stores and the default schedule", () => {
@@ -102,9 +104,7 @@ describe("config", () => {
     expect(byWhere["/etc/spotwise.yaml: schedule.decied"]).toBe('unknown key: did you mean "decide"?');
     expect(byWhere["/etc/spotwise.yaml: accounts.0.extrnalId"]).toBe('unknown key: did you mean "externalId"?');
     // no close match: the known keys are listed instead
-    expect(byWhere["/etc/spotwise.yaml: switch.zzzzzz"]).toMatch(
-      /^unknown key \(known keys: noReboot, .*pollIntervalSeconds\)$/,
-    );
+    expect(byWhere["/etc/spotwise.yaml: switch.zzzzzz"]).toMatch(/^unknown key \(known keys: noReboot, .*\)$/);
     expect(byWhere["/etc/spotwise.yaml: market.retentionDyas"]).toBe('unknown key: did you mean "retentionDays"?');
     expect(r.problems).toHaveLength(6);
   });
@@ -123,5 +123,23 @@ describe("config", () => {
     expect(byWhere["/s.yaml: schedule.timezone"]).toMatch(/IANA time zone/);
     expect(byWhere["/s.yaml: schedule.digest"]).toBeUndefined();
     expect(r.problems).toHaveLength(3);
+  });
+
+  it("has no section that would silently ignore a typo (every object of the file schema is strict)", () => {
+    const loose: string[] = [];
+    const walk = (schema: z.ZodType, path: string): void => {
+      const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+      const inner = (k: string) => def[k] as z.ZodType;
+      if (def.type === "object") {
+        const catchall = def.catchall as z.ZodType | undefined;
+        if ((catchall as unknown as { _zod?: { def: { type: string } } })?._zod?.def.type !== "never") loose.push(path);
+        for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) walk(v, `${path}.${k}`);
+      } else if (["default", "optional", "nullable", "prefault"].includes(def.type)) walk(inner("innerType"), path);
+      else if (def.type === "array") walk(inner("element"), `${path}[]`);
+      else if (def.type === "record") walk(inner("valueType"), `${path}{}`);
+      else if (def.type === "pipe") walk(inner("in"), path);
+    };
+    walk(FileConfig, "config");
+    expect(loose).toEqual([]);
   });
 });

@@ -111,7 +111,7 @@ export const SwitchConfig = z.strictObject({
   shadowPeriodDays: z.number().min(0).default(7),
 });
 
-export const SlackConfig = z.object({
+export const SlackConfig = z.strictObject({
   /**
    * Share of the posted saving the saving may move by while the advice holds: within it the recommendation is
    * updated in place; beyond it (or on another target pool) a new message is posted.
@@ -145,7 +145,7 @@ export const FileConfig = z.strictObject({
     }),
   /** How long the rows written every tick are kept; the cleanup job deletes older ones. */
   retention: z
-    .object({
+    .strictObject({
       decisionDays: z.number().positive().default(90),
       predictionDays: z.number().positive().default(90),
       tickLogDays: z.number().positive().default(30),
@@ -161,7 +161,7 @@ export const FileConfig = z.strictObject({
       dir: z.string().optional(),
       /** What a challenger needs before `models promote` accepts it (override: --force --reason, audited). */
       promotion: z
-        .object({
+        .strictObject({
           minShadowHours: z.number().min(0).default(72),
           minOutcomes: z.number().int().min(0).default(200),
         })

@@ -62,7 +62,12 @@ describe("deploy kit", () => {
     for (const c of CALLS) expect(allowed, c).toContain(c);
     expect(allowed).toContain("sts:AssumeRole");
     expect([...allowed].some((a) => a.includes("*"))).toBe(false);
-    for (const a of ["ec2:TerminateInstances", "ec2:DeregisterImage", "ec2:DeleteSnapshot", "ec2:ModifyInstanceAttribute"]) {
+    for (const a of [
+      "ec2:TerminateInstances",
+      "ec2:DeregisterImage",
+      "ec2:DeleteSnapshot",
+      "ec2:ModifyInstanceAttribute",
+    ]) {
       const st = policy.Statement.filter((s) => actions([s]).has(a));
       expect(
         st.every((s) => s.Condition?.StringEquals),

@@ -1,9 +1,9 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Ec2QueryServer, startEc2QueryServer } from "../../../test/sim/ec2-query-server.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import { SimCloud } from "../sim/cloud.js";
-import { type Ec2QueryServer, startEc2QueryServer } from "../sim/ec2-query-server.js";
 import { seedSimFleet } from "../sim/seed.js";
 import { createEc2Client } from "./ec2.js";
 import { AwsEc2Factory } from "./factory.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
-import { switchDecision } from "../../core/recommendations/test-fixtures.js";
 import { accountNames, syncAccounts } from "./account-repo.js";
 import { DbRecommendationRepo } from "./recommendation-repo.js";
 

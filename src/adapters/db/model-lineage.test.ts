@@ -6,12 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MODEL_PATH } from "../../../test/adapters/onnx-fixtures.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
 import { ModelRegistry } from "../../core/models/registry.js";
 import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/validate.js";
 import { MemoryAuditLog } from "../../core/ports/audit.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { DEFAULT_MODEL_PATH } from "../onnx/fixtures.js";
 import { concatBytes, encodeLenField, ProtoReader } from "../onnx/protobuf.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
 import { DbModelRepository } from "./model-repo.js";

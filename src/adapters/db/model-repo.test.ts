@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
 import { MemoryModelRepository } from "../../core/models/memory-model-repo.js";
 import type { ModelRepository } from "../../core/models/model-repository.js";
@@ -10,7 +11,6 @@ import { ModelRegistry } from "../../core/models/registry.js";
 import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/validate.js";
 import { MemoryAuditLog } from "../../core/ports/audit.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { fixtureBytes } from "../onnx/fixtures.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
 import { DbModelRepository } from "./model-repo.js";
 

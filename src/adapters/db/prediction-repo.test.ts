@@ -4,6 +4,7 @@
  * the experiment report scores each model. Also: fallback to the heuristic, lab subjects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { testDatabase } from "../../../test/support/services.js";
 import { FEATURE_COUNT, featureIndex } from "../../core/features/contract.js";
 import { ActiveModels } from "../../core/models/active-models.js";
@@ -18,7 +19,6 @@ import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/valida
 import { MemoryAuditLog } from "../../core/ports/audit.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import type { CapacityPoint } from "../../core/types.js";
-import { fixtureBytes } from "../onnx/fixtures.js";
 import { OnnxModelLoader } from "../onnx/runner.js";
 import { DbExperimentQueries } from "./experiment-queries.js";
 import { DbPredictionRepository } from "./prediction-repo.js";

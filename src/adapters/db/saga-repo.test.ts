@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { backendLabel, redisUrl, testDatabase } from "../../../test/support/services.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import type { LeaseStore } from "../../core/ports/kv.js";
@@ -9,7 +10,6 @@ import type { NewSaga, SwitchRequest } from "../../core/switch/types.js";
 import { MemoryLeaseStore } from "../kv/memory.js";
 import { RedisLeaseStore } from "../kv/redis.js";
 import { SimCloud } from "../sim/cloud.js";
-import { simRunner } from "../sim/harness.js";
 import { seedSimFleet } from "../sim/seed.js";
 import { DbAuditLog } from "./audit-repo.js";
 import { DbControlStore } from "./control-repo.js";

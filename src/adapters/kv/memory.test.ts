@@ -1,5 +1,5 @@
+import { kvContract } from "../../../test/adapters/kv-contract.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { kvContract } from "./contract.js";
 import { MemoryCacheStore, MemoryIdempotencyStore, MemoryLeaseStore } from "./memory.js";
 
 kvContract("in-process", async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { kvContract } from "../../../test/adapters/kv-contract.js";
 import { redisUrl } from "../../../test/support/services.js";
-import { kvContract } from "./contract.js";
 import { LeaseRunCoordinator } from "./coordinator.js";
 import { RedisCacheStore, RedisIdempotencyStore, RedisLeaseStore } from "./redis.js";
 

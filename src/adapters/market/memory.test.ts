@@ -1,4 +1,4 @@
-import { marketStoreContract } from "./contract.js";
+import { marketStoreContract } from "../../../test/adapters/market-contract.js";
 import { MemoryMarketStore } from "./memory.js";
 
 marketStoreContract("in-process", async (options) => new MemoryMarketStore(options));

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { marketStoreContract } from "../../../test/adapters/market-contract.js";
+import { FakeSpotMarket } from "../../../test/core/fake-spot-market.js";
 import { redisUrl } from "../../../test/support/services.js";
-import { FakeSpotMarket } from "../../core/market/fake-spot-market.js";
 import { silentLogger } from "../../core/market/log.js";
 import { SpotPriceScraper, spotCursorKey } from "../../core/market/scraper.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { marketStoreContract } from "./contract.js";
 import { RedisMarketStore } from "./redis.js";
 
 const url = redisUrl();

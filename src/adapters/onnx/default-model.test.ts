@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_HOLDOUT_PATH, DEFAULT_MODEL_PATH } from "../../../test/adapters/onnx-fixtures.js";
 import { FEATURE_COUNT, FEATURE_NAMES } from "../../core/features/contract.js";
 import { DEFAULT_MAX_MODEL_BYTES, validateModel } from "../../core/models/validate.js";
-import { DEFAULT_HOLDOUT_PATH, DEFAULT_MODEL_PATH } from "./fixtures.js";
 import { OnnxModelLoader } from "./runner.js";
 
 interface Holdout {

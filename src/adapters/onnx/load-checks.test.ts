@@ -5,6 +5,7 @@
  * model says it is not valid there, scored by the fallback.
  */
 import { describe, expect, it } from "vitest";
+import { type FixtureName, fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from "../../core/features/contract.js";
 import { ActiveModels, type ModelHealth } from "../../core/models/active-models.js";
 import { ChampionChallenger } from "../../core/models/champion-challenger.js";
@@ -15,7 +16,6 @@ import { ModelRegistry } from "../../core/models/registry.js";
 import { DEFAULT_MAX_MODEL_BYTES, sha256Hex, validateModel } from "../../core/models/validate.js";
 import { MemoryAuditLog } from "../../core/ports/audit.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { type FixtureName, fixtureBytes } from "./fixtures.js";
 import { OnnxModelLoader } from "./runner.js";
 
 const T0 = Date.UTC(2026, 10, 30, 12);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_MODEL_PATH, fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { FEATURE_NAMES } from "../../core/features/contract.js";
 import { describeType } from "../../core/models/description.js";
-import { DEFAULT_MODEL_PATH, fixtureBytes } from "./fixtures.js";
 import { readOnnxModel, withExtraFloatOutput } from "./onnx-model.js";
 import { ProtoReader } from "./protobuf.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { FEATURE_COUNT } from "../../core/features/contract.js";
 import { goldenMatrix } from "../../core/models/golden.js";
-import { fixtureBytes } from "./fixtures.js";
 import { readOnnxModel } from "./onnx-model.js";
 import { OnnxModelLoader } from "./runner.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type FixtureName, fixtureBytes } from "../../../test/adapters/onnx-fixtures.js";
 import { DEFAULT_MAX_MODEL_BYTES, sha256Hex, validateModel } from "../../core/models/validate.js";
-import { type FixtureName, fixtureBytes } from "./fixtures.js";
 import { OnnxModelLoader } from "./runner.js";
 
 const loader = new OnnxModelLoader();

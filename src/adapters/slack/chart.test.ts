@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { decodePng } from "../../../test/adapters/png-decode.js";
 import { AXES, COLORS, LEGEND, renderSavingsChart, savingsChartSvg } from "./chart.js";
-import { decodePng } from "./png-decode.test-helper.js";
 
 const hex = (c: string) => [1, 3, 5].map((i) => Number.parseInt(c.slice(i, i + 2), 16));
 const near = (a: number[], b: number[], tol = 12) => a.every((v, i) => Math.abs(v - b[i]) <= tol);

@@ -1,11 +1,11 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FAST_LIMITS, FakeSlack, writeQueueFor } from "../../bot/testing/fake-slack.js";
+import { decodePng } from "../../../test/adapters/png-decode.js";
+import { FAST_LIMITS, FakeSlack, writeQueueFor } from "../../../test/bot/fake-slack.js";
+import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import type { DigestReport, RecommendationMessage } from "../../core/ports/notifier.js";
-import { switchDecision } from "../../core/recommendations/test-fixtures.js";
 import { ConsoleNotifier, sparkline } from "./console-notifier.js";
 import { SlackNotifier } from "./notifier.js";
-import { decodePng } from "./png-decode.test-helper.js";
 
 const rec: RecommendationMessage = {
   recommendationId: "7f0c2f0e-1111-4222-8333-444455556666",

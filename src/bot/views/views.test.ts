@@ -1,8 +1,8 @@
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
+import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import { fallbackReason } from "../../core/models/heuristic.js";
 import type { RecommendationMessage } from "../../core/ports/notifier.js";
-import { switchDecision } from "../../core/recommendations/test-fixtures.js";
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
 import type { ComponentStatus, ModelSummary } from "../services.js";
 import { digestMessage } from "./digest.js";

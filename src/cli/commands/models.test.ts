@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MODEL_PATH, fixturePath } from "../../../test/adapters/onnx-fixtures.js";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
 import { DbModelRepository } from "../../adapters/db/model-repo.js";
 import { openDatabase } from "../../adapters/db/orm.js";
 import { DbPredictionRepository } from "../../adapters/db/prediction-repo.js";
-import { DEFAULT_MODEL_PATH, fixturePath } from "../../adapters/onnx/fixtures.js";
 import { memoryIo } from "../io.js";
 import { runCli } from "../program.js";
 

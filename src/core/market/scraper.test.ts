@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { FakeSpotMarket } from "../../../test/core/fake-spot-market.js";
 import { MemoryMarketStore } from "../../adapters/market/memory.js";
 import { CodedError } from "../errors.js";
 import { ManualClock } from "../ports/clock.js";
 import type { MarketStore } from "../ports/market-store.js";
 import type { PriceRecord } from "../types.js";
-import { FakeSpotMarket } from "./fake-spot-market.js";
 import type { MarketLogger } from "./log.js";
 import { SpotPriceScraper, spotCursorKey } from "./scraper.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { HOUR, input, instance, NOW, pool, quote } from "../../../test/core/policy-testkit.js";
 import { poolId } from "../types.js";
 import { budgetOrder, decide, decideFromQuotes, revalidate } from "./policy.js";
 import { fleetSwitchAllowance } from "./strategies.js";
-import { HOUR, input, instance, NOW, pool, quote } from "./testkit.js";
 
 const here = pool("us-east-1a", "m5.large");
 const cheapB = quote(pool("us-east-1b", "m5.large"), 0.03);

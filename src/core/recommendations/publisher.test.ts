@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import { testDatabase } from "../../../test/support/services.js";
 import type { Database } from "../../adapters/db/orm.js";
 import { DbRecommendationRepo } from "../../adapters/db/recommendation-repo.js";
@@ -13,7 +14,6 @@ import type {
 } from "../ports/notifier.js";
 import { RecommendationPublisher } from "./publisher.js";
 import { RecommendationService } from "./service.js";
-import { switchDecision } from "./test-fixtures.js";
 
 class RecordingNotifier implements Notifier {
   readonly posted: Array<RecommendationMessage & { view: RecommendationView }> = [];

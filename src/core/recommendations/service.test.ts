@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
 import { testDatabase } from "../../../test/support/services.js";
 import type { Database } from "../../adapters/db/orm.js";
 import { DbRecommendationRepo } from "../../adapters/db/recommendation-repo.js";
 import { MemoryAuditLog } from "../ports/audit.js";
 import { ManualClock } from "../ports/clock.js";
 import { RecommendationService, SNOOZE_MS } from "./service.js";
-import { switchDecision } from "./test-fixtures.js";
 
 const HOUR = 3_600_000;
 

@@ -4,8 +4,8 @@
  * per-volume tags; what cannot be carried is in the plan. And preflight refuses early what EC2 would refuse late.
  */
 import { describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
-import { simRunner } from "../../adapters/sim/harness.js";
 import { ManualClock } from "../ports/clock.js";
 import type { SwitchRequest } from "./types.js";
 

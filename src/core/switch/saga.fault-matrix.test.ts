@@ -7,13 +7,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
 import { DbControlStore } from "../../adapters/db/control-repo.js";
 import type { Database } from "../../adapters/db/orm.js";
 import { DbSagaStore } from "../../adapters/db/saga-repo.js";
 import { SimCloud, type SimOperation } from "../../adapters/sim/cloud.js";
-import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
 import { type ControlStore, MemoryControlStore } from "../control/store.js";
 import { type AuditLog, MemoryAuditLog } from "../ports/audit.js";

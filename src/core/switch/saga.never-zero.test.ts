@@ -4,8 +4,8 @@
  * person (and says so in the channel) without blocking other instances; a failed terminate is retried.
  */
 import { describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud, type SimInstance } from "../../adapters/sim/cloud.js";
-import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
 import { MemoryControlStore } from "../control/store.js";
 import { ManualClock } from "../ports/clock.js";

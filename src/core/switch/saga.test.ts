@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import type { SimEc2Factory } from "../../adapters/sim/factory.js";
-import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
 import { MemoryControlStore } from "../control/store.js";
 import type { MemoryAuditLog } from "../ports/audit.js";

@@ -1,8 +1,8 @@
 /** The reconcile job finishes unfinished switches without a restart, and two replicas never drive one saga. */
 import { describe, expect, it } from "vitest";
+import { simRunner } from "../../../test/sim/harness.js";
 import { MemoryLeaseStore } from "../../adapters/kv/memory.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
-import { simRunner } from "../../adapters/sim/harness.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
 import { MemoryControlStore } from "../../core/control/store.js";
 import { MemoryAuditLog } from "../../core/ports/audit.js";

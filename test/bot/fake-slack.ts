@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
-import { SlackWriteQueue } from "../../adapters/slack/write-queue.js";
+import { SlackWriteQueue } from "../../src/adapters/slack/write-queue.js";
 
 export interface ApiCall {
   method: string;

@@ -21,12 +21,12 @@ export type FixtureName =
   | "garbage";
 
 export function fixturePath(name: FixtureName): string {
-  return resolve(here, "fixtures", `${name}.onnx`);
+  return resolve(here, "../../src/adapters/onnx/fixtures", `${name}.onnx`);
 }
 
 export function fixtureBytes(name: FixtureName): Uint8Array {
   return new Uint8Array(readFileSync(fixturePath(name)));
 }
 
-export const DEFAULT_MODEL_PATH = resolve(here, "../../../models/default.onnx");
-export const DEFAULT_HOLDOUT_PATH = resolve(here, "../../../models/default.holdout.json");
+export const DEFAULT_MODEL_PATH = resolve(here, "../../models/default.onnx");
+export const DEFAULT_HOLDOUT_PATH = resolve(here, "../../models/default.holdout.json");

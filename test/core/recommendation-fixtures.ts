@@ -1,5 +1,5 @@
 /** Shared test data: a typical SWITCH decision. */
-import type { Decision } from "../types.js";
+import type { Decision } from "../../src/core/types.js";
 
 export function switchDecision(instanceId = "i-0abc", overrides: Partial<Decision> = {}): Decision {
   return {

@@ -1,20 +1,20 @@
 /** A running bot for tests: real Bolt app over HTTP, real recommendation service, fake Slack API and fake services. */
 
-import type { Database } from "../../adapters/db/orm.js";
-import { DbRecommendationRepo } from "../../adapters/db/recommendation-repo.js";
-import { MemoryCacheStore, MemoryIdempotencyStore } from "../../adapters/kv/memory.js";
-import { createLogger } from "../../adapters/log/logger.js";
-import { SlackNotifier } from "../../adapters/slack/notifier.js";
-import { MemoryAuditLog } from "../../core/ports/audit.js";
-import { ManualClock, systemClock } from "../../core/ports/clock.js";
-import type { CacheStore, IdempotencyStore } from "../../core/ports/kv.js";
-import type { MessageRef } from "../../core/ports/notifier.js";
-import { RecommendationService } from "../../core/recommendations/service.js";
-import { switchDecision } from "../../core/recommendations/test-fixtures.js";
-import type { Decision } from "../../core/types.js";
-import { type BotApp, createBotApp } from "../app.js";
-import type { BotConfig } from "../context.js";
-import type { BotServices } from "../services.js";
+import type { Database } from "../../src/adapters/db/orm.js";
+import { DbRecommendationRepo } from "../../src/adapters/db/recommendation-repo.js";
+import { MemoryCacheStore, MemoryIdempotencyStore } from "../../src/adapters/kv/memory.js";
+import { createLogger } from "../../src/adapters/log/logger.js";
+import { SlackNotifier } from "../../src/adapters/slack/notifier.js";
+import { type BotApp, createBotApp } from "../../src/bot/app.js";
+import type { BotConfig } from "../../src/bot/context.js";
+import type { BotServices } from "../../src/bot/services.js";
+import { MemoryAuditLog } from "../../src/core/ports/audit.js";
+import { ManualClock, systemClock } from "../../src/core/ports/clock.js";
+import type { CacheStore, IdempotencyStore } from "../../src/core/ports/kv.js";
+import type { MessageRef } from "../../src/core/ports/notifier.js";
+import { RecommendationService } from "../../src/core/recommendations/service.js";
+import type { Decision } from "../../src/core/types.js";
+import { switchDecision } from "../core/recommendation-fixtures.js";
 import { type FakeServicesOptions, fakeServices } from "./fake-services.js";
 import { type FakeSlack, writeQueueFor } from "./fake-slack.js";
 import { buttonPayload, commandBody, interactionBody, postSigned } from "./signed.js";

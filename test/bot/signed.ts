@@ -1,5 +1,5 @@
 /** Sends requests to the bot the way Slack does: form-encoded and signed (v0), optionally as a retry. */
-import { signSlackRequest } from "../../adapters/slack/verify.js";
+import { signSlackRequest } from "../../src/adapters/slack/verify.js";
 
 export interface SignedOptions {
   secret: string;

@@ -3,8 +3,8 @@
  * test and must return an empty store (a fresh key prefix on Redis) with the given retention.
  */
 import { describe, expect, it } from "vitest";
-import type { MarketStore } from "../../core/ports/market-store.js";
-import type { CapacityEvent, PriceRecord } from "../../core/types.js";
+import type { MarketStore } from "../../src/core/ports/market-store.js";
+import type { CapacityEvent, PriceRecord } from "../../src/core/types.js";
 
 const H = 3_600_000;
 const T0 = Date.parse("2020-01-14T00:00:00Z");

@@ -1,8 +1,9 @@
 /** Builders for policy tests: an instance, quotes and a PolicyInput with sensible defaults. */
-import type { ManagedInstance, PoolKey } from "../types.js";
-import { poolId } from "../types.js";
-import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "./settings.js";
-import type { CandidateQuote, PolicyInput } from "./types.js";
+
+import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../../src/core/policy/settings.js";
+import type { CandidateQuote, PolicyInput } from "../../src/core/policy/types.js";
+import type { ManagedInstance, PoolKey } from "../../src/core/types.js";
+import { poolId } from "../../src/core/types.js";
 
 export const HOUR = 3_600_000;
 export const NOW = Date.UTC(2026, 10, 28, 12);

@@ -6,11 +6,11 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isCodedError } from "../../core/errors.js";
-import type { Ec2Instance, Ec2InstanceState } from "../../core/ports/ec2.js";
-import type { SimCloud } from "./cloud.js";
-import { SimEc2Port } from "./ec2-port.js";
-import { identityAction, identityXml, runInstancesIdentity } from "./ec2-query-identity.js";
+import type { SimCloud } from "../../src/adapters/sim/cloud.js";
+import { SimEc2Port } from "../../src/adapters/sim/ec2-port.js";
+import { identityAction, identityXml, runInstancesIdentity } from "../../src/adapters/sim/ec2-query-identity.js";
+import { isCodedError } from "../../src/core/errors.js";
+import type { Ec2Instance, Ec2InstanceState } from "../../src/core/ports/ec2.js";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const STATE_CODE: Record<Ec2InstanceState, number> = {

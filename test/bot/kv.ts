@@ -4,10 +4,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { redisUrl } from "../../../test/support/services.js";
-import { MemoryCacheStore, MemoryIdempotencyStore } from "../../adapters/kv/memory.js";
-import { RedisCacheStore, RedisIdempotencyStore } from "../../adapters/kv/redis.js";
-import type { CacheStore, IdempotencyStore } from "../../core/ports/kv.js";
+import { MemoryCacheStore, MemoryIdempotencyStore } from "../../src/adapters/kv/memory.js";
+import { RedisCacheStore, RedisIdempotencyStore } from "../../src/adapters/kv/redis.js";
+import type { CacheStore, IdempotencyStore } from "../../src/core/ports/kv.js";
+import { redisUrl } from "../support/services.js";
 
 export interface ReplicaKv {
   kv: { idempotency: IdempotencyStore; cache: CacheStore };

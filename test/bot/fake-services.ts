@@ -1,8 +1,5 @@
 /** Fakes of the parts of BotServices other helpers build (saga, registry, control, health), with call logs. */
 import { createHash } from "node:crypto";
-import { CodedError } from "../../core/errors.js";
-import type { AuditLog } from "../../core/ports/audit.js";
-import type { Mode } from "../../core/types.js";
 import type {
   BotServices,
   ComponentStatus,
@@ -11,7 +8,10 @@ import type {
   RecommendationOps,
   SwitchOutcome,
   SwitchProgress,
-} from "../services.js";
+} from "../../src/bot/services.js";
+import { CodedError } from "../../src/core/errors.js";
+import type { AuditLog } from "../../src/core/ports/audit.js";
+import type { Mode } from "../../src/core/types.js";
 
 export interface FakeServicesLog {
   switches: Array<{ recommendationId: string; approver: string }>;

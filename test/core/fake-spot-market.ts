@@ -4,9 +4,9 @@
  * maxResults with opaque tokens; queued faults (an Error to throw, or "garbage" to append bad records), a
  * failure after N calls (a crash mid-scrape) and a call log. Every other Ec2Port call throws.
  */
-import { CodedError } from "../errors.js";
-import type { Ec2Port } from "../ports/ec2.js";
-import type { PriceRecord } from "../types.js";
+import { CodedError } from "../../src/core/errors.js";
+import type { Ec2Port } from "../../src/core/ports/ec2.js";
+import type { PriceRecord } from "../../src/core/types.js";
 
 export class FakeSpotMarket {
   records: PriceRecord[] = [];

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { CacheStore, IdempotencyStore, LeaseStore } from "../../core/ports/kv.js";
+import type { CacheStore, IdempotencyStore, LeaseStore } from "../../src/core/ports/kv.js";
 
 export interface KvStores {
   leases: LeaseStore;

@@ -3,18 +3,18 @@
  * Stores are passed in (memory or database), so a "restarted process" is a second harness over the same stores.
  */
 import { randomUUID } from "node:crypto";
-import { ControlService } from "../../core/control/service.js";
-import { type ControlStore, MemoryControlStore } from "../../core/control/store.js";
-import { type AuditLog, MemoryAuditLog } from "../../core/ports/audit.js";
-import type { LeaseStore } from "../../core/ports/kv.js";
-import type { Notifier } from "../../core/ports/notifier.js";
-import { MemorySagaStore } from "../../core/switch/memory-store.js";
-import { SwitchSagaRunner } from "../../core/switch/saga.js";
-import { DEFAULT_SWITCH_SETTINGS, type SagaStore, type SwitchSettings } from "../../core/switch/types.js";
-import type { Mode } from "../../core/types.js";
-import { MemoryLeaseStore } from "../kv/memory.js";
-import type { SimCloud } from "./cloud.js";
-import { SimEc2Factory, SimHealthChecker, SimTargetGroupFactory } from "./factory.js";
+import { MemoryLeaseStore } from "../../src/adapters/kv/memory.js";
+import type { SimCloud } from "../../src/adapters/sim/cloud.js";
+import { SimEc2Factory, SimHealthChecker, SimTargetGroupFactory } from "../../src/adapters/sim/factory.js";
+import { ControlService } from "../../src/core/control/service.js";
+import { type ControlStore, MemoryControlStore } from "../../src/core/control/store.js";
+import { type AuditLog, MemoryAuditLog } from "../../src/core/ports/audit.js";
+import type { LeaseStore } from "../../src/core/ports/kv.js";
+import type { Notifier } from "../../src/core/ports/notifier.js";
+import { MemorySagaStore } from "../../src/core/switch/memory-store.js";
+import { SwitchSagaRunner } from "../../src/core/switch/saga.js";
+import { DEFAULT_SWITCH_SETTINGS, type SagaStore, type SwitchSettings } from "../../src/core/switch/types.js";
+import type { Mode } from "../../src/core/types.js";
 
 export interface SimRunnerOptions {
   cloud: SimCloud;
