@@ -1,5 +1,4 @@
 import { experimentsMessage } from "../views/models.js";
-import { quoteInput } from "./quote.js";
 import { reply, type SpotHandler } from "./types.js";
 
 export const experiments: SpotHandler = async (ctx, inv) => {
