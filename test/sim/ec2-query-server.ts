@@ -8,9 +8,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SimCloud } from "../../src/adapters/sim/cloud.js";
 import { SimEc2Port } from "../../src/adapters/sim/ec2-port.js";
-import { identityAction, identityXml, runInstancesIdentity } from "../../src/adapters/sim/ec2-query-identity.js";
 import { isCodedError } from "../../src/core/errors.js";
 import type { Ec2Instance, Ec2InstanceState } from "../../src/core/ports/ec2.js";
+import {
+  el,
+  esc,
+  identityAction,
+  identityXml,
+  list,
+  type Params,
+  runInstancesIdentity,
+  set,
+  tagSet,
+  type Xml,
+} from "./ec2-query-identity.js";
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const STATE_CODE: Record<Ec2InstanceState, number> = {
@@ -21,27 +32,6 @@ const STATE_CODE: Record<Ec2InstanceState, number> = {
   stopping: 64,
   stopped: 80,
 };
-
-type Params = URLSearchParams;
-type Xml = string;
-
-const esc = (s: unknown) =>
-  String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const el = (name: string, value: unknown): Xml =>
-  value === undefined || value === null ? "" : `<${name}>${esc(value)}</${name}>`;
-const set = (name: string, items: Xml[]): Xml => `<${name}>${items.map((i) => `<item>${i}</item>`).join("")}</${name}>`;
-const tagSet = (tags: Record<string, string>) =>
-  set(
-    "tagSet",
-    Object.entries(tags).map(([k, v]) => el("key", k) + el("value", v)),
-  );
-
-/** `Prefix.1`, `Prefix.2`, … as a list. */
-function list(p: Params, prefix: string): string[] {
-  const out: string[] = [];
-  for (let i = 1; p.has(`${prefix}.${i}`); i++) out.push(p.get(`${prefix}.${i}`) as string);
-  return out;
-}
 
 function filters(p: Params): Map<string, string[]> {
   const m = new Map<string, string[]>();

@@ -3,24 +3,26 @@
  * credit specifications, volumes, ModifyInstanceAttribute, AssignPrivateIpAddresses, and the identity fields of
  * an instance in DescribeInstances. Field names follow the EC2 API's XML.
  */
-import type { Ec2Instance, RunInstancesInput } from "../../core/ports/ec2.js";
-import type { SimEc2Port } from "./ec2-port.js";
+import type { SimEc2Port } from "../../src/adapters/sim/ec2-port.js";
+import type { Ec2Instance, RunInstancesInput } from "../../src/core/ports/ec2.js";
 
-type Params = URLSearchParams;
-type Xml = string;
+export type Params = URLSearchParams;
+export type Xml = string;
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const el = (name: string, value: unknown): Xml =>
+export const el = (name: string, value: unknown): Xml =>
   value === undefined || value === null ? "" : `<${name}>${esc(value)}</${name}>`;
-const set = (name: string, items: Xml[]): Xml => `<${name}>${items.map((i) => `<item>${i}</item>`).join("")}</${name}>`;
-const tagSet = (tags: Record<string, string>) =>
+export const set = (name: string, items: Xml[]): Xml =>
+  `<${name}>${items.map((i) => `<item>${i}</item>`).join("")}</${name}>`;
+export const tagSet = (tags: Record<string, string>) =>
   set(
     "tagSet",
     Object.entries(tags).map(([k, v]) => el("key", k) + el("value", v)),
   );
 
-function list(p: Params, prefix: string): string[] {
+/** `Prefix.1`, `Prefix.2`, … as a list. */
+export function list(p: Params, prefix: string): string[] {
   const out: string[] = [];
   for (let i = 1; p.has(`${prefix}.${i}`); i++) out.push(p.get(`${prefix}.${i}`) as string);
   return out;
