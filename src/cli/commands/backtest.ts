@@ -61,6 +61,33 @@ export function parseIso(v: string | undefined, flag: string): number | undefine
   return t;
 }
 
+/** The file inputs `backtest` and `replay` share: price files, optional tables (bundled ones by default), fleet. */
+export interface MarketInputOptions {
+  prices: string[];
+  initial?: string;
+  ondemand?: string;
+  advisor?: string;
+  catalog?: string;
+  fleet?: string;
+}
+
+export async function readMarketInputs(opts: MarketInputOptions) {
+  const { fleet: fleetPath } = opts;
+  const [prices, initial, onDemand, advisor, catalog, fleet] = await Promise.all([
+    readPrices(opts.prices),
+    opts.initial ? readPrices([opts.initial]) : Promise.resolve(undefined),
+    opts.ondemand
+      ? readText(opts.ondemand, "on-demand").then((t) => parseOnDemandCsv(t, opts.ondemand))
+      : loadOnDemand(),
+    opts.advisor
+      ? readText(opts.advisor, "advisor").then((t) => parseAdvisorCsv(t, opts.advisor))
+      : loadAdvisor(bundledPath(BUNDLED.advisor2021)),
+    opts.catalog ? readText(opts.catalog, "catalog").then((t) => parseCatalogCsv(t, opts.catalog)) : loadCatalog(),
+    fleetPath ? readText(fleetPath, "fleet").then((t) => parseFleetCsv(t, fleetPath)) : Promise.resolve(undefined),
+  ]);
+  return { prices, initial, onDemand, advisor, catalog, fleet };
+}
+
 export function parsePolicies(spec: string): PolicyName[] {
   if (spec.trim() === "all") return [...POLICY_NAMES];
   const names = spec
@@ -135,20 +162,7 @@ export function register(program: Command, io: CliIo): void {
         throw new CliExit(2, `spotwise backtest: --risk must be one of ${RISK_MODES.join(", ")}, got "${opts.risk}"`);
       }
       const settings = loadConfig(io.env).file.policy;
-      const [prices, initial, onDemand, advisor, catalog, fleet] = await Promise.all([
-        readPrices(opts.prices),
-        opts.initial ? readPrices([opts.initial]) : Promise.resolve(undefined),
-        opts.ondemand
-          ? readText(opts.ondemand, "on-demand").then((t) => parseOnDemandCsv(t, opts.ondemand))
-          : loadOnDemand(),
-        opts.advisor
-          ? readText(opts.advisor, "advisor").then((t) => parseAdvisorCsv(t, opts.advisor))
-          : loadAdvisor(bundledPath(BUNDLED.advisor2021)),
-        opts.catalog ? readText(opts.catalog, "catalog").then((t) => parseCatalogCsv(t, opts.catalog)) : loadCatalog(),
-        opts.fleet
-          ? readText(opts.fleet, "fleet").then((t) => parseFleetCsv(t, opts.fleet!))
-          : Promise.resolve(undefined),
-      ]);
+      const { prices, initial, onDemand, advisor, catalog, fleet } = await readMarketInputs(opts);
       const riskScorer = advisorRiskScorer(advisor, opts.advisor ?? "bundled 2021 snapshot data/advisor.csv");
       const window = splitWindow(prices, initial, parseIso(opts.from, "--from"), parseIso(opts.to, "--to"));
       const report = await runBacktest({

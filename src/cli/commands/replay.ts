@@ -3,14 +3,11 @@
  * cloud over a recorded market, measured with the backtest's cost semantics (docs/backtest.md).
  */
 import type { Command } from "commander";
-import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../../adapters/tables/index.js";
 import { type ReplayResult, type ReplaySummary, runReplay } from "../../app/replay.js";
 import { loadConfig } from "../../config/load.js";
-import { parseFleetCsv } from "../../core/backtest/fleet.js";
 import { CodedError } from "../../core/errors.js";
-import { parseAdvisorCsv, parseCatalogCsv, parseOnDemandCsv } from "../../core/market/tables.js";
 import type { CliIo } from "../io.js";
-import { parseIso, readPrices, readText } from "./backtest.js";
+import { parseIso, readMarketInputs } from "./backtest.js";
 
 interface ReplayCliOptions {
   prices: string[];
@@ -71,20 +68,7 @@ export function register(program: Command, io: CliIo): void {
       }
       const from = parseIso(opts.from, "--from");
       const to = parseIso(opts.to, "--to");
-      const [prices, initial, onDemand, advisor, catalog, fleet] = await Promise.all([
-        readPrices(opts.prices),
-        opts.initial ? readPrices([opts.initial]) : Promise.resolve(undefined),
-        opts.ondemand
-          ? readText(opts.ondemand, "on-demand").then((t) => parseOnDemandCsv(t, opts.ondemand))
-          : loadOnDemand(),
-        opts.advisor
-          ? readText(opts.advisor, "advisor").then((t) => parseAdvisorCsv(t, opts.advisor))
-          : loadAdvisor(bundledPath(BUNDLED.advisor2021)),
-        opts.catalog ? readText(opts.catalog, "catalog").then((t) => parseCatalogCsv(t, opts.catalog)) : loadCatalog(),
-        opts.fleet
-          ? readText(opts.fleet, "fleet").then((t) => parseFleetCsv(t, opts.fleet as string))
-          : Promise.resolve(undefined),
-      ]);
+      const { prices, initial, onDemand, advisor, catalog, fleet } = await readMarketInputs(opts);
       const result = await runReplay({
         prices,
         initial,
