@@ -44,7 +44,10 @@ export function register(program: Command, io: CliIo): void {
     .description(
       "Run the real jobs (scrape, decide, switch saga, label, digest) over a recorded market on the simulated cloud",
     )
-    .requiredOption("--prices <file...>", "price history: CSV of ../shared/data or describe-spot-price-history JSON")
+    .requiredOption(
+      "--prices <file...>",
+      "price history: CSV (timestamp,region,az,instance_type,product,price_usd_per_hour) or describe-spot-price-history JSON",
+    )
     .option("--initial <file>", "records in effect before the window")
     .option("--fleet <file>", "fleet CSV instance_id,region,az,instance_type[,az_flexible] (default: one per type)")
     .option("--ondemand <file>", "on-demand price CSV (default: bundled data/ondemand.csv)")
