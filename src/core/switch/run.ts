@@ -38,6 +38,12 @@ export function leaseOwner(ownerId: string, sagaId: string): string {
   return `${sagaId}@${ownerId}`;
 }
 
+/** The saga id in a lease owner written by `leaseOwner` (a bare id from before owners named their runner). */
+export function sagaIdOfOwner(owner: string): string {
+  const at = owner.indexOf("@");
+  return at < 0 ? owner : owner.slice(0, at);
+}
+
 export function leaseKey(accountId: string, instanceId: string): string {
   return `switch:${accountId}:${instanceId}`;
 }

@@ -23,7 +23,7 @@ import { cleanupImages } from "./cleanup.js";
 import { type PreflightResult, preflight, stopBeforeLaunch } from "./guards.js";
 import { finish, finishRollback, inFlight, needsAttention, releaseLease, terminateFailed } from "./outcome.js";
 import { rollback } from "./rollback.js";
-import { leaseKey, leaseOwner, type RunDeps, SagaLost, SagaRun } from "./run.js";
+import { leaseKey, leaseOwner, type RunDeps, SagaLost, SagaRun, sagaIdOfOwner } from "./run.js";
 import {
   carryIdentity,
   createImage,
@@ -130,7 +130,7 @@ export class SwitchSagaRunner {
       return {
         state: "duplicate",
         instanceId: req.instanceId,
-        sagaId: holder ?? undefined,
+        sagaId: holder ? sagaIdOfOwner(holder) : undefined,
         code: "lease_held",
         reason: `instance ${req.instanceId} is already being switched (lease held by ${holder})`,
       };
