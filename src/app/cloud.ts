@@ -18,17 +18,17 @@ export interface CloudPorts {
   health: HealthChecker;
 }
 
+/** Static credentials from the environment, when both key parts are set; otherwise the SDK's default chain. */
+export function staticCredentials(e: Config["env"]) {
+  return e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN }
+    : undefined;
+}
+
 export function awsCloud(config: Config, env: NodeJS.ProcessEnv): CloudPorts {
   const e = config.env;
   const accounts = config.file.accounts;
-  const credentials =
-    e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: e.AWS_ACCESS_KEY_ID,
-          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-          sessionToken: e.AWS_SESSION_TOKEN,
-        }
-      : undefined;
+  const credentials = staticCredentials(e);
   const region = e.AWS_REGION ?? accounts[0]?.regions[0] ?? "us-east-1";
   const sts = new StsCredentialCache({
     client: createStsClient({ region, endpoint: e.AWS_ENDPOINT_URL_STS, credentials }),

@@ -11,7 +11,7 @@ import { createLogger } from "../../adapters/log/logger.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { SIM_ACCOUNT, seedSimFleet } from "../../adapters/sim/seed.js";
 import { notifierFromConfig } from "../../adapters/slack/index.js";
-import { awsCloud, simCloudPorts } from "../../app/cloud.js";
+import { awsCloud, simCloudPorts, staticCredentials } from "../../app/cloud.js";
 import { type Infra, openInfra } from "../../app/infra.js";
 import type { Config } from "../../config/schema.js";
 import { ControlService } from "../../core/control/service.js";
@@ -90,14 +90,7 @@ async function callerAccount(
     );
   }
   const e = config.env;
-  const credentials =
-    e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: e.AWS_ACCESS_KEY_ID,
-          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-          sessionToken: e.AWS_SESSION_TOKEN,
-        }
-      : undefined;
+  const credentials = staticCredentials(e);
   const me = await callerIdentity(createStsClient({ region, endpoint: e.AWS_ENDPOINT_URL_STS, credentials }));
   if (args.account && args.account !== me.accountId) {
     throw new CliExit(
