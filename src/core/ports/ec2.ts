@@ -170,7 +170,20 @@ export interface Ec2Address {
   privateIp?: string;
 }
 
-export interface RunInstancesInput {
+/** Launch-time properties of an instance that a replacement can be launched with (read from the old one). */
+export interface LaunchProperties {
+  metadataOptions?: MetadataOptions;
+  ebsOptimized?: boolean;
+  monitoring?: boolean;
+  placement?: { groupName?: string; tenancy?: string; partitionNumber?: number };
+  cpuOptions?: { coreCount?: number; threadsPerCore?: number };
+  creditSpecification?: string;
+  hibernation?: boolean;
+  shutdownBehavior?: "stop" | "terminate";
+  disableApiTermination?: boolean;
+}
+
+export interface RunInstancesInput extends LaunchProperties {
   imageId: string;
   instanceType: string;
   az: string;
@@ -183,15 +196,6 @@ export interface RunInstancesInput {
   spot: boolean;
   /** Idempotency: the same token never launches twice (spotwise uses the saga id). */
   clientToken: string;
-  metadataOptions?: MetadataOptions;
-  ebsOptimized?: boolean;
-  monitoring?: boolean;
-  placement?: { groupName?: string; tenancy?: string; partitionNumber?: number };
-  cpuOptions?: { coreCount?: number; threadsPerCore?: number };
-  creditSpecification?: string;
-  hibernation?: boolean;
-  shutdownBehavior?: "stop" | "terminate";
-  disableApiTermination?: boolean;
   /** Primary private IP to launch with (must be free in the subnet). */
   privateIp?: string;
   /** Device names of the image not to create (data volumes that are moved, not copied). */

@@ -3,22 +3,13 @@
  * and what it cannot get (said in the --dry-run plan and the recommendation, never dropped in silence).
  * Pure functions over what preflight saw.
  */
-import type { MetadataOptions, RunInstancesInput } from "../ports/ec2.js";
+import type { LaunchProperties, RunInstancesInput } from "../ports/ec2.js";
 import type { PoolKey } from "../types.js";
 
-export interface LaunchIdentity {
+export interface LaunchIdentity extends LaunchProperties {
   architecture?: string;
   virtualizationType?: string;
-  metadataOptions?: MetadataOptions;
-  ebsOptimized?: boolean;
-  monitoring?: boolean;
   sourceDestCheck?: boolean;
-  placement?: { groupName?: string; tenancy?: string; partitionNumber?: number };
-  cpuOptions?: { coreCount?: number; threadsPerCore?: number };
-  creditSpecification?: string;
-  hibernation?: boolean;
-  shutdownBehavior?: "stop" | "terminate";
-  disableApiTermination?: boolean;
   /** Private IPs of the primary network interface, the primary first. */
   privateIps: Array<{ privateIp: string; primary: boolean }>;
   networkInterfaceCount?: number;
