@@ -138,6 +138,7 @@ export class SimCloud {
   readonly noCapacity = new Set<string>();
   /** Operation → faults to throw on its next calls, in order. */
   readonly nextErrors = new Map<SimOperation, SimFault[]>();
+  private readonly failWhen = new Map<SimOperation, () => boolean>();
   /** Things that never finish, so deadlines are reached. */
   readonly stalls = { images: false, statusChecks: false, health: false };
   /** New (launched) instances start unhealthy for the application health check. */
@@ -147,6 +148,7 @@ export class SimCloud {
   private crashResolve: ((op: SimOperation) => void) | null = null;
   /** An armed crash happens only on a call of its operation for which this holds. */
   private crashWhen: (() => boolean) | null = null;
+  private crashThisCall = false;
   private seq = 0;
 
   constructor(opts: SimCloudOptions) {
@@ -173,6 +175,7 @@ export class SimCloud {
     this.calls.length = 0;
     this.noCapacity.clear();
     this.nextErrors.clear();
+    this.failWhen.clear();
     this.stalls.images = this.stalls.statusChecks = this.stalls.health = false;
     this.newInstancesUnhealthy = false;
     this.crashAfterOp = null;
@@ -186,7 +189,9 @@ export class SimCloud {
     return `${prefix}-${this.seq.toString(16).padStart(17, "0")}`;
   }
 
-  failNext(op: SimOperation, fault: SimFault, times = 1): void {
+  /** The next `times` calls of `op` (those for which `when` holds, if given) fail with `fault`. */
+  failNext(op: SimOperation, fault: SimFault, times = 1, when?: () => boolean): void {
+    if (when) this.failWhen.set(op, when);
     const list = this.nextErrors.get(op) ?? [];
     for (let i = 0; i < times; i++) list.push(fault);
     this.nextErrors.set(op, list);
@@ -231,13 +236,19 @@ export class SimCloud {
   enter(op: SimOperation, accountId: string, input: unknown): SimFault | undefined {
     this.calls.push({ op, at: this.clock.now(), accountId, input });
     settleVolumes(this);
+    // an armed crash after `op` is decided before the call changes the world
+    this.crashThisCall = this.crashAfterOp === op && (!this.crashWhen || this.crashWhen());
+    const when = this.failWhen.get(op);
+    if (when && !when()) return undefined;
     const list = this.nextErrors.get(op);
-    return list?.shift();
+    const fault = list?.shift();
+    if (!list?.length) this.failWhen.delete(op);
+    return fault;
   }
 
   /** Called by the port after an operation took effect: hangs forever when a crash is armed for it. */
   async leave<T>(op: SimOperation, value: T): Promise<T> {
-    if (this.crashAfterOp === op && (!this.crashWhen || this.crashWhen())) {
+    if (this.crashAfterOp === op && this.crashThisCall) {
       this.crashAfterOp = null;
       const resolve = this.crashResolve;
       this.crashResolve = null;

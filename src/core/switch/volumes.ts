@@ -214,7 +214,8 @@ export async function restoreVolumes(run: SagaRun, old: Ec2Instance, replacement
       detail: { summary: vols.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ") },
     };
   });
-  if (old.state === "running" || old.state === "pending") return;
+  // never stopped (the failure came before the stop): nothing to start. Pending: started by a run that died.
+  if (old.state === "running") return;
   await run.step("start_old", `Starting ${oldId} again`, async () => {
     let requestId: string | undefined;
     await wait(`${oldId} running and passing status checks`, async () => {
