@@ -226,6 +226,12 @@ export class DecideJob implements Job {
         evidence,
       });
       if (ref?.reasons.length) decision.reasons.push(...ref.reasons);
+      if (!modelUsed && ref && !ref.fallback && ref.modelName) {
+        // a champion is there but had nothing to score: say so, rather than "no usable model"
+        decision.reasons.push(
+          `no usable model (model ${ref.modelName} scores only pools spotwise has observed, none of these yet): launch failure not vetoed`,
+        );
+      }
       decision.reasons.push(
         `risk = P(interruption)/h from the Spot Advisor bucket${observed ? `, updated with spotwise's own capacity observations for ${observed} pool(s)` : ""}` +
           (modelUsed
