@@ -6,7 +6,7 @@
 import { CodedError, isCodedError } from "../errors.js";
 import type { Ec2Instance } from "../ports/ec2.js";
 import { type PoolKey, poolId } from "../types.js";
-import { launchOptions, secondaryIps, volumeTags } from "./identity.js";
+import { launchOptions, movedVolumes, secondaryIps, volumeTags } from "./identity.js";
 import type { SagaRun } from "./run.js";
 
 export const TAG_SAGA = "spotwise:saga-id";
@@ -37,6 +37,8 @@ export async function createImage(run: SagaRun): Promise<void> {
             noReboot: run.saga.context.noReboot,
             tags: sagaTags(run),
             clientToken: `${run.id}-image`,
+            // data volumes kept on termination move to the replacement: the image holds the root volume only
+            noDevices: movedVolumes(run.saga.context.source.launch).map((v) => v.deviceName),
           })
           .catch(async (e: unknown) => {
             // CreateImage has no client token: a retried call after a lost response meets its own image name
@@ -194,7 +196,7 @@ export async function verifyReplacement(run: SagaRun): Promise<void> {
     return { value: undefined, detail: { url, summary: last || "healthy" } };
   });
   await run.save({ context: { ...run.saga.context, verifiedAt: run.now() } });
-  await run.enter("cutover");
+  await run.enter(movedVolumes(run.saga.context.source.launch).length ? "moving_volumes" : "cutover");
 }
 
 /** The AWS error name behind a CodedError (detail.awsError), e.g. "InvalidTarget". */
