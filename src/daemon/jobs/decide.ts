@@ -226,18 +226,21 @@ export class DecideJob implements Job {
         evidence,
       });
       if (ref?.reasons.length) decision.reasons.push(...ref.reasons);
-      if (!modelUsed && ref && !ref.fallback && ref.modelName) {
-        // a champion is there but had nothing to score: say so, rather than "no usable model"
-        decision.reasons.push(
-          `no usable model (model ${ref.modelName} scores only pools spotwise has observed, none of these yet): launch failure not vetoed`,
-        );
-      }
+      const idle = !modelUsed && ref && !ref.fallback && ref.modelName;
       decision.reasons.push(
         `risk = P(interruption)/h from the Spot Advisor bucket${observed ? `, updated with spotwise's own capacity observations for ${observed} pool(s)` : ""}` +
           (modelUsed
             ? `; model ${ref.modelName} scored P(launch finds no capacity) for ${scored} observed pool(s) (veto above ${d.policy.maxLaunchFailure})`
-            : "; no model score (no observed pools or no usable model): launch failure not vetoed"),
+            : idle
+              ? ""
+              : "; no model score (no usable model): launch failure not vetoed"),
       );
+      // a champion is there but had nothing to score: say so (the risk source line reads it), not "no usable model"
+      if (idle) {
+        decision.reasons.push(
+          `no usable model (model ${ref.modelName} scores only pools spotwise has observed, none of these yet): launch failure not vetoed`,
+        );
+      }
       return decision;
     };
 
