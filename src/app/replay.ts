@@ -76,6 +76,8 @@ export interface ReplayResult {
     instanceIds: string[];
     schedules: Schedule[];
     sagas: { done: number; rolled_back: number; failed: number };
+    /** Approval rounds (per account and tick) refused before anything was spent, per reason (budget_exhausted, ...). */
+    refused: Record<string, number>;
     decisions: Record<string, number>;
     recommendations: number;
     oracleSwitches: number;
@@ -165,16 +167,18 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
   const log = createLogger({ level: "silent", destination: quiet });
   const notifier = new CountingNotifier(opts.notifier ?? notifierFromConfig(config, { write: opts.write }));
-  const infra = await openInfra(config, { clock, log });
+  const infra = await openInfra(config, { clock, log, opsInMemory: true });
   const c = await buildContainer(infra, {
     cloud: simCloudPorts(cloud),
     notifier,
     tables: opts.tables,
     risk: opts.risk,
+    soleWriter: true,
   });
   const bot = c.botServices();
   const sagas = { done: 0, rolled_back: 0, failed: 0 };
   const decisions: Record<string, number> = {};
+  const refused: Record<string, number> = {};
   const lineage = new Lineage(instances);
   const schedules = instances.map((i): Schedule => ({ initial: i.startPool, choice: new Int32Array(grid.hours) }));
   const ticks = Math.floor((end - start) / (everyMin * 60_000)) + 1;
@@ -189,7 +193,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       await c.jobRunner.run(c.jobs.scrape, clock.now());
       await c.jobRunner.run(c.jobs.decide, clock.now());
       for (const d of c.jobs.decide.last?.decisions ?? []) decisions[d.action] = (decisions[d.action] ?? 0) + 1;
-      if (opts.approve === "all") await approveAll(c, bot, notifier, sagas);
+      if (opts.approve === "all") await approveAll(c, bot, notifier, sagas, refused);
       // the state after the tick holds for every whole hour up to the next tick (the backtest's hourly grid)
       const next = k + 1 < ticks ? t + everyMin * 60_000 : end + 1;
       let labelled = false;
@@ -231,6 +235,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       instanceIds: instances.map((i) => i.instanceId),
       schedules,
       sagas,
+      refused,
       decisions,
       moves: movesOf(cloud),
     },
@@ -268,9 +273,26 @@ async function approveAll(
   bot: ReturnType<Built["botServices"]>,
   notifier: Notifier,
   sagas: ReplayResult["detail"]["sagas"],
+  refused: Record<string, number>,
 ): Promise<void> {
+  // as the bot refuses a click before anything is spent (paused, breaker open, today's budget used up): the
+  // recommendations stay open, and the next decide tick refreshes them in place
+  const open = new Map<string, boolean>();
+  for (const a of c.accounts) {
+    const can = await c.control.canApprove(a.accountId);
+    open.set(a.accountId, can.ok);
+    if (!can.ok) refused[can.code] = (refused[can.code] ?? 0) + 1;
+  }
+  if (![...open.values()].some(Boolean)) return;
   const log = { warn: () => {}, info: () => {} };
   for (const rec of await c.recommendations.list({ statuses: ["pending"] })) {
+    if (open.get(rec.accountId) === false) continue;
+    const can = await c.control.canApprove(rec.accountId);
+    if (!can.ok) {
+      refused[can.code] = (refused[can.code] ?? 0) + 1;
+      open.set(rec.accountId, false);
+      continue;
+    }
     const approval = await c.recommendations.approve(rec.id, "U-replay-approver");
     if (approval.kind !== "approved") continue;
     const ref = rec.channel && rec.messageTs ? { channel: rec.channel, ts: rec.messageTs } : null;
