@@ -262,13 +262,14 @@ export async function preflight(
     addresses,
   });
   const mode = dataVolumeMode(launch);
+  const health = `health check ${healthUrl} (≤ ${min(deps.settings.healthDeadlineMs)} min)`;
   const plan = [
     `create image of ${req.instanceId}${data.length ? " (root volume only)" : ""} (NoReboot=${deps.settings.noReboot}), wait until available (≤ ${min(deps.settings.imageDeadlineMs)} min)`,
     `launch spot ${first.instanceType} in ${first.az}${usable.length > 1 ? ` (then ${usable.slice(1).map(poolId).join(", ")} on InsufficientInstanceCapacity)` : ""}`,
-    `wait running + status checks (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl ? `, health check ${healthUrl} (≤ ${min(deps.settings.healthDeadlineMs)} min)` : ""}`,
+    `wait running + status checks (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl && !data.length ? `, ${health}` : ""}`,
     ...(data.length
       ? [
-          `check the replacement again, stop ${req.instanceId} (its writes stop; it is down until the replacement takes over), detach ${dataText} and attach each to the replacement at the same device, describe them again (≤ ${min(deps.settings.launchDeadlineMs)} min)`,
+          `check the replacement again, stop ${req.instanceId} (its writes stop; it is down until the replacement takes over), detach ${dataText} and attach each to the replacement at the same device, describe them again (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl ? `, then ${health} with its data` : ""}`,
         ]
       : []),
     `check the replacement again, then move ${addresses.length} Elastic IP(s) and ${targetGroups.length} target group(s)`,

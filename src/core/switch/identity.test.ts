@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { ManualClock } from "../ports/clock.js";
+import { identityPlan } from "./identity.js";
 import type { SwitchRequest } from "./types.js";
 
 const TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/app/0123456789abcdef";
@@ -150,6 +151,29 @@ describe("the replacement is the same machine", () => {
     });
     expect(cloud.callsOf("startInstances").map((c) => c.input)).toEqual([{ instanceIds: [old.instanceId] }]);
     expect([...cloud.volumes.values()].filter((v) => !v.deleted && !v.attachment)).toEqual([]);
+  });
+});
+
+describe("the primary private IP", () => {
+  it("stays with the old instance until it is terminated: the replacement gets a new one, and the plan says why", async () => {
+    const { cloud, old, h, req } = world();
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out.state, out.reason).toBe("done");
+    // launching with it would fail (InvalidIPAddress.InUse): the old instance still holds it at launch time
+    expect(cloud.callsOf("runInstances")[0]!.input).not.toHaveProperty("privateIp");
+    const fresh = cloud.instances.get(out.newInstanceId!)!;
+    expect(fresh.privateIps!.find((p) => p.primary)!.privateIp).not.toBe("10.0.1.10");
+    expect(old.privateIps!.find((p) => p.primary)!.privateIp).toBe("10.0.1.10");
+    const launch = { privateIps: [{ privateIp: "10.0.1.10", primary: true }], volumes: [] };
+    const target = { region: "us-east-1", az: "us-east-1b", instanceType: "m5a.xlarge" };
+    const other = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: false, addresses: [] });
+    expect(other.notCarried).toContain(
+      "primary private IP 10.0.1.10 (the target AZ is another subnet); the replacement gets a new one",
+    );
+    const same = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: true, addresses: [] });
+    expect(same.notCarried.join("\n")).toMatch(
+      /primary private IP 10\.0\.1\.10 \(the old instance holds it until it is terminated, after the replacement took over\); the replacement gets a new one/,
+    );
   });
 });
 
