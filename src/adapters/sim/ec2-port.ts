@@ -347,11 +347,16 @@ export class SimEc2Port implements Ec2Port {
     );
   }
 
-  async describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
+  async describeLaunchAttributes(input: {
+    instanceId: string;
+    burstable: boolean;
+    stop?: boolean;
+  }): Promise<LaunchAttributes> {
     return this.op("describeLaunchAttributes", input, () => {
       const i = this.cloud.instances.get(input.instanceId);
       if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
-      return { ...launchAttributes(i, input.burstable), requestId: this.requestId() };
+      const stop = input.stop ? { disableApiStop: i.disableApiStop === true } : {};
+      return { ...launchAttributes(i, input.burstable), ...stop, requestId: this.requestId() };
     });
   }
 
