@@ -58,6 +58,7 @@ import type { CloudPorts } from "./cloud.js";
 import { buildExperimentReport } from "./experiments.js";
 import type { Infra } from "./infra.js";
 import { countingSwitches, databaseGauges, timedModels } from "./instrument.js";
+import { CachedControlStore, CachedModelRepository } from "./read-cache.js";
 
 export interface ContainerOptions {
   cloud: CloudPorts;
@@ -72,6 +73,11 @@ export interface ContainerOptions {
   seedDefaultModel?: boolean;
   /** Risk input of the decide job (default "spotwise"; "advisor" for `replay --risk advisor`). */
   risk?: "spotwise" | "advisor";
+  /**
+   * This process is the database's only writer (`spotwise replay`: PGlite in memory): model and control reads
+   * are cached, cleared by every write through the same stores (src/app/read-cache.ts).
+   */
+  soleWriter?: boolean;
 }
 
 export interface Container {
@@ -146,8 +152,9 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const notifier = opts.notifier ?? notifierFromConfig(config, { queue: writes });
 
   const loader = new OnnxModelLoader();
+  const modelRepo = new DbModelRepository(db, { dir: file.models.dir });
   const registry = new ModelRegistry({
-    repo: new DbModelRepository(db, { dir: file.models.dir }),
+    repo: opts.soleWriter ? new CachedModelRepository(modelRepo) : modelRepo,
     audit,
     clock,
     validate: (bytes) =>
@@ -169,22 +176,28 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const subnets = { ...Object.fromEntries(file.accounts.map((a) => [a.id, a.subnets ?? {}])), ...opts.subnets };
   for (const a of accounts) if (!subnets[a.accountId]) subnets[a.accountId] = {};
   const shadowHistory = new DbShadowHistory(db);
-  const control: ControlService = new ControlService(new DbControlStore(db), audit, clock, {
-    defaultMode: config.env.SPOTWISE_MODE,
-    breakerThreshold: sw.breakerThreshold,
-    breakerCooldownMs: sw.breakerCooldownMinutes * 60_000,
-    dailyBudget: sw.dailyBudget,
-    checklist: async () =>
-      evaluateChecklist({
-        now: clock.now(),
-        shadowDays: sw.shadowPeriodDays,
-        history: await shadowHistory.shadowHistory(0),
-        dailyBudget: sw.dailyBudget,
-        channel: config.env.SLACK_CHANNEL ?? null,
-        channelHealth: await control.channelHealth(),
-        breakers: (await control.status()).breakers,
-      }),
-  });
+  const controlStore = new DbControlStore(db);
+  const control: ControlService = new ControlService(
+    opts.soleWriter ? new CachedControlStore(controlStore) : controlStore,
+    audit,
+    clock,
+    {
+      defaultMode: config.env.SPOTWISE_MODE,
+      breakerThreshold: sw.breakerThreshold,
+      breakerCooldownMs: sw.breakerCooldownMinutes * 60_000,
+      dailyBudget: sw.dailyBudget,
+      checklist: async () =>
+        evaluateChecklist({
+          now: clock.now(),
+          shadowDays: sw.shadowPeriodDays,
+          history: await shadowHistory.shadowHistory(0),
+          dailyBudget: sw.dailyBudget,
+          channel: config.env.SLACK_CHANNEL ?? null,
+          channelHealth: await control.channelHealth(),
+          breakers: (await control.status()).breakers,
+        }),
+    },
+  );
   const sagaStore = new DbSagaStore(db);
   const runner = new SwitchSagaRunner({
     store: sagaStore,

@@ -20,10 +20,11 @@ import { createLogger, type Logger } from "../adapters/log/logger.js";
 import { maskUrl } from "../config/mask.js";
 import type { Config } from "../config/schema.js";
 import { CodedError, errorMessage } from "../core/errors.js";
-import { HealthService } from "../core/health/health.js";
+import { HealthService, MemoryHealthStore } from "../core/health/health.js";
 import type { Clock } from "../core/ports/clock.js";
 import { systemClock } from "../core/ports/clock.js";
 import type { CacheStore, IdempotencyStore, LeaseStore } from "../core/ports/kv.js";
+import { MemoryTickLog, type TickLog } from "../daemon/job.js";
 
 export interface Infra {
   config: Config;
@@ -39,7 +40,7 @@ export interface Infra {
   metrics: Metrics;
   audit: DbAuditLog;
   health: HealthService;
-  tickLog: DbTickLog;
+  tickLog: TickLog;
   fleet: DbFleetStore;
   decisions: DbDecisionStore;
   readiness: ReadinessCheck[];
@@ -54,6 +55,11 @@ export interface InfraOptions {
   processMetrics?: boolean;
   /** Use this database instead of opening the configured one (tests); it is not closed by close(). */
   db?: Database;
+  /**
+   * Keep the tick log and component health in process instead of the database (`spotwise replay`: nothing
+   * outside the process reads them, and they are most of a tick's writes).
+   */
+  opsInMemory?: boolean;
 }
 
 export async function openInfra(config: Config, opts: InfraOptions = {}): Promise<Infra> {
@@ -103,7 +109,7 @@ export async function openInfra(config: Config, opts: InfraOptions = {}): Promis
     throw e;
   }
   const now = () => clock.now();
-  const healthStore = new DbHealthStore(db);
+  const healthStore = opts.opsInMemory ? new MemoryHealthStore() : new DbHealthStore(db);
   const infra: Infra = {
     config,
     log,
@@ -117,7 +123,7 @@ export async function openInfra(config: Config, opts: InfraOptions = {}): Promis
     metrics: new Metrics({ processMetrics: opts.processMetrics }),
     audit: new DbAuditLog(db),
     health: new HealthService(healthStore, clock),
-    tickLog: new DbTickLog(db),
+    tickLog: opts.opsInMemory ? new MemoryTickLog() : new DbTickLog(db),
     fleet: new DbFleetStore(db),
     decisions: new DbDecisionStore(db),
     readiness: [

@@ -8,8 +8,9 @@
  */
 import { Writable } from "node:stream";
 import { createLogger } from "../adapters/log/logger.js";
-import { SimCloud, type SimLatencies } from "../adapters/sim/cloud.js";
+import { SimCloud, type SimInstance, type SimLatencies } from "../adapters/sim/cloud.js";
 import { notifierFromConfig } from "../adapters/slack/index.js";
+import { runApprovedSwitch } from "../bot/flows/switch-run.js";
 import type { Config } from "../config/schema.js";
 import { type BacktestPolicy, stayPolicy } from "../core/backtest/baselines.js";
 import { type BacktestInstance, buildFleet, defaultFleet, type FleetSpec } from "../core/backtest/fleet.js";
@@ -75,12 +76,26 @@ export interface ReplayResult {
     instanceIds: string[];
     schedules: Schedule[];
     sagas: { done: number; rolled_back: number; failed: number };
+    /** Approval rounds (per account and tick) refused before anything was spent, per reason (budget_exhausted, ...). */
+    refused: Record<string, number>;
     decisions: Record<string, number>;
     recommendations: number;
     oracleSwitches: number;
     digest: { day: string; realizedSavingsUsd: number; counterfactualSavingsUsd: number } | null;
     model: string | null;
+    /** Completed switches as the simulated cloud saw them: the old instance terminated at `at`, its replacement runs `to`. */
+    moves: ReplayMove[];
   };
+}
+
+export interface ReplayMove {
+  /** The replaced and the replacing EC2 instance. */
+  oldInstanceId: string;
+  newInstanceId: string;
+  /** Pool ids (region/az/type). */
+  from: string;
+  to: string;
+  at: number;
 }
 
 /** Minutes between decide ticks of a cron expression: "*\/N * * * *" → N, "M * * * *" → 60. */
@@ -152,16 +167,18 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
   const log = createLogger({ level: "silent", destination: quiet });
   const notifier = new CountingNotifier(opts.notifier ?? notifierFromConfig(config, { write: opts.write }));
-  const infra = await openInfra(config, { clock, log });
+  const infra = await openInfra(config, { clock, log, opsInMemory: true });
   const c = await buildContainer(infra, {
     cloud: simCloudPorts(cloud),
     notifier,
     tables: opts.tables,
     risk: opts.risk,
+    soleWriter: true,
   });
   const bot = c.botServices();
   const sagas = { done: 0, rolled_back: 0, failed: 0 };
   const decisions: Record<string, number> = {};
+  const refused: Record<string, number> = {};
   const lineage = new Lineage(instances);
   const schedules = instances.map((i): Schedule => ({ initial: i.startPool, choice: new Int32Array(grid.hours) }));
   const ticks = Math.floor((end - start) / (everyMin * 60_000)) + 1;
@@ -176,7 +193,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       await c.jobRunner.run(c.jobs.scrape, clock.now());
       await c.jobRunner.run(c.jobs.decide, clock.now());
       for (const d of c.jobs.decide.last?.decisions ?? []) decisions[d.action] = (decisions[d.action] ?? 0) + 1;
-      if (opts.approve === "all") await approveAll(c, bot, notifier, sagas);
+      if (opts.approve === "all") await approveAll(c, bot, notifier, sagas, refused);
       // the state after the tick holds for every whole hour up to the next tick (the backtest's hourly grid)
       const next = k + 1 < ticks ? t + everyMin * 60_000 : end + 1;
       let labelled = false;
@@ -184,11 +201,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         lineage.record(cloud, grid, schedules, hour);
         if (!labelled) await c.jobRunner.run(c.jobs.label, clock.now());
         labelled = true;
-        if (hour > 0 && hour % 24 === 0) await c.jobRunner.run(c.jobs.digest, clock.now());
+        // each UTC day is reported once it is over (the digest reports the day before the one it runs in)
+        if (hour > 0 && (start + hour * HOUR_MS) % DAY_MS === 0) await c.jobRunner.run(c.jobs.digest, clock.now());
       }
     }
-    // the day's digest at the end of the window, as the channel would see it the next morning
-    if ((hour - 1) % 24 !== 0 || hour <= 1) await c.jobRunner.run(c.jobs.digest, clock.now());
+    // the window's last day (whole or not), as the channel would see it the next morning
+    clock.set(Math.max(clock.now(), (Math.floor(end / DAY_MS) + 1) * DAY_MS));
+    await c.jobRunner.run(c.jobs.digest, clock.now());
     const last = c.jobs.digest.last;
     digest = last
       ? {
@@ -216,31 +235,79 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       instanceIds: instances.map((i) => i.instanceId),
       schedules,
       sagas,
+      refused,
       decisions,
+      moves: movesOf(cloud),
     },
   };
 }
 
+/** A replacement (tagged spotwise:replaces) whose old instance was terminated: a switch that went through. */
+function movesOf(cloud: SimCloud): ReplayMove[] {
+  const pool = (i: SimInstance) => poolId({ region: i.region, az: i.az, instanceType: i.instanceType });
+  const moves: ReplayMove[] = [];
+  for (const i of cloud.instances.values()) {
+    const old = cloud.instances.get(i.tags[TAG_REPLACES] ?? "");
+    if (!old || old.terminatedAt === undefined || (i.terminatedAt ?? Number.POSITIVE_INFINITY) <= old.terminatedAt) {
+      continue;
+    }
+    moves.push({
+      oldInstanceId: old.instanceId,
+      newInstanceId: i.instanceId,
+      from: pool(old),
+      to: pool(i),
+      at: old.terminatedAt,
+    });
+  }
+  return moves.sort((a, b) => a.at - b.at);
+}
+
 type Built = Awaited<ReturnType<typeof buildContainer>>;
 
-/** Approves every pending recommendation and runs its switch through the real saga, as an approver would. */
+/**
+ * Approves every pending recommendation and runs its switch as an approver's click does: the same steps on the
+ * message and thread replies (src/bot/flows/switch-run.ts), through the counted notifier.
+ */
 async function approveAll(
   c: Built,
   bot: ReturnType<Built["botServices"]>,
   notifier: Notifier,
   sagas: ReplayResult["detail"]["sagas"],
+  refused: Record<string, number>,
 ): Promise<void> {
+  // as the bot refuses a click before anything is spent (paused, breaker open, today's budget used up): the
+  // recommendations stay open, and the next decide tick refreshes them in place
+  const open = new Map<string, boolean>();
+  for (const a of c.accounts) {
+    const can = await c.control.canApprove(a.accountId);
+    open.set(a.accountId, can.ok);
+    if (!can.ok) refused[can.code] = (refused[can.code] ?? 0) + 1;
+  }
+  if (![...open.values()].some(Boolean)) return;
+  const log = { warn: () => {}, info: () => {} };
   for (const rec of await c.recommendations.list({ statuses: ["pending"] })) {
+    if (open.get(rec.accountId) === false) continue;
+    const can = await c.control.canApprove(rec.accountId);
+    if (!can.ok) {
+      refused[can.code] = (refused[can.code] ?? 0) + 1;
+      open.set(rec.accountId, false);
+      continue;
+    }
     const approval = await c.recommendations.approve(rec.id, "U-replay-approver");
-    if (approval.kind !== "approved" || !(await c.recommendations.markExecuting(rec.id))) continue;
+    if (approval.kind !== "approved") continue;
     const ref = rec.channel && rec.messageTs ? { channel: rec.channel, ts: rec.messageTs } : null;
-    const outcome = await bot
-      .startSwitch(rec.id, "U-replay-approver", async (p) => {
-        if (ref && p.status !== "started") await notifier.progress(ref, `${p.step}: ${p.detail ?? p.status}`);
-      })
-      .catch((e: unknown) => ({ status: "failed" as const, reason: e instanceof Error ? e.message : String(e) }));
-    sagas[outcome.status]++;
-    await c.recommendations.finish(rec.id, outcome.status, { ...outcome });
+    const outcome = await runApprovedSwitch(
+      {
+        recommendations: c.recommendations,
+        startSwitch: bot.startSwitch,
+        notifier: ref ? notifier : { update: async () => {}, progress: async () => {} },
+        log,
+      },
+      approval.rec,
+      "U-replay-approver",
+      ref ?? { channel: "", ts: "" },
+    );
+    if (outcome) sagas[outcome.status]++;
   }
 }
 

@@ -46,6 +46,8 @@ export function sandboxLatencies(pollIntervalMs: number): SimLatencies {
     statusChecksMs: pollIntervalMs,
     healthyMs: pollIntervalMs,
     terminateMs: pollIntervalMs,
+    stopMs: pollIntervalMs,
+    volumeMs: pollIntervalMs,
   };
 }
 

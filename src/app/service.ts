@@ -10,6 +10,7 @@
  * (SPOTWISE_SHUTDOWN_SECONDS, default 30 s). A switch still running then is not lost: its saga is in the
  * database and resumes (or rolls back) on the next start.
  */
+
 import type { Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { OpsEndpoints } from "../adapters/http/ops-server.js";
@@ -18,6 +19,7 @@ import { type BotApp, createBotApp } from "../bot/app.js";
 import { botConfigFromConfig } from "../bot/config.js";
 import { maskUrls } from "../config/mask.js";
 import type { Config } from "../config/schema.js";
+import { configWarnings } from "../config/warnings.js";
 import { CodedError, errorMessage } from "../core/errors.js";
 import type { Job } from "../daemon/job.js";
 import { Scheduler } from "../daemon/scheduler.js";
@@ -80,6 +82,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     // SPOTWISE_CLOUD=sim: the sandbox (simulated cloud, bundled market shifted to now, seeded fleet)
     const container = await buildContainer(infra, await cloudSetup(config, opts.env, infra.clock));
     opened.push(() => container.close());
+    for (const w of configWarnings(config)) log.warn({ setting: w.where }, w.message);
     if (container.accounts.length === 0) {
       log.warn("no AWS accounts configured: add accounts: to the SPOTWISE_CONFIG file (see docs/config.example.yaml)");
     }

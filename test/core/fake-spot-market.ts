@@ -76,6 +76,10 @@ export class FakeSpotMarket {
       describeVolumes: stub,
       assignPrivateIps: stub,
       modifyInstanceAttribute: stub,
+      stopInstances: stub,
+      startInstances: stub,
+      detachVolume: stub,
+      attachVolume: stub,
     };
   }
 }

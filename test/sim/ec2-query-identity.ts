@@ -1,6 +1,7 @@
 /**
  * The launch-identity part of the simulated EC2 Query API: instance types and offerings, instance attributes,
- * credit specifications, volumes, ModifyInstanceAttribute, AssignPrivateIpAddresses, and the identity fields of
+ * credit specifications, volumes (and moving them: Stop/StartInstances, Detach/AttachVolume),
+ * ModifyInstanceAttribute, AssignPrivateIpAddresses, and the identity fields of
  * an instance in DescribeInstances. Field names follow the EC2 API's XML.
  */
 import type { SimEc2Port } from "../../src/adapters/sim/ec2-port.js";
@@ -166,6 +167,7 @@ export async function identityAction(action: string, p: Params, port: SimEc2Port
         vols.map(
           (v) =>
             el("volumeId", v.volumeId) +
+            el("availabilityZone", v.az) +
             el("status", v.state) +
             set(
               "attachmentSet",
@@ -189,6 +191,34 @@ export async function identityAction(action: string, p: Params, port: SimEc2Port
         sourceDestCheck: bool("SourceDestCheck.Value"),
       });
       return el("return", "true");
+    }
+    case "StopInstances":
+    case "StartInstances": {
+      const ids = list(p, "InstanceId");
+      const stop = action === "StopInstances";
+      await (stop ? port.stopInstances({ instanceIds: ids }) : port.startInstances({ instanceIds: ids }));
+      const states = await port.describeInstanceStatus({ instanceIds: ids });
+      return set(
+        "instancesSet",
+        states.map((s) => `${el("instanceId", s.instanceId)}<currentState>${el("name", s.state)}</currentState>`),
+      );
+    }
+    case "DetachVolume":
+    case "AttachVolume": {
+      const input = {
+        volumeId: p.get("VolumeId") ?? "",
+        instanceId: p.get("InstanceId") ?? "",
+        deviceName: p.get("Device") ?? "",
+      };
+      await (action === "DetachVolume" ? port.detachVolume(input) : port.attachVolume(input));
+      const [v] = await port.describeVolumes({ volumeIds: [input.volumeId] });
+      const a = v?.attachments[0];
+      return (
+        el("volumeId", input.volumeId) +
+        el("instanceId", input.instanceId) +
+        el("device", input.deviceName) +
+        el("status", a?.state ?? "detached")
+      );
     }
     case "AssignPrivateIpAddresses": {
       const eni = p.get("NetworkInterfaceId") ?? "";

@@ -25,6 +25,10 @@ const CALLS = [
   "ec2:DescribeVolumes",
   "ec2:ModifyInstanceAttribute",
   "ec2:AssignPrivateIpAddresses",
+  "ec2:StopInstances",
+  "ec2:StartInstances",
+  "ec2:DetachVolume",
+  "ec2:AttachVolume",
   "iam:PassRole",
   "elasticloadbalancing:DescribeTargetGroups",
   "elasticloadbalancing:DescribeTargetHealth",
@@ -67,6 +71,8 @@ describe("deploy kit", () => {
       "ec2:DeregisterImage",
       "ec2:DeleteSnapshot",
       "ec2:ModifyInstanceAttribute",
+      "ec2:StopInstances",
+      "ec2:StartInstances",
     ]) {
       const st = policy.Statement.filter((s) => actions([s]).has(a));
       expect(
@@ -81,6 +87,7 @@ describe("deploy kit", () => {
     for (const [file, service] of [
       ["src/adapters/aws/ec2.ts", "ec2"],
       ["src/adapters/aws/ec2-launch.ts", "ec2"],
+      ["src/adapters/aws/ec2-volumes.ts", "ec2"],
       ["src/adapters/aws/elb.ts", "elasticloadbalancing"],
     ] as const) {
       for (const m of readFileSync(file, "utf8").matchAll(/new (\w+)Command\(/g)) made.add(`${service}:${m[1]}`);

@@ -88,6 +88,7 @@ export async function describeVolumes(client: EC2Client, call: Call, volumeIds: 
   return (out.Volumes ?? []).map((v) => ({
     volumeId: v.VolumeId ?? "",
     state: v.State ?? "unknown",
+    az: v.AvailabilityZone,
     tags: tagsOf(v.Tags),
     attachments: (v.Attachments ?? []).map((a) => ({
       instanceId: a.InstanceId ?? "",

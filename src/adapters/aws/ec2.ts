@@ -54,6 +54,7 @@ import {
   toEc2Instance,
   toInstanceTypeInfo,
 } from "./ec2-map.js";
+import { attachVolume, detachVolume, startInstances, stopInstances } from "./ec2-volumes.js";
 import { callAws } from "./errors.js";
 import { awsRequestHandler, type HttpTimeouts } from "./http.js";
 
@@ -372,6 +373,22 @@ export class SdkEc2Port implements Ec2Port {
 
   describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {
     return describeVolumes(this.client, (o, r) => this.call(o, r), input.volumeIds);
+  }
+
+  stopInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }> {
+    return stopInstances(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  startInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }> {
+    return startInstances(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  detachVolume(input: { volumeId: string; instanceId: string; deviceName: string }): Promise<{ requestId?: string }> {
+    return detachVolume(this.client, (o, r) => this.call(o, r), input);
+  }
+
+  attachVolume(input: { volumeId: string; instanceId: string; deviceName: string }): Promise<{ requestId?: string }> {
+    return attachVolume(this.client, (o, r) => this.call(o, r), input);
   }
 
   modifyInstanceAttribute(input: {

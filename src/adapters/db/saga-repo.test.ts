@@ -86,6 +86,20 @@ describe(`DbSagaStore (${backendLabel()})`, () => {
     expect((await store.listActive()).map((x) => x.id)).toContain(s.id);
   });
 
+  it("an update whose values contain ';' (a rollback reason) succeeds; a stale one still conflicts", async () => {
+    const store = new DbSagaStore(db);
+    const s = await store.create(newSaga());
+    const reason = "replacement i-1 is terminated (spot capacity reclaimed?); not terminating the old instance";
+    const next = await store.update(s.id, 1, {
+      state: "rolling_back",
+      error: reason,
+      context: { ...s.context, rollbackReason: reason },
+    });
+    expect(next).toMatchObject({ version: 2, state: "rolling_back", error: reason });
+    await expect(store.update(s.id, 1, { error: "a; b" })).rejects.toMatchObject({ code: "conflict" });
+    expect((await store.get(s.id))!.error).toBe(reason);
+  });
+
   it("records steps with timestamps and request ids, and lists images due for cleanup", async () => {
     const store = new DbSagaStore(db);
     const s = await store.create(newSaga());

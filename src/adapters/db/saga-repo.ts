@@ -126,6 +126,12 @@ export class DbSagaStore implements SagaStore {
       else set[k] = v === undefined ? null : v;
     }
     const n = await this.db.em().nativeUpdate(SwitchExecutionEntity, { id, version: expectedVersion }, set);
+    if (n === undefined) {
+      // PGlite's driver reports no row count when a value contains ";" (e.g. a rollback reason): this update
+      // took effect when the row now carries its version and its timestamp
+      const now = await this.get(id);
+      if (now?.version === expectedVersion + 1 && now.updatedAt === (set.updatedAt as Date).getTime()) return now;
+    }
     if (n !== 1) {
       const now = await this.get(id);
       if (!now) throw new CodedError("not_found", `switch ${id} does not exist`);

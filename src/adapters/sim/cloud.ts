@@ -8,6 +8,7 @@ import type { Clock } from "../../core/ports/clock.js";
 import type { Ec2Address, Ec2Image, Ec2Instance } from "../../core/ports/ec2.js";
 import type { EpochMs, InstanceTypeInfo, PriceRecord } from "../../core/types.js";
 import { loadSimCatalog, type SimVolume, simTypeInfo } from "./identity.js";
+import { settleVolumes } from "./volumes.js";
 
 export interface SimLatencies {
   imageMs: number;
@@ -15,6 +16,10 @@ export interface SimLatencies {
   statusChecksMs: number;
   healthyMs: number;
   terminateMs: number;
+  /** StopInstances until stopped. */
+  stopMs: number;
+  /** AttachVolume until attached, DetachVolume until available. */
+  volumeMs: number;
 }
 
 export const DEFAULT_LATENCIES: SimLatencies = {
@@ -23,6 +28,8 @@ export const DEFAULT_LATENCIES: SimLatencies = {
   statusChecksMs: 2 * 60_000,
   healthyMs: 30_000,
   terminateMs: 30_000,
+  stopMs: 40_000,
+  volumeMs: 10_000,
 };
 
 export type SimOperation =
@@ -46,6 +53,10 @@ export type SimOperation =
   | "describeVolumes"
   | "assignPrivateIps"
   | "modifyInstanceAttribute"
+  | "stopInstances"
+  | "startInstances"
+  | "detachVolume"
+  | "attachVolume"
   | "targetGroupsOf"
   | "registerTarget"
   | "deregisterTarget"
@@ -65,6 +76,8 @@ export interface SimInstance extends Ec2Instance {
   clientToken?: string;
   launchedAt: EpochMs;
   terminatedAt?: EpochMs;
+  /** StopInstances was called (stopping, then stopped after latencies.stopMs). */
+  stoppedAt?: EpochMs;
   /** Application health: false makes the health check fail forever. */
   appHealthy: boolean;
   /** Termination protection (DisableApiTermination): TerminateInstances answers OperationNotPermitted. */
@@ -125,13 +138,19 @@ export class SimCloud {
   readonly noCapacity = new Set<string>();
   /** Operation → faults to throw on its next calls, in order. */
   readonly nextErrors = new Map<SimOperation, SimFault[]>();
+  private readonly failWhen = new Map<SimOperation, () => boolean>();
   /** Things that never finish, so deadlines are reached. */
   readonly stalls = { images: false, statusChecks: false, health: false };
   /** New (launched) instances start unhealthy for the application health check. */
   newInstancesUnhealthy = false;
+  /** A further condition of application health (e.g. its data volume attached); none by default. */
+  appCondition: ((i: SimInstance) => boolean) | null = null;
   private crashAfterOp: SimOperation | null = null;
   private crashBeforeOp: SimOperation | null = null;
   private crashResolve: ((op: SimOperation) => void) | null = null;
+  /** An armed crash happens only on a call of its operation for which this holds. */
+  private crashWhen: (() => boolean) | null = null;
+  private crashThisCall = false;
   private seq = 0;
 
   constructor(opts: SimCloudOptions) {
@@ -158,11 +177,14 @@ export class SimCloud {
     this.calls.length = 0;
     this.noCapacity.clear();
     this.nextErrors.clear();
+    this.failWhen.clear();
     this.stalls.images = this.stalls.statusChecks = this.stalls.health = false;
     this.newInstancesUnhealthy = false;
+    this.appCondition = null;
     this.crashAfterOp = null;
     this.crashBeforeOp = null;
     this.crashResolve = null;
+    this.crashWhen = null;
   }
 
   id(prefix: string): string {
@@ -170,18 +192,22 @@ export class SimCloud {
     return `${prefix}-${this.seq.toString(16).padStart(17, "0")}`;
   }
 
-  failNext(op: SimOperation, fault: SimFault, times = 1): void {
+  /** The next `times` calls of `op` (those for which `when` holds, if given) fail with `fault`. */
+  failNext(op: SimOperation, fault: SimFault, times = 1, when?: () => boolean): void {
+    if (when) this.failWhen.set(op, when);
     const list = this.nextErrors.get(op) ?? [];
     for (let i = 0; i < times; i++) list.push(fault);
     this.nextErrors.set(op, list);
   }
 
   /**
-   * Simulates the process dying right after `op` took effect in the cloud: the call never returns.
+   * Simulates the process dying right after `op` took effect in the cloud (on the first call for which `when`
+   * holds, if given): the call never returns.
    * The promise resolves when the crash happened; the test then starts a new runner and resumes.
    */
-  crashAfter(op: SimOperation): Promise<SimOperation> {
+  crashAfter(op: SimOperation, when?: () => boolean): Promise<SimOperation> {
     this.crashAfterOp = op;
+    this.crashWhen = when ?? null;
     return new Promise((resolve) => {
       this.crashResolve = resolve;
     });
@@ -191,8 +217,9 @@ export class SimCloud {
    * Simulates the process dying right before `op` reaches the cloud: the call never returns and changes nothing.
    * The promise resolves when the crash happened.
    */
-  crashBefore(op: SimOperation): Promise<SimOperation> {
+  crashBefore(op: SimOperation, when?: () => boolean): Promise<SimOperation> {
     this.crashBeforeOp = op;
+    this.crashWhen = when ?? null;
     return new Promise((resolve) => {
       this.crashResolve = resolve;
     });
@@ -200,7 +227,7 @@ export class SimCloud {
 
   /** Called by the port first: hangs forever when a crash is armed before `op`. */
   async before(op: SimOperation): Promise<void> {
-    if (this.crashBeforeOp !== op) return;
+    if (this.crashBeforeOp !== op || (this.crashWhen && !this.crashWhen())) return;
     this.crashBeforeOp = null;
     const resolve = this.crashResolve;
     this.crashResolve = null;
@@ -211,13 +238,20 @@ export class SimCloud {
   /** Called by the port before an operation: records it and returns the fault to throw, if any. */
   enter(op: SimOperation, accountId: string, input: unknown): SimFault | undefined {
     this.calls.push({ op, at: this.clock.now(), accountId, input });
+    settleVolumes(this);
+    // an armed crash after `op` is decided before the call changes the world
+    this.crashThisCall = this.crashAfterOp === op && (!this.crashWhen || this.crashWhen());
+    const when = this.failWhen.get(op);
+    if (when && !when()) return undefined;
     const list = this.nextErrors.get(op);
-    return list?.shift();
+    const fault = list?.shift();
+    if (!list?.length) this.failWhen.delete(op);
+    return fault;
   }
 
   /** Called by the port after an operation took effect: hangs forever when a crash is armed for it. */
   async leave<T>(op: SimOperation, value: T): Promise<T> {
-    if (this.crashAfterOp === op) {
+    if (this.crashAfterOp === op && this.crashThisCall) {
       this.crashAfterOp = null;
       const resolve = this.crashResolve;
       this.crashResolve = null;
@@ -337,6 +371,7 @@ export class SimCloud {
     if (i.terminatedAt !== undefined) {
       return now >= i.terminatedAt + this.latencies.terminateMs ? "terminated" : "shutting-down";
     }
+    if (i.stoppedAt !== undefined) return now >= i.stoppedAt + this.latencies.stopMs ? "stopped" : "stopping";
     if (i.state === "stopped" || i.state === "stopping") return i.state;
     return now >= i.launchedAt + this.latencies.bootMs ? "running" : "pending";
   }
@@ -351,6 +386,7 @@ export class SimCloud {
   healthy(instanceId: string): boolean {
     const i = this.instances.get(instanceId);
     if (!i || !this.statusOk(i) || !i.appHealthy) return false;
+    if (this.appCondition && !this.appCondition(i)) return false;
     if (this.stalls.health && i.tags["spotwise:saga-id"]) return false;
     return (
       this.clock.now() >=

@@ -18,10 +18,12 @@ import {
   launchAttributes,
   launchedIdentity,
   offered,
+  type SimVolume,
   simTypeInfo,
   validateLaunch,
   volumeView,
 } from "./identity.js";
+import { attachVolume, detachVolume, startInstance, stopInstance } from "./volumes.js";
 
 const FAULT_ERRORS: Record<SimFault, { name: string; message: string }> = {
   throttling: { name: "RequestLimitExceeded", message: "Request limit exceeded." },
@@ -409,12 +411,49 @@ export class SimEc2Port implements Ec2Port {
 
   async describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]> {
     return this.op("describeVolumes", input, () =>
-      input.volumeIds.map((id) => {
-        const v = this.cloud.volumes.get(id);
-        if (!this.mine(v) || v.deleted) this.notFound("InvalidVolume.NotFound", `volume ${id}`);
-        return volumeView(this.cloud, v);
-      }),
+      input.volumeIds.map((id) => volumeView(this.cloud, this.volumeOf(id))),
     );
+  }
+
+  private instanceOf(id: string): SimInstance {
+    const i = this.cloud.instances.get(id);
+    if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${id}`);
+    return i;
+  }
+
+  private volumeOf(id: string): SimVolume {
+    const v = this.cloud.volumes.get(id);
+    if (!this.mine(v) || v.deleted) this.notFound("InvalidVolume.NotFound", `volume ${id}`);
+    return v;
+  }
+
+  async stopInstances(input: { instanceIds: string[] }) {
+    return this.op("stopInstances", input, () => {
+      const found = input.instanceIds.map((id) => this.instanceOf(id));
+      for (const i of found) stopInstance(this.cloud, i);
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async startInstances(input: { instanceIds: string[] }) {
+    return this.op("startInstances", input, () => {
+      for (const i of input.instanceIds.map((id) => this.instanceOf(id))) startInstance(this.cloud, i);
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async detachVolume(input: { volumeId: string; instanceId: string; deviceName: string }) {
+    return this.op("detachVolume", input, () => {
+      detachVolume(this.cloud, this.volumeOf(input.volumeId), input, (id) => this.instanceOf(id));
+      return { requestId: this.requestId() };
+    });
+  }
+
+  async attachVolume(input: { volumeId: string; instanceId: string; deviceName: string }) {
+    return this.op("attachVolume", input, () => {
+      attachVolume(this.cloud, this.volumeOf(input.volumeId), input, (id) => this.instanceOf(id));
+      return { requestId: this.requestId() };
+    });
   }
 
   async modifyInstanceAttribute(input: {

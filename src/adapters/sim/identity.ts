@@ -8,9 +8,10 @@
 import { readFileSync } from "node:fs";
 import { parseCatalogCsv } from "../../core/market/tables.js";
 import type { Ec2Volume, LaunchAttributes, RunInstancesInput } from "../../core/ports/ec2.js";
-import type { InstanceTypeInfo } from "../../core/types.js";
+import type { EpochMs, InstanceTypeInfo } from "../../core/types.js";
 import { BUNDLED, bundledPath } from "../tables/index.js";
 import type { SimCloud, SimImage, SimInstance } from "./cloud.js";
+import { attachmentState } from "./volumes.js";
 
 export interface SimVolume {
   volumeId: string;
@@ -18,7 +19,15 @@ export interface SimVolume {
   region: string;
   az: string;
   tags: Record<string, string>;
-  attachment?: { instanceId: string; deviceName: string; deleteOnTermination: boolean };
+  attachment?: {
+    instanceId: string;
+    deviceName: string;
+    deleteOnTermination: boolean;
+    /** AttachVolume was called at (attaching until latencies.volumeMs later); absent: attached at launch. */
+    attachedAt?: EpochMs;
+    /** DetachVolume was called at (detaching until latencies.volumeMs later). */
+    detachingAt?: EpochMs;
+  };
   deleted?: boolean;
 }
 
@@ -168,7 +177,11 @@ export function volumeView(cloud: SimCloud, v: SimVolume): Ec2Volume {
   return {
     volumeId: v.volumeId,
     state: v.deleted ? "deleted" : att ? "in-use" : "available",
+    az: v.az,
     tags: { ...v.tags },
-    attachments: att && holder ? [{ instanceId: att.instanceId, deviceName: att.deviceName, state: "attached" }] : [],
+    attachments:
+      att && holder
+        ? [{ instanceId: att.instanceId, deviceName: att.deviceName, state: attachmentState(cloud, att) }]
+        : [],
   };
 }

@@ -3,6 +3,7 @@
  * on stdout (or any writer). Message refs are "console" plus a counter so thread replies stay attributable.
  */
 import { digestMessage } from "../../bot/views/digest.js";
+import { readablePools } from "../../bot/views/format.js";
 import { recommendationMessage } from "../../bot/views/recommendation.js";
 import { messageToText } from "../../bot/views/text.js";
 import type {
@@ -42,7 +43,7 @@ export class ConsoleNotifier implements Notifier {
   }
 
   async progress(ref: MessageRef, text: string): Promise<void> {
-    this.write(`[spotwise #${ref.ts} ↳] ${text}`);
+    this.write(`[spotwise #${ref.ts} ↳] ${readablePools(text)}`);
   }
 
   async update(ref: MessageRef, rec: RecommendationMessage, state: RecommendationView = {}): Promise<void> {

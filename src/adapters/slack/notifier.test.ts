@@ -52,13 +52,18 @@ describe("SlackNotifier against a recording Web API", () => {
   it("recommend posts blocks with the buttons; progress replies in the thread; resolve replaces the buttons", async () => {
     const ref = await n.recommend(rec);
     expect(ref.channel).toBe("C0RECS");
-    await n.progress(ref, "image: ok");
+    await n.progress(ref, "Switch 1 started: i-0abc us-east-1/us-east-1a/m5.large → us-east-1/us-east-1b/m5a.large");
     await n.resolve(ref, rec, ":x: Rejected by <@U1>.");
     const [post, reply] = slack.callsTo("chat.postMessage");
     expect(String(post.params.text)).toContain(
       "Switch i-0abc: m5.large in us-east-1a → m5a.large in us-east-1b · save $22.63/month",
     );
-    expect(reply.params).toMatchObject({ channel: "C0RECS", thread_ts: ref.ts, text: "image: ok" });
+    // pools read as people read them, not as raw ids
+    expect(reply.params).toMatchObject({
+      channel: "C0RECS",
+      thread_ts: ref.ts,
+      text: "Switch 1 started: i-0abc m5.large in us-east-1a → m5a.large in us-east-1b",
+    });
     const update = slack.callsTo("chat.update")[0].params;
     expect(update.ts).toBe(ref.ts);
     expect(JSON.stringify(update.blocks)).toContain("Rejected by <@U1>");

@@ -5,7 +5,7 @@
  */
 import type { WebClient } from "@slack/web-api";
 import { digestMessage } from "../../bot/views/digest.js";
-import { clip } from "../../bot/views/format.js";
+import { clip, readablePools } from "../../bot/views/format.js";
 import {
   plain as plainText,
   type RecommendationState,
@@ -45,7 +45,11 @@ export class SlackNotifier implements Notifier {
 
   async progress(ref: MessageRef, text: string): Promise<void> {
     await this.call("chat.postMessage", ref.channel, () =>
-      this.opts.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: clip(text, 3000) }),
+      this.opts.client.chat.postMessage({
+        channel: ref.channel,
+        thread_ts: ref.ts,
+        text: clip(readablePools(text), 3000),
+      }),
     );
   }
 

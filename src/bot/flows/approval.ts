@@ -4,14 +4,12 @@
  * and, for the one click that won, runs the switch in the background with its steps in the thread.
  */
 import type { WebClient } from "@slack/web-api";
-import { asCodedError } from "../../core/errors.js";
 import type { MessageRef } from "../../core/ports/notifier.js";
 import type { RecommendationRecord } from "../../core/recommendations/types.js";
 import type { BotContext } from "../context.js";
-import type { SwitchOutcome, SwitchProgress } from "../services.js";
 import { esc, isoMinute } from "../views/format.js";
 import { rejectModal } from "../views/reject-modal.js";
-import { ProgressCoalescer } from "./progress.js";
+import { people, runApprovedSwitch } from "./switch-run.js";
 
 export interface Click {
   userId: string;
@@ -152,59 +150,19 @@ export class ApprovalFlow {
    * three thread replies (started, rolling back, and the end with its reason), then records the outcome.
    */
   async runSwitch(rec: RecommendationRecord, approver: string, ref: MessageRef): Promise<void> {
-    const slack = this.ctx.slack(ref.channel);
-    const msg = this.ctx.services.recommendations.toMessage(rec);
-    const approvedBy = `:white_check_mark: Approved by ${people(rec.resolvedBy ?? approver)}`;
-    // Slack being unreachable must never stop or orphan a switch: these only log.
-    const say = (text: string) =>
-      slack
-        .progress(ref, text)
-        .catch((err) => this.ctx.logger.warn({ err, recommendationId: rec.id }, "thread reply failed"));
-    const show = (status: string) =>
-      slack.update(ref, msg, { status: `${approvedBy} · ${status}` }).catch((err) => {
-        this.ctx.logger.warn({ err, recommendationId: rec.id }, "message update failed");
-      });
-    // approved → executing is a compare-and-set: of two runners (a replica, a recovery) only one goes on.
-    if (!(await this.ctx.services.recommendations.markExecuting(rec.id))) {
-      this.ctx.logger.info({ recommendationId: rec.id }, "switch already running elsewhere");
-      return;
-    }
-    await show("switching…");
-    await say(`:arrow_forward: Switch of \`${rec.instanceId}\` started (approved by <@${approver}>).`);
-    const steps = new ProgressCoalescer({
-      flush: (text) => show(text),
-      intervalMs: this.ctx.config.progressIntervalMs,
-      maxUpdates: this.ctx.config.maxProgressUpdates,
-    });
-    let rollingBack = false;
-    let outcome: SwitchOutcome;
-    try {
-      outcome = await this.ctx.services.startSwitch(rec.id, approver, async (p: SwitchProgress) => {
-        steps.push(`switching… ${progressLine(p)}`);
-        if (!rollingBack && /roll/i.test(p.step) && p.status === "started") {
-          rollingBack = true;
-          await say(`:warning: Rolling back${p.detail ? `: ${p.detail}` : ""}.`);
-        }
-      });
-    } catch (e) {
-      await steps.close();
-      const err = asCodedError(e);
-      this.ctx.logger.warn({ err, recommendationId: rec.id }, "switch not run");
-      await this.ctx.services.recommendations.finish(rec.id, "failed", { error: err.message, code: err.code });
-      await say(`:no_entry: Switch not run: ${err.message}`);
-      await show(`:no_entry: not run: ${err.message}`);
-      return;
-    }
-    await steps.close();
-    await this.ctx.services.recommendations.finish(rec.id, outcome.status, { ...outcome });
-    const end =
-      outcome.status === "done"
-        ? `:tada: Done: \`${rec.instanceId}\` replaced by \`${outcome.newInstanceId ?? "?"}\`.`
-        : outcome.status === "rolled_back"
-          ? `:leftwards_arrow_with_hook: Rolled back: ${outcome.reason ?? "no reason given"}. The original instance keeps running.`
-          : `:x: Failed: ${outcome.reason ?? "no reason given"}.`;
-    await say(end);
-    await show(end);
+    await runApprovedSwitch(
+      {
+        recommendations: this.ctx.services.recommendations,
+        startSwitch: this.ctx.services.startSwitch,
+        notifier: this.ctx.slack(ref.channel),
+        log: this.ctx.logger,
+        progressIntervalMs: this.ctx.config.progressIntervalMs,
+        maxProgressUpdates: this.ctx.config.maxProgressUpdates,
+      },
+      rec,
+      approver,
+      ref,
+    );
   }
 
   /**
@@ -268,14 +226,6 @@ export class ApprovalFlow {
   }
 }
 
-function people(csv: string | null): string {
-  if (!csv) return "someone";
-  return csv
-    .split(",")
-    .map((u) => (/^[UW][A-Z0-9]+$/.test(u) ? `<@${u}>` : u))
-    .join(" and ");
-}
-
 function closedText(rec: RecommendationRecord): string {
   const by = rec.resolvedBy ? ` by ${people(rec.resolvedBy)}` : "";
   switch (rec.status) {
@@ -290,16 +240,4 @@ function closedText(rec: RecommendationRecord): string {
     default:
       return `This recommendation is already ${rec.status.replace("_", " ")}${by}.`;
   }
-}
-
-const STEP_ICON: Record<SwitchProgress["status"], string> = {
-  started: ":arrows_counterclockwise:",
-  ok: ":white_check_mark:",
-  failed: ":x:",
-  skipped: ":fast_forward:",
-  info: ":information_source:",
-};
-
-export function progressLine(p: SwitchProgress): string {
-  return `${STEP_ICON[p.status]} ${p.step}: ${p.status}${p.detail ? ` · ${p.detail}` : ""}`;
 }

@@ -13,7 +13,8 @@ export function digestMessage(d: DigestReport): RenderedMessage {
   const open = d.breakers.filter((b) => b.state !== "closed");
   const breakers =
     d.breakers.length === 0
-      ? "no accounts"
+      ? // a breaker is recorded at an account's first failed switch: none recorded means none ever opened
+        "all closed (no failed switch on record)"
       : open.length === 0
         ? `all ${d.breakers.length} closed`
         : open.map((b) => `${b.accountId} *${b.state}*`).join(", ");

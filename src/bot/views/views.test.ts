@@ -226,3 +226,28 @@ describe("reject dialog", () => {
     expect(JSON.stringify(v.blocks).length).toBeLessThan(3000);
   });
 });
+
+describe("digest message", () => {
+  const base = {
+    day: "2026-11-28",
+    realizedSavingsUsd: 0,
+    counterfactualSavingsUsd: 0,
+    decisions: {},
+    switches: { ok: 0, rolledBack: 0, failed: 0 },
+    experiments: [],
+    series: [],
+  };
+  it("calls breakers closed when none was ever recorded, and names the open ones", () => {
+    expect(JSON.stringify(digestMessage({ ...base, breakers: [] }).blocks)).toContain(
+      "*Circuit breakers*\\nall closed (no failed switch on record)",
+    );
+    const open = digestMessage({
+      ...base,
+      breakers: [
+        { accountId: "111122223333", state: "open" },
+        { accountId: "444455556666", state: "closed" },
+      ],
+    });
+    expect(JSON.stringify(open.blocks)).toContain("*Circuit breakers*\\n111122223333 *open*");
+  });
+});

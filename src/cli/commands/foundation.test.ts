@@ -37,6 +37,25 @@ describe("spotwise CLI frame", () => {
     expect(err).toMatch(/3 problem/);
     for (const v of ["SPOTWISE_MODE", "PORT", "REDIS_URL"]) expect(err).toContain(`- ${v}:`);
   });
+
+  it("config check warns, exit 0, when Slack is set up with nobody allowed to approve or pause", async () => {
+    const slack = { SLACK_BOT_TOKEN: "xoxb-secret-token", SLACK_SIGNING_SECRET: "abcdef123" };
+    const none = memoryIo(slack);
+    expect(await runCli(["config", "check"], none)).toBe(0);
+    const err = none.err.join("\n");
+    expect(err).toMatch(/warning: SLACK_ADMINS, SLACK_ADMIN_GROUP: no Slack admins: nobody can pause/);
+    expect(err).toMatch(/warning: SLACK_APPROVERS, SLACK_APPROVER_GROUP: no Slack approvers/);
+
+    const staffed = memoryIo({ ...slack, SLACK_ADMINS: "U1", SLACK_APPROVER_GROUP: "S1" });
+    expect(await runCli(["config", "check"], staffed)).toBe(0);
+    expect(staffed.err.join("")).toBe("");
+
+    const lonely = memoryIo({ SPOTWISE_MODE: "approve", REDIS_URL: "redis://127.0.0.1:6379/0" });
+    expect(await runCli(["config", "check"], lonely)).toBe(0);
+    const w = lonely.err.join("\n");
+    expect(w).toMatch(/SPOTWISE_MODE=approve without SLACK_BOT_TOKEN/);
+    expect(w).toMatch(/DATABASE_URL: REDIS_URL is set but DATABASE_URL is not/);
+  });
 });
 
 describe(`spotwise migrate on ${backendLabel()}`, () => {

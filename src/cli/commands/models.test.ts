@@ -110,6 +110,11 @@ describe("spotwise models registry commands", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/promotion of trees v1 .* refused by the gate: it has never been scored/);
     expect(refused.err).toMatch(/0 labelled outcomes, the gate needs 200/);
+    // promotion is admin-only in Slack: the refusal says who may override it, and how
+    expect(refused.err).toMatch(
+      /An admin may override it with a reason \(CLI: spotwise models promote NAME --force --reason TEXT/,
+    );
+    expect(refused.err).not.toMatch(/Approvers may/);
     const noReason = await run("models", "promote", "trees@1", "--force");
     expect(noReason.code).toBe(2);
     expect(noReason.err).toMatch(/--force needs --reason TEXT/);

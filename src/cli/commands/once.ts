@@ -4,7 +4,8 @@ import { cloudSetup } from "../../app/cloud.js";
 import { buildContainer } from "../../app/container.js";
 import { openInfra } from "../../app/infra.js";
 import { loadConfig } from "../../config/load.js";
-import { poolId } from "../../core/types.js";
+import { moveName, readablePools, riskPerHour, usdPerMonth } from "../../core/format.js";
+import type { Decision } from "../../core/types.js";
 import { CliExit, type CliIo } from "../io.js";
 
 export function register(program: Command, io: CliIo): void {
@@ -45,14 +46,32 @@ async function oneTick(io: CliIo, job: "scrape" | "decide", json: boolean): Prom
         return;
       }
       io.stdout(`${job}: ${JSON.stringify(r.stats)}`);
-      for (const d of decisions) {
-        const to = d.to ? ` → ${poolId(d.to)}` : "";
-        io.stdout(`  ${d.instanceId} ${d.action} ${poolId(d.from)}${to}  ${d.reasons[0] ?? ""}`);
-      }
+      for (const d of decisions) io.stdout(`  ${decisionLine(d)}`);
     } finally {
       await c.close();
     }
   } finally {
     await infra.close();
   }
+}
+
+/**
+ * One decision as an operator reads it: "i-0abc (managed i-09f) SWITCH eu-west-1c → eu-west-1a, p3.16xlarge:
+ * saves $1,234.56/month at today's prices; risk 0.034 %/h → 0.017 %/h (advisor); <first reason>".
+ */
+export function decisionLine(d: Decision): string {
+  const who = d.managedId && d.managedId !== d.instanceId ? `${d.instanceId} (managed ${d.managedId})` : d.instanceId;
+  const parts = [`${who} ${d.action} ${moveName(d.from, d.action === "STAY" ? null : d.to)}`];
+  const figures: string[] = [];
+  if (d.action !== "STAY" && d.priceSavingPerMonth !== undefined) {
+    figures.push(`saves ${usdPerMonth(d.priceSavingPerMonth)} at today's prices`);
+  }
+  const src = (s: string | null | undefined) => (s ? ` (${s})` : "");
+  figures.push(
+    d.riskTo === null || d.action === "STAY"
+      ? `risk ${riskPerHour(d.riskFrom)}${src(d.riskFromSource)}`
+      : `risk ${riskPerHour(d.riskFrom)} → ${riskPerHour(d.riskTo)}${src(d.riskToSource)}`,
+  );
+  if (d.reasons[0]) figures.push(readablePools(d.reasons[0]));
+  return `${parts[0]}: ${figures.join("; ")}`;
 }

@@ -30,7 +30,12 @@ export function formatSummary(r: ReplayResult): string {
     `replay: ${s.hours} hours from ${d.start}, ${s.instances} managed instances, decide every ${d.decideEveryMinutes} min`,
     `decisions: ${Object.entries(d.decisions)
       .map(([a, n]) => `${n} ${a}`)
-      .join(", ")}; switches: ${d.sagas.done} done, ${d.sagas.rolled_back} rolled back, ${d.sagas.failed} failed`,
+      .join(", ")}; switches: ${d.sagas.done} done, ${d.sagas.rolled_back} rolled back, ${d.sagas.failed} failed` +
+      (Object.keys(d.refused).length
+        ? `; approvals refused: ${Object.entries(d.refused)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", ")}`
+        : ""),
     `cost ${s.cost_usd.toFixed(2)} USD vs stay ${s.stay_cost_usd.toFixed(2)} and oracle ${s.oracle_cost_usd.toFixed(2)}: ` +
       `${s.oracle_capture_pct.toFixed(2)}% of the oracle's saving`,
     `${s.switches} switches (${s.switches_per_instance_week.toFixed(4)} per instance-week); lost instances: ${s.lost_instances}`,

@@ -8,11 +8,10 @@ import { callerIdentity, createStsClient } from "../../adapters/aws/sts.js";
 import { DbControlStore } from "../../adapters/db/control-repo.js";
 import { DbSagaStore } from "../../adapters/db/saga-repo.js";
 import { createLogger } from "../../adapters/log/logger.js";
-import { SimCloud } from "../../adapters/sim/cloud.js";
-import { SIM_ACCOUNT, seedSimFleet } from "../../adapters/sim/seed.js";
 import { notifierFromConfig } from "../../adapters/slack/index.js";
 import { awsCloud, simCloudPorts, staticCredentials } from "../../app/cloud.js";
 import { type Infra, openInfra } from "../../app/infra.js";
+import { openSandbox, SANDBOX_ACCOUNT } from "../../app/sandbox.js";
 import type { Config } from "../../config/schema.js";
 import { ControlService } from "../../core/control/service.js";
 import { type Clock, ManualClock, systemClock } from "../../core/ports/clock.js";
@@ -29,6 +28,8 @@ export interface CloudWiring {
   accountId: string;
   region: string;
   clock: Clock;
+  /** Subnets per account and AZ besides the configured ones (the sandbox's). */
+  subnets?: Record<string, Record<string, string>>;
   /** Printed before the plan: where this runs. */
   label: string;
 }
@@ -39,17 +40,25 @@ export interface CloudWiring {
  */
 export async function wireCloud(
   config: Config,
-  args: { account?: string; region?: string; command: string },
+  args: { account?: string; region?: string; command: string; instanceId?: string },
   env: NodeJS.ProcessEnv,
 ): Promise<CloudWiring> {
   if (config.env.SPOTWISE_CLOUD === "sim") {
-    const region = args.region ?? config.env.AWS_REGION ?? "us-east-1";
-    const accountId = args.account ?? SIM_ACCOUNT;
-    // simulated time: every wait of the saga moves the simulated cloud's clock instantly
+    // the sandbox's own seeded fleet (the one `start`, `daemon` and `decide` see), on simulated time: every
+    // wait of the saga moves the simulated cloud's clock instantly
     const clock = new ManualClock(Date.now());
-    const cloud = new SimCloud({ clock });
-    seedSimFleet(cloud, { accountId, region });
-    return { ...simCloudPorts(cloud), accountId, region, clock, label: `${accountId}/${region} (simulated cloud)` };
+    const sandbox = await openSandbox(config, clock);
+    const accountId = args.account ?? SANDBOX_ACCOUNT.accountId;
+    const inst = args.instanceId ? sandbox.cloud.instances.get(args.instanceId) : undefined;
+    const region = args.region ?? inst?.region ?? sandbox.accounts[0]?.regions[0] ?? "us-east-1";
+    return {
+      ...simCloudPorts(sandbox.cloud),
+      accountId,
+      region,
+      clock,
+      subnets: sandbox.subnets,
+      label: `${accountId}/${region} (SPOTWISE_CLOUD=sim: the sandbox's simulated fleet ${sandbox.instanceIds.join(", ")})`,
+    };
   }
   const accounts = config.file.accounts;
   if (accounts.length === 0) return callerAccount(config, args, env);
@@ -120,7 +129,7 @@ export interface CliRunner {
 /** A saga runner over the database of `config` and the cloud of `w`. */
 export async function openCliRunner(
   config: Config,
-  w: Pick<CloudWiring, "ec2" | "targetGroups" | "health" | "clock">,
+  w: Pick<CloudWiring, "ec2" | "targetGroups" | "health" | "clock" | "subnets">,
   write?: (text: string) => void,
 ) {
   const level = config.env.LOG_LEVEL === "debug" || config.env.LOG_LEVEL === "trace" ? config.env.LOG_LEVEL : "silent";
@@ -139,7 +148,10 @@ export async function openCliRunner(
     ec2: w.ec2,
     audit: infra.audit,
     clock: w.clock,
-    settings: switchSettingsFrom(sw, config.file.accounts),
+    settings: switchSettingsFrom(sw, [
+      ...config.file.accounts,
+      ...Object.entries(w.subnets ?? {}).map(([id, subnets]) => ({ id, subnets })),
+    ]),
     newId: randomUUID,
     targetGroups: w.targetGroups,
     health: w.health,

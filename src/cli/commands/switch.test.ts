@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Ec2QueryServer, startEc2QueryServer } from "../../../test/sim/ec2-query-server.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
+import { openSandbox } from "../../app/sandbox.js";
+import { loadConfig } from "../../config/load.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import { memoryIo } from "../io.js";
 import { runCli } from "../program.js";
@@ -18,36 +20,68 @@ const simEnv = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
-describe("spotwise switch on the simulated cloud", () => {
-  it("prints the plan with --dry-run and changes nothing", async () => {
+/** The sandbox every SPOTWISE_CLOUD=sim process seeds (`start`, `daemon`, `decide`): its ids and pools. */
+async function sandboxFleet() {
+  const sb = await openSandbox(loadConfig({}), new ManualClock(Date.now()));
+  return sb.instanceIds.map((id) => {
+    const i = sb.cloud.instances.get(id)!;
+    // the cheapest other AZ of the same type in the sandbox's market now: where the daemon would advise a move
+    const latest = new Map<string, number>();
+    for (const r of sb.cloud.prices) {
+      if (r.ts <= Date.now() && r.region === i.region && r.instanceType === i.instanceType) latest.set(r.az, r.price);
+    }
+    const cheapest = [...latest.entries()].filter(([az]) => az !== i.az).sort((x, y) => x[1] - y[1])[0][0];
+    return { id, region: i.region, az: i.az, type: i.instanceType, cheapest };
+  });
+}
+
+describe("spotwise switch on the simulated cloud (SPOTWISE_CLOUD=sim)", () => {
+  it("sees the sandbox's seeded fleet, the one start, daemon and decide run on, and prints the plan with --dry-run", async () => {
+    const fleet = await sandboxFleet();
+    expect(fleet.map((f) => f.id)).toEqual([
+      "i-sandbox0001",
+      "i-sandbox0002",
+      "i-sandbox0003",
+      "i-sandbox0004",
+      "i-sandbox0005",
+      "i-sandbox0006",
+    ]);
+    const [first] = fleet;
     const io = simEnv();
-    expect(await runCli(["switch", "i-sim0001", "--to", "m5a.xlarge", "--dry-run"], io)).toBe(0);
+    expect(await runCli(["switch", first.id, "--to", `${first.type}@${first.cheapest}`, "--dry-run"], io)).toBe(0);
     const out = io.out.join("\n");
+    expect(out).toContain(`switch ${first.id} in sim/${first.region} (SPOTWISE_CLOUD=sim`);
     expect(out).toContain("approved by cli:alice");
-    expect(out).toContain("launch spot m5a.xlarge in us-east-1a");
+    expect(out).toContain(`launch spot ${first.type} in ${first.cheapest}`);
     expect(out).toContain("health check http://{privateIp}:8080/healthz");
     expect(out).toContain("dry run: nothing changed");
     expect(out).not.toContain("[create_image]");
+    // the old built-in fleet is gone: its ids are unknown here
+    const old = simEnv();
+    expect(await runCli(["switch", "i-sim0001", "--to", "m5a.xlarge", "--dry-run"], old)).toBe(1);
+    expect(old.err.join("\n")).toMatch(/instance i-sim0001 not found in sim\//);
   });
 
   it("refuses without --yes", async () => {
+    const [first] = await sandboxFleet();
     const io = simEnv();
-    expect(await runCli(["switch", "i-sim0001", "--to", "m5a.xlarge"], io)).toBe(1);
+    expect(await runCli(["switch", first.id, "--to", `${first.type}@${first.cheapest}`], io)).toBe(1);
     expect(io.err.join("\n")).toMatch(/refusing to switch without --yes/);
   });
 
-  it("respects shadow mode and the opt-in tag, with the reason", async () => {
+  it("respects shadow mode, with the reason", async () => {
+    const [first] = await sandboxFleet();
     const shadow = simEnv({ SPOTWISE_MODE: "shadow" });
-    expect(await runCli(["switch", "i-sim0001", "--to", "m5a.xlarge", "--yes"], shadow)).toBe(1);
+    expect(await runCli(["switch", first.id, "--to", `${first.type}@${first.cheapest}`, "--yes"], shadow)).toBe(1);
     expect(shadow.err.join("\n")).toMatch(/refused \(shadow_mode\).*SPOTWISE_MODE=approve/);
-    const optOut = simEnv();
-    expect(await runCli(["switch", "i-sim0004", "--to", "t3a.large", "--yes"], optOut)).toBe(1);
-    expect(optOut.err.join("\n")).toMatch(/not opted in: tag it spotwise:managed=true/);
   });
 
-  it("switches end to end with --yes, printing each step", async () => {
+  it("switches a sandbox instance across AZs end to end with --yes, printing each step", async () => {
+    const fleet = await sandboxFleet();
+    const f = fleet[3];
     const io = simEnv();
-    expect(await runCli(["switch", "i-sim0001", "--to", "m5a.xlarge,m6i.xlarge", "--yes"], io)).toBe(0);
+    const code = await runCli(["switch", f.id, "--to", `${f.type}@${f.cheapest}`, "--yes"], io);
+    expect(code, io.err.join("\n")).toBe(0);
     const out = io.out.join("\n");
     for (const step of [
       "create_image",
@@ -55,17 +89,17 @@ describe("spotwise switch on the simulated cloud", () => {
       "run_instances",
       "wait_running",
       "health_check",
-      "carry_eip",
       "terminate_old",
     ]) {
       expect(out).toContain(`[${step}]`);
     }
-    expect(out).toMatch(/done: i-sim0001 → i-\w+ \(switch [0-9a-f-]{36}\)/);
+    expect(out).toContain(`in sim/${f.region}`);
+    expect(out).toMatch(new RegExp(`done: ${f.id} → i-\\w+ \\(switch [0-9a-f-]{36}\\)`));
   });
 
   it("rejects malformed arguments with exit 2", async () => {
     const io = simEnv();
-    expect(await runCli(["switch", "i-sim0001", "--to", "not a type"], io)).toBe(2);
+    expect(await runCli(["switch", "i-sandbox0001", "--to", "not a type"], io)).toBe(2);
     expect(io.err.join("\n")).toContain("TYPE[@AZ]");
   });
 });
@@ -128,6 +162,12 @@ describe("spotwise switch against an EC2-compatible endpoint (AWS_ENDPOINT_URL_E
     expect(fresh.userData).toBe(old.userData);
     expect(fresh.userData).toBe("#!/bin/sh\necho hello\n");
     expect(cloud.stateOf(fresh)).toBe("running");
+  });
+
+  it("refuses an instance that is not opted in, with the tag to set", async () => {
+    const io = env();
+    expect(await runCli(["switch", "i-sim0004", "--to", "t3a.large", "--yes"], io)).toBe(1);
+    expect(io.err.join("\n")).toMatch(/not opted in: tag it spotwise:managed=true/);
   });
 
   it("exits non-zero with the reason when the switch rolls back, keeping the old instance", async () => {

@@ -1,7 +1,7 @@
 /**
  * `spotwise switch INSTANCE_ID --to TYPE[@AZ][,TYPE[@AZ]…]`: the guarded switch saga for an operator.
  * Prints the plan with --dry-run, refuses without --yes, respects mode, pause, breaker and budget, and exits
- * non-zero with the reason on refusal or rollback. SPOTWISE_CLOUD=sim runs it against a seeded simulated fleet.
+ * non-zero with the reason on refusal or rollback. SPOTWISE_CLOUD=sim runs it against the sandbox's seeded fleet (src/app/sandbox.ts).
  */
 import type { Command } from "commander";
 import { z } from "zod";

@@ -73,6 +73,14 @@ export interface Ec2Port {
   /** Volumes by id, with their tags and attachments (DescribeVolumes). */
   describeVolumes(input: { volumeIds: string[] }): Promise<Ec2Volume[]>;
 
+  /** StopInstances (not forced): the OS shuts down cleanly, so writes to data volumes stop. */
+  stopInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }>;
+  startInstances(input: { instanceIds: string[] }): Promise<{ requestId?: string }>;
+  /** DetachVolume from `instanceId` (not forced); the volume becomes `available` when it is done. */
+  detachVolume(input: { volumeId: string; instanceId: string; deviceName: string }): Promise<{ requestId?: string }>;
+  /** AttachVolume at `deviceName`; same AZ only (InvalidVolume.ZoneMismatch otherwise). */
+  attachVolume(input: { volumeId: string; instanceId: string; deviceName: string }): Promise<{ requestId?: string }>;
+
   /** ModifyInstanceAttribute: one attribute per call, as the API requires. */
   modifyInstanceAttribute(input: {
     instanceId: string;
@@ -140,8 +148,11 @@ export interface MetadataOptions {
 
 export interface Ec2Volume {
   volumeId: string;
+  /** creating | available | in-use | deleting | deleted | error */
   state: string;
+  az?: string;
   tags: Record<string, string>;
+  /** state: attaching | attached | detaching | detached */
   attachments: Array<{ instanceId: string; deviceName: string; state: string }>;
 }
 

@@ -10,7 +10,7 @@ import { asCodedError, CodedError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ec2Instance, Ec2Port } from "../ports/ec2.js";
 import { type InstanceTypeInfo, type PoolKey, poolId } from "../types.js";
-import { identityPlan, type LaunchIdentity, movedVolumes } from "./identity.js";
+import { dataVolumeMode, identityPlan, type LaunchIdentity, movedVolumes } from "./identity.js";
 import { withRetries } from "./run.js";
 import { TAG_HEALTH_URL, TAG_MANAGED } from "./steps.js";
 import type { SagaContext, SagaRecord, SagaStore, SwitchRequest, SwitchSettings, TargetGroupPort } from "./types.js";
@@ -133,7 +133,24 @@ export async function preflight(
   const fromPool = poolId({ region: req.region, az: instance.az, instanceType: instance.instanceType });
   const subnetForAz = deps.settings.subnets[req.accountId] ?? {};
   const skipped: string[] = [];
+  // data volumes kept on termination are moved: the instance is stopped for it, and a volume stays in its AZ
+  const data = (instance.blockDevices ?? []).filter(
+    (b) => b.deviceName !== instance.rootDeviceName && !b.deleteOnTermination,
+  );
+  const dataText = data.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ");
+  if (data.length && instance.lifecycle === "spot") {
+    return no(
+      "invalid_input",
+      `${req.instanceId} is a Spot Instance with data volume(s) kept on termination (${dataText}): moving them needs the instance stopped so they take no more writes, and EC2 cannot stop a one-time Spot Instance (UnsupportedOperation). Switch it by hand, or set DeleteOnTermination=true if the data is disposable`,
+    );
+  }
   const targets = req.targets.filter((t) => {
+    if (data.length && t.az !== instance.az) {
+      skipped.push(
+        `${poolId(t)} (data volume(s) ${data.map((v) => v.volumeId).join(", ")} live in ${instance.az}; an EBS volume attaches only in its own AZ)`,
+      );
+      return false;
+    }
     if (t.region !== req.region) {
       skipped.push(`${poolId(t)} (other region)`);
       return false;
@@ -191,13 +208,17 @@ export async function preflight(
     })),
     burstableTargets: types.burstable,
   };
-  const kept = movedVolumes(launch);
-  if (kept.length) {
-    return no(
-      "invalid_input",
-      `${req.instanceId} has data volume(s) kept on termination (${kept.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ")}); a switch would copy them at image time and leave the originals behind. Moving data volumes is not supported yet: switch this instance by hand, or set DeleteOnTermination=true if the data is disposable`,
-    );
+  for (const v of movedVolumes(launch)) {
+    const a = volumes.find((x) => x.volumeId === v.volumeId)?.attachments[0];
+    if (a?.instanceId !== req.instanceId || a.state !== "attached") {
+      return no(
+        "conflict",
+        `data volume ${v.volumeId} of ${req.instanceId} is ${a ? `${a.state} to ${a.instanceId}` : "not attached"}; wait until it is attached at ${v.deviceName}, then switch again`,
+      );
+    }
   }
+  if (data.length)
+    checks.push(`data volume(s) ${dataText} attached; moved to the replacement with the instance stopped`);
   checks.push(
     `${req.instanceId} state running; termination protection ${attrs.disableApiTermination ? "on (turned off only right before the old instance is terminated)" : "off"}`,
   );
@@ -240,10 +261,17 @@ export async function preflight(
     sameSubnet: first.az === instance.az,
     addresses,
   });
+  const mode = dataVolumeMode(launch);
+  const health = `health check ${healthUrl} (≤ ${min(deps.settings.healthDeadlineMs)} min)`;
   const plan = [
-    `create image of ${req.instanceId} (NoReboot=${deps.settings.noReboot}), wait until available (≤ ${min(deps.settings.imageDeadlineMs)} min)`,
+    `create image of ${req.instanceId}${data.length ? " (root volume only)" : ""} (NoReboot=${deps.settings.noReboot}), wait until available (≤ ${min(deps.settings.imageDeadlineMs)} min)`,
     `launch spot ${first.instanceType} in ${first.az}${usable.length > 1 ? ` (then ${usable.slice(1).map(poolId).join(", ")} on InsufficientInstanceCapacity)` : ""}`,
-    `wait running + status checks (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl ? `, health check ${healthUrl} (≤ ${min(deps.settings.healthDeadlineMs)} min)` : ""}`,
+    `wait running + status checks (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl && !data.length ? `, ${health}` : ""}`,
+    ...(data.length
+      ? [
+          `check the replacement again, stop ${req.instanceId} (its writes stop; it is down until the replacement takes over), detach ${dataText} and attach each to the replacement at the same device, describe them again (≤ ${min(deps.settings.launchDeadlineMs)} min)${healthUrl ? `, then ${health} with its data` : ""}`,
+        ]
+      : []),
     `check the replacement again, then move ${addresses.length} Elastic IP(s) and ${targetGroups.length} target group(s)`,
     `check the replacement again, then terminate ${req.instanceId}${launch.disableApiTermination ? " (turning its termination protection off first)" : ""}`,
     `delete the image after ${Math.round(deps.settings.imageRetentionMs / 3600_000)} h`,
@@ -256,7 +284,7 @@ export async function preflight(
     targets: usable,
     context,
     tg,
-    summary: `${req.instanceId} ${fromPool} → ${poolId(first)}${identity.notCarried.length ? ` (not carried over: ${identity.notCarried.map((n) => n.split(" (")[0]).join(", ")})` : ""}`,
+    summary: `${req.instanceId} ${fromPool} → ${poolId(first)}${mode ? ` (${mode})` : ""}${identity.notCarried.length ? ` (not carried over: ${identity.notCarried.map((n) => n.split(" (")[0]).join(", ")})` : ""}`,
     plan,
     checks,
     notCarried: identity.notCarried,

@@ -1,12 +1,14 @@
 /**
  * The same machine on the other side (simulated cloud): IMDSv2 required, a placement group, termination
- * protection, two Elastic IPs (primary and secondary private IP), a secondary private IP, a target group and
- * per-volume tags; what cannot be carried is in the plan. And preflight refuses early what EC2 would refuse late.
+ * protection, two Elastic IPs (primary and secondary private IP), a secondary private IP, a target group,
+ * per-volume tags and a data volume kept on termination (moved, not copied); what cannot be carried is in the
+ * plan. And preflight refuses early what EC2 would refuse late.
  */
 import { describe, expect, it } from "vitest";
 import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { ManualClock } from "../ports/clock.js";
+import { identityPlan } from "./identity.js";
 import type { SwitchRequest } from "./types.js";
 
 const TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/app/0123456789abcdef";
@@ -36,8 +38,13 @@ function world() {
       shutdownBehavior: "stop",
       tags: { Name: "app-1", "spotwise:managed": "true" },
     },
-    { targetGroupArn: TG, rootVolumeTags: { Backup: "daily", Name: "app-1-root" } },
+    {
+      targetGroupArn: TG,
+      rootVolumeTags: { Backup: "daily", Name: "app-1-root" },
+      dataVolumes: [{ deviceName: "/dev/sdf", deleteOnTermination: false, tags: { Name: "app-1-data" } }],
+    },
   );
+  const dataVolume = old.blockDevices!.find((b) => b.deviceName === "/dev/sdf")!.volumeId;
   // two Elastic IPs: one on the primary private IP, one on the secondary
   for (const [publicIp, privateIp] of [
     ["203.0.113.20", "10.0.1.10"],
@@ -63,12 +70,12 @@ function world() {
     requestedBy: "cli:alice",
     approval: { approvedBy: "cli:alice", approvedAt: clock.now(), expiresAt: clock.now() + 3600_000 },
   });
-  return { clock, cloud, old, h, req };
+  return { clock, cloud, old, h, req, dataVolume };
 }
 
 describe("the replacement is the same machine", () => {
-  it("reproduces IMDSv2, placement group, monitoring, EBS optimization, source/dest check, both EIPs on their private IPs, the secondary IP, the target group and volume tags", async () => {
-    const { cloud, old, h, req } = world();
+  it("reproduces IMDSv2, placement group, monitoring, EBS optimization, source/dest check, both EIPs on their private IPs, the secondary IP, the target group, volume tags and the data volume", async () => {
+    const { cloud, old, h, req, dataVolume } = world();
     const plan = await h.runner.plan(req(["m5a.xlarge"]));
     expect(plan.ok).toBe(true);
     if (!plan.ok) return;
@@ -81,6 +88,10 @@ describe("the replacement is the same machine", () => {
     expect(text).toContain("NOT carried over: primary private IP 10.0.1.10");
     expect(text).toContain("NOT carried over: shutdown behaviour 'stop'");
     expect(plan.summary).toContain("not carried over: termination protection");
+    const mode = `data volumes moved: ${dataVolume} at /dev/sdf (instance stopped during the move)`;
+    expect(text).toContain(`carry over: ${mode}`);
+    expect(plan.summary).toContain(mode);
+    expect(text).toContain(`stop ${old.instanceId} (its writes stop`);
 
     const out = await h.runner.start(req(["m5a.xlarge"]));
     expect(out.state, out.reason).toBe("done");
@@ -103,10 +114,24 @@ describe("the replacement is the same machine", () => {
     expect(mods).toContainEqual({ instanceId: old.instanceId, disableApiTermination: false });
     // no orphan: the old root volume went with it (DeleteOnTermination)
     expect([...cloud.volumes.values()].filter((v) => !v.deleted && !v.attachment)).toEqual([]);
+    // the data volume moved (not copied): the image and the launch left /dev/sdf out, the original is attached
+    expect(cloud.callsOf("createImage")[0]!.input).toMatchObject({ noDevices: ["/dev/sdf"] });
+    expect([...cloud.images.values()][0]!.devices!.map((d) => d.deviceName)).toEqual(["/dev/xvda"]);
+    expect(fresh.blockDevices!.filter((b) => b.deviceName === "/dev/sdf")).toEqual([
+      { volumeId: dataVolume, deviceName: "/dev/sdf", deleteOnTermination: false },
+    ]);
+    expect(cloud.volumes.get(dataVolume)).toMatchObject({
+      tags: { Name: "app-1-data" },
+      attachment: { instanceId: fresh.instanceId, deviceName: "/dev/sdf" },
+    });
+    expect([...cloud.volumes.values()].filter((v) => !v.deleted)).toHaveLength(2);
+    // the old instance was stopped before its volume was detached, and terminated only after the attach
+    const order = cloud.calls.map((c) => c.op).filter((op) => /stop|Volume$|terminate/.test(op));
+    expect(order).toEqual(["stopInstances", "detachVolume", "attachVolume", "terminateInstances"]);
   });
 
-  it("a rollback puts both EIPs back on their own private IPs of the old instance", async () => {
-    const { cloud, old, h, req } = world();
+  it("a rollback puts both EIPs back on their own private IPs of the old instance, and its data volume, and starts it", async () => {
+    const { cloud, old, h, req, dataVolume } = world();
     cloud.failNext("deregisterTarget", "denied", 1);
     const out = await h.runner.start(req(["m5a.xlarge"]));
     expect(out.state).toBe("rolled_back");
@@ -119,6 +144,36 @@ describe("the replacement is the same machine", () => {
       "10.0.1.11",
     ]);
     expect(cloud.instances.get(old.instanceId)!.disableApiTermination).toBe(true);
+    expect(cloud.stateOf(cloud.instances.get(old.instanceId)!)).toBe("running");
+    expect(cloud.volumes.get(dataVolume)!.attachment).toMatchObject({
+      instanceId: old.instanceId,
+      deviceName: "/dev/sdf",
+    });
+    expect(cloud.callsOf("startInstances").map((c) => c.input)).toEqual([{ instanceIds: [old.instanceId] }]);
+    expect([...cloud.volumes.values()].filter((v) => !v.deleted && !v.attachment)).toEqual([]);
+  });
+});
+
+describe("the primary private IP", () => {
+  it("stays with the old instance until it is terminated: the replacement gets a new one, and the plan says why", async () => {
+    const { cloud, old, h, req } = world();
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out.state, out.reason).toBe("done");
+    // launching with it would fail (InvalidIPAddress.InUse): the old instance still holds it at launch time
+    expect(cloud.callsOf("runInstances")[0]!.input).not.toHaveProperty("privateIp");
+    const fresh = cloud.instances.get(out.newInstanceId!)!;
+    expect(fresh.privateIps!.find((p) => p.primary)!.privateIp).not.toBe("10.0.1.10");
+    expect(old.privateIps!.find((p) => p.primary)!.privateIp).toBe("10.0.1.10");
+    const launch = { privateIps: [{ privateIp: "10.0.1.10", primary: true }], volumes: [] };
+    const target = { region: "us-east-1", az: "us-east-1b", instanceType: "m5a.xlarge" };
+    const other = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: false, addresses: [] });
+    expect(other.notCarried).toContain(
+      "primary private IP 10.0.1.10 (the target AZ is another subnet); the replacement gets a new one",
+    );
+    const same = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: true, addresses: [] });
+    expect(same.notCarried.join("\n")).toMatch(
+      /primary private IP 10\.0\.1\.10 \(the old instance holds it until it is terminated, after the replacement took over\); the replacement gets a new one/,
+    );
   });
 });
 
@@ -142,11 +197,32 @@ describe("preflight fails early", () => {
     expect(cloud.instances.get(out.newInstanceId!)!.instanceType).toBe("m5a.xlarge");
   });
 
-  it("refuses an instance whose data volume is kept on termination, rather than orphaning it", async () => {
+  it("with a data volume: skips targets in other AZs (a volume attaches only in its AZ); refuses when none is left", async () => {
+    const { cloud, h, req, dataVolume } = world();
+    const plan = await h.runner.plan({
+      ...req(["m5a.xlarge"], "us-east-1b"),
+      targets: [
+        { region: "us-east-1", az: "us-east-1b", instanceType: "m5a.xlarge" },
+        { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
+      ],
+    });
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.targets.map((t) => t.az)).toEqual(["us-east-1a"]);
+    expect(plan.checks.join("\n")).toContain(
+      `us-east-1/us-east-1b/m5a.xlarge (data volume(s) ${dataVolume} live in us-east-1a; an EBS volume attaches only in its own AZ)`,
+    );
+    const out = await h.runner.start(req(["m5a.xlarge"], "us-east-1b"));
+    expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(out.reason).toContain("an EBS volume attaches only in its own AZ");
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+  });
+
+  it("refuses a Spot Instance with a data volume (EC2 cannot stop a one-time Spot Instance), rather than orphaning it", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
     const cloud = new SimCloud({ clock });
     const old = cloud.seedInstance(
-      { accountId: "sim", region: "us-east-1", az: "us-east-1a", instanceType: "m5.large" },
+      { accountId: "sim", region: "us-east-1", az: "us-east-1a", instanceType: "m5.large", lifecycle: "spot" },
       { dataVolumes: [{ deviceName: "/dev/sdf", deleteOnTermination: false }] },
     );
     const h = simRunner({ cloud });
@@ -159,7 +235,8 @@ describe("preflight fails early", () => {
       approval: { approvedBy: "cli:alice", approvedAt: clock.now(), expiresAt: clock.now() + 3600_000 },
     });
     expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
-    expect(out.reason).toMatch(/data volume\(s\) kept on termination \(vol-\w+ at \/dev\/sdf\)/);
+    expect(out.reason).toMatch(/Spot Instance with data volume\(s\) kept on termination \(vol-\w+ at \/dev\/sdf\)/);
+    expect(out.reason).toContain("cannot stop a one-time Spot Instance");
     expect(cloud.callsOf("createImage")).toHaveLength(0);
   });
 });

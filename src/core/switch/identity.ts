@@ -59,6 +59,13 @@ export function movedVolumes(l: LaunchIdentity | undefined) {
   return (l?.volumes ?? []).filter((v) => v.deviceName !== l?.rootDeviceName && !v.deleteOnTermination);
 }
 
+/** Which data-volume mode applies, for the plan, the summary and the recommendation; undefined without any. */
+export function dataVolumeMode(l: LaunchIdentity | undefined): string | undefined {
+  const moved = movedVolumes(l);
+  if (moved.length === 0) return undefined;
+  return `data volumes moved: ${moved.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ")} (instance stopped during the move)`;
+}
+
 /** Tags per device name of the old instance's volumes, to put on the replacement's volumes of the same device. */
 export function volumeTags(l: LaunchIdentity | undefined): Map<string, Record<string, string>> {
   return new Map((l?.volumes ?? []).map((v) => [v.deviceName, copyTags(v.tags)]));
@@ -115,12 +122,22 @@ export function identityPlan(
   if (l.shutdownBehavior === "stop") {
     notCarried.push("shutdown behaviour 'stop' (a one-time Spot Instance terminates on shutdown)");
   }
+  const mode = dataVolumeMode(l);
+  if (mode) carried.push(`${mode}; same AZ only, an EBS volume attaches only in its own AZ`);
+  const copied = l.volumes.filter((v) => v.deviceName !== l.rootDeviceName && v.deleteOnTermination);
+  if (copied.length) {
+    carried.push(
+      `data volumes copied from the image (DeleteOnTermination=true, deleted with the old instance): ${copied.map((v) => v.deviceName).join(", ")}`,
+    );
+  }
   const tagged = l.volumes.filter((v) => Object.keys(copyTags(v.tags)).length);
   if (tagged.length) carried.push(`volume tags per volume (${tagged.map((v) => v.deviceName).join(", ")})`);
   const primary = l.privateIps.find((p) => p.primary)?.privateIp;
   if (primary) {
     notCarried.push(
-      `primary private IP ${primary} (the old instance holds it until it is terminated); the replacement gets a new one`,
+      o.sameSubnet
+        ? `primary private IP ${primary} (the old instance holds it until it is terminated, after the replacement took over); the replacement gets a new one`
+        : `primary private IP ${primary} (the target AZ is another subnet); the replacement gets a new one`,
     );
   }
   const secondary = secondaryIps(l);

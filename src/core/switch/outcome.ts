@@ -9,6 +9,7 @@ import type { Notifier } from "../ports/notifier.js";
 import { leaseKey, type SagaRun } from "./run.js";
 import { awsErrorName, findReplacements } from "./steps.js";
 import type { SagaOutcome, SagaRecord, SwitchSettings } from "./types.js";
+import { describeVolumesNow } from "./volumes.js";
 
 export interface EndDeps {
   control: ControlService;
@@ -53,6 +54,7 @@ export async function describeWorld(run: SagaRun): Promise<string> {
       .catch(() => []);
     for (const a of now) parts.push(`EIP ${a.publicIp} → ${a.instanceId ?? "unassociated"}`);
   }
+  parts.push(...(await describeVolumesNow(run).catch(() => [])));
   return parts.join("; ");
 }
 

@@ -11,6 +11,7 @@ import { isCodedError } from "../errors.js";
 import { secondaryIps } from "./identity.js";
 import type { SagaRun } from "./run.js";
 import { alreadyDone, findReplacements } from "./steps.js";
+import { describeVolumesNow, restoreVolumes, volumesToMove } from "./volumes.js";
 
 export type RollbackResult =
   | { kind: "rolled_back" }
@@ -51,13 +52,22 @@ export async function rollback(run: SagaRun, reason: string, code: string): Prom
       return { kind: "rolled_forward" };
     }
     const image = run.saga.imageId ? `; its image ${run.saga.imageId} is kept so you can launch from it` : "";
+    const volumes = volumesToMove(run).length
+      ? `; attach its data volumes to the instance you launch: ${(await describeVolumesNow(run)).join(", ")}`
+      : "";
     return {
       kind: "needs_attention",
       code: "nothing_running",
       reason: `nothing is running for ${oldId}: it is ${old?.state ?? "gone"} and the replacement ${
         run.saga.newInstanceId ?? "(none launched)"
-      } is ${keep?.state ?? "gone"}${image}`,
+      } is ${keep?.state ?? "gone"}${image}${volumes}`,
     };
+  }
+  if (volumesToMove(run).length) {
+    // the data volumes go back to the old instance (from the replacement if they moved), and it starts again
+    const launched = new Set((await findReplacements(run)).map((i) => i.instanceId));
+    if (run.saga.newInstanceId) launched.add(run.saga.newInstanceId);
+    await restoreVolumes(run, old, [...launched]);
   }
   await run.step("rollback", `Rolling back: ${run.saga.context.rollbackReason ?? reason}`, async () => {
     const { moved, addresses, targetGroups, verifiedAt } = run.saga.context;

@@ -233,6 +233,7 @@ export class SagaRun {
       imaging: s.imageDeadlineMs,
       launching: s.launchDeadlineMs,
       verifying: s.launchDeadlineMs + s.healthDeadlineMs,
+      moving_volumes: s.launchDeadlineMs,
     };
     const d = ms[this.saga.state];
     return d === undefined ? undefined : this.now() + Math.max(0, this.remaining(this.saga.state, d));
@@ -259,6 +260,6 @@ export class SagaRun {
 
 function phaseDeadlineKey(phase: Phase): string {
   if (phase === "imaging") return "imageDeadlineMinutes";
-  if (phase === "launching" || phase === "verifying") return "launchDeadlineMinutes";
+  if (phase === "launching" || phase === "verifying" || phase === "moving_volumes") return "launchDeadlineMinutes";
   return "healthDeadlineMinutes";
 }

@@ -42,6 +42,7 @@ import type {
   SwitchSettings,
   TargetGroupFactory,
 } from "./types.js";
+import { moveVolumes, rollForwardVolumes, verifyVolumesOn } from "./volumes.js";
 
 export interface SagaRunnerDeps {
   store: SagaStore;
@@ -316,7 +317,7 @@ export class SwitchSagaRunner {
         const result = await rollback(run, reason, err.code);
         if (result.kind === "needs_attention") return await this.needsAttention(run, result.reason, result.code);
         if (result.kind === "rolled_forward") {
-          await run.save({ state: "cutover" });
+          await rollForwardVolumes(run);
           await carryIdentity(run);
           return await this.finish(run);
         }
@@ -336,8 +337,13 @@ export class SwitchSagaRunner {
     if (run.saga.state === "imaging") await createImage(run);
     if (run.saga.state === "launching") await launchReplacement(run);
     if (run.saga.state === "verifying") await verifyReplacement(run);
+    if (run.saga.state === "moving_volumes") await moveVolumes(run);
     if (run.saga.state === "cutover") await carryIdentity(run);
-    if (run.saga.state === "terminating_old") await terminateOld(run);
+    if (run.saga.state === "terminating_old") {
+      // look at the data volumes again: the old instance goes only when the replacement has them
+      await verifyVolumesOn(run, run.saga.newInstanceId as string);
+      await terminateOld(run);
+    }
   }
 
   private releaseLease(run: SagaRun): Promise<void> {

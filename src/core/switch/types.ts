@@ -7,7 +7,8 @@ import type { EpochMs, Mode, PoolKey } from "../types.js";
 import type { LaunchIdentity } from "./identity.js";
 
 /**
- * Persisted states. In-flight: imaging → launching → verifying → cutover → terminating_old.
+ * Persisted states. In-flight: imaging → launching → verifying → [moving_volumes] → cutover → terminating_old
+ * (moving_volumes only when the old instance has data volumes kept on termination: they move, not copy).
  * Final: done, rolled_back, refused, needs_attention. `rolling_back` stays in flight until the rollback has
  * completed. `needs_attention`: spotwise could neither finish nor roll back (the channel was told what is
  * running and what to do); the saga stops there, blocks new switches of that instance only, and
@@ -17,6 +18,7 @@ export type SagaState =
   | "imaging"
   | "launching"
   | "verifying"
+  | "moving_volumes"
   | "cutover"
   | "terminating_old"
   | "rolling_back"
@@ -38,6 +40,12 @@ export type StepName =
   | "wait_running"
   | "health_check"
   | "recheck_replacement"
+  | "stop_old"
+  | "detach_volume"
+  | "attach_volume"
+  | "verify_volumes"
+  | "restore_volumes"
+  | "start_old"
   | "carry_private_ips"
   | "carry_eip"
   | "carry_target_groups"
@@ -76,6 +84,8 @@ export interface SagaContext {
   launchAttempts: Array<{ pool: string; error: string }>;
   /** What was moved to the replacement, so a rollback knows what to move back. */
   moved: { eips: string[]; targetGroups: string[] };
+  /** Set when every data volume was verified attached to the replacement at its device name. */
+  volumesMovedAt?: EpochMs;
   /** Set when the replacement passed every check: only then may the old one be terminated. */
   verifiedAt?: EpochMs;
   rollbackReason?: string;

@@ -69,16 +69,27 @@ export function poolQuotes(args: {
   }
   const ref = args.poolIds.length > 0 ? scores.forInstance(0, override) : null;
   const modelUsed = scored > 0 && ref !== null && !ref.fallback && ref.modelName ? ref : null;
-  const note =
+  const idle = !modelUsed && ref !== null && !ref.fallback && ref.modelName;
+  const reasons = [
+    ...(ref?.reasons ?? []),
     `risk = P(interruption)/h from the Spot Advisor bucket${observed ? `, updated with spotwise's own capacity observations for ${observed} pool(s)` : ""}` +
-    (modelUsed
-      ? `; model ${modelUsed.modelName} scored P(launch finds no capacity) for ${scored} observed pool(s) (veto above ${policy.maxLaunchFailure})`
-      : "; no model score (no observed pools or no usable model): launch failure not vetoed");
+      (modelUsed
+        ? `; model ${modelUsed.modelName} scored P(launch finds no capacity) for ${scored} observed pool(s) (veto above ${policy.maxLaunchFailure})`
+        : idle
+          ? ""
+          : "; no model score (no usable model): launch failure not vetoed"),
+  ];
+  // a champion is there but had nothing to score: say so (the risk source line reads it), not "no usable model"
+  if (idle && ref) {
+    reasons.push(
+      `no usable model (model ${ref.modelName} scores only pools spotwise has observed, none of these yet): launch failure not vetoed`,
+    );
+  }
   return {
     quotes,
     ref,
     model: modelUsed ? { name: modelUsed.modelName as string, id: modelUsed.modelId } : null,
-    reasons: [...(ref?.reasons ?? []), note],
+    reasons,
   };
 }
 

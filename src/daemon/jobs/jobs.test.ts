@@ -10,6 +10,7 @@ import { simCloudPorts } from "../../app/cloud.js";
 import { buildContainer, type Container } from "../../app/container.js";
 import { demoFleet } from "../../app/demo.js";
 import { openInfra } from "../../app/infra.js";
+import { riskSourceLine } from "../../bot/views/recommendation.js";
 import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { parsePriceFile } from "../../core/market/import.js";
@@ -95,6 +96,13 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     expect(decisions).toHaveLength(3);
     expect(decisions.every((d) => d.reasons.length > 0)).toBe(true);
     expect(decisions.some((d) => d.action === "SWITCH")).toBe(true);
+    // the shipped champion is there but spotwise has observed none of these pools yet: the risk source says
+    // that, not "no usable model"
+    for (const d of decisions.filter((x) => x.action === "SWITCH")) {
+      expect(riskSourceLine(d)).toMatch(
+        /^Spot Advisor bucket, model not applicable: model \S+ scores only pools spotwise has observed, none of these yet$/,
+      );
+    }
     const stored = await c.infra.decisions.list({ since: clock.now() });
     expect(stored).toHaveLength(3);
     const pending = await c.recommendations.list({ statuses: ["pending"] });
