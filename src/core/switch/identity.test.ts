@@ -218,6 +218,39 @@ describe("preflight fails early", () => {
     expect(cloud.callsOf("createImage")).toHaveLength(0);
   });
 
+  it("with a data volume: refuses stop protection and a Multi-Attach volume before anything changes", async () => {
+    const { cloud, old, h, req, dataVolume } = world();
+    cloud.instances.get(old.instanceId)!.disableApiStop = true;
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(out.reason).toContain("has stop protection (DisableApiStop)");
+    cloud.instances.get(old.instanceId)!.disableApiStop = false;
+    // a volume attached to a second instance as well (io2 Multi-Attach), as DescribeVolumes would list it
+    const forAccount = h.ec2.forAccount.bind(h.ec2);
+    h.ec2.forAccount = async (...args) => {
+      const port = await forAccount(...args);
+      return Object.assign(Object.create(port), {
+        describeVolumes: async (input: { volumeIds: string[] }) =>
+          (await port.describeVolumes(input)).map((v) =>
+            v.volumeId === dataVolume
+              ? {
+                  ...v,
+                  attachments: [
+                    ...v.attachments,
+                    { instanceId: "i-0other", deviceName: "/dev/sdf", state: "attached" },
+                  ],
+                }
+              : v,
+          ),
+      });
+    };
+    const multi = await h.runner.start(req(["m5a.xlarge"]));
+    expect(multi).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(multi.reason).toContain(`data volume ${dataVolume} is attached to 2 instances (Multi-Attach)`);
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+    expect(cloud.callsOf("stopInstances")).toHaveLength(0);
+  });
+
   it("refuses a Spot Instance with a data volume (EC2 cannot stop a one-time Spot Instance), rather than orphaning it", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
     const cloud = new SimCloud({ clock });

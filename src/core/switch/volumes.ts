@@ -77,7 +77,7 @@ async function drive(
   let requestId: string | undefined;
   const what = goal.to ? `${v.volumeId} attached to ${goal.to} at ${v.deviceName}` : `${v.volumeId} detached`;
   await wait(what, async () => {
-    const a = (await describeVolume(run, v.volumeId)).attachments[0];
+    const a = (await describeVolume(run, v.volumeId)).attachments.find((x) => x.state !== "detached");
     if (!a) {
       if (!goal.to) return true;
       const to = goal.to;
