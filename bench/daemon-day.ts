@@ -61,13 +61,16 @@ try {
     rssMb.push(mb(process.memoryUsage().rss));
   }
   gc();
-  const steadyMb = mb(process.memoryUsage().rss);
+  const mem = process.memoryUsage();
+  const steadyMb = mb(mem.rss);
   console.log(
     JSON.stringify({
       steadyMb,
       idleMb,
       peakMb: process.resourceUsage().maxRSS / 1024,
-      heapMb: mb(process.memoryUsage().heapUsed),
+      heapMb: mb(mem.heapUsed),
+      heapTotalMb: mb(mem.heapTotal),
+      externalMb: mb(mem.external),
       ticks,
       stepMinutes: step / 60_000,
       tickMs,

@@ -62,14 +62,26 @@ interface DayResult {
   idleMb: number;
   peakMb: number;
   heapMb: number;
+  heapTotalMb: number;
+  externalMb: number;
   ticks: number;
   stepMinutes: number;
   tickMs: number[];
 }
 
-/** The daemon alone in a child process over a simulated day on this world (bench/daemon-day.ts). */
+/**
+ * The daemon alone in a child process over a simulated day on this world (bench/daemon-day.ts), run as the
+ * product runs: compiled by tsc (into dist/, bench/tsconfig.daemon.json) and started by node, not through the tsx
+ * loader (whose transpiled sources and source maps alone take ~130 MB of RSS).
+ */
 function daemonDay(world: { prefix: string; dbUrl: string; now: number }, instances: number): DayResult {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", join(here, "daemon-day.ts")], {
+  const root = resolve(here, "..");
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules/typescript/bin/tsc"), "-p", join(here, "tsconfig.daemon.json")],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const out = execFileSync(process.execPath, ["--expose-gc", join(root, "dist/bench/daemon-day.js")], {
     cwd: resolve(here, ".."),
     encoding: "utf8",
     maxBuffer: 1 << 24,
@@ -234,7 +246,8 @@ export async function run(): Promise<BenchResult[]> {
           baseline: { name: "the same daemon before its first tick", value: day.idleMb },
           notes:
             `child process, after ${day.ticks} decide ticks ${day.stepMinutes} min apart (+ hourly cleanup) and a full GC; ` +
-            `its peak RSS ${day.peakMb.toFixed(0)} MB, heap ${day.heapMb.toFixed(0)} MB; ` +
+            `its peak RSS ${day.peakMb.toFixed(0)} MB, heap ${day.heapMb.toFixed(0)} MB used of ${day.heapTotalMb.toFixed(0)} MB, ` +
+            `external ${day.externalMb.toFixed(0)} MB; compiled (dist/bench/daemon-day.js), as the product runs; ` +
             `tick median ${[...day.tickMs].sort((a, b) => a - b)[Math.floor(day.tickMs.length / 2)].toFixed(0)} ms`,
         },
         {

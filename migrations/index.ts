@@ -3,6 +3,7 @@ import { Migration20261128000000_initial } from "./Migration20261128000000_initi
 import { Migration20261130180000_model_lineage } from "./Migration20261130180000_model_lineage.js";
 import { Migration20261130183000_instance_lineage } from "./Migration20261130183000_instance_lineage.js";
 import { Migration20261130190000_one_pending_recommendation } from "./Migration20261130190000_one_pending_recommendation.js";
+import { Migration20261130220000_decision_changes } from "./Migration20261130220000_decision_changes.js";
 
 export const migrationsList = [
   { name: "Migration20261128000000_initial", class: Migration20261128000000_initial },
@@ -12,4 +13,5 @@ export const migrationsList = [
     name: "Migration20261130190000_one_pending_recommendation",
     class: Migration20261130190000_one_pending_recommendation,
   },
+  { name: "Migration20261130220000_decision_changes", class: Migration20261130220000_decision_changes },
 ];

@@ -274,6 +274,8 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       control,
       publisher,
       recommendations,
+      repostShare: file.slack.repostSavingShare,
+      reofferBeforeExpiryMs: Math.min(3_600_000, (sw.approvalTtlMinutes * 60_000) / 2),
       policy: file.policy,
       switchingNow: async () => (await sagaStore.listActive()).length,
       health,

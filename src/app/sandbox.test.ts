@@ -135,6 +135,29 @@ describe("SPOTWISE_CLOUD=sim: the sandbox", () => {
             ),
         "the recommendation message updated to done",
       );
+      // the last state of the message has no buttons left; its thread says started and done, no more
+      const last = slack
+        .callsTo("chat.update")
+        .filter((c) => c.params.ts === ts)
+        .at(-1);
+      expect(JSON.stringify(last?.params.blocks)).not.toContain(ACTION_APPROVE);
+      const replies = slack.callsTo("chat.postMessage").filter((c) => c.params.thread_ts === ts);
+      expect(replies.map((c) => String(c.params.text))).toEqual([
+        expect.stringMatching(/started \(approved by <@UAPPROVER>\)/),
+        expect.stringContaining(`Done: \`${rec?.instanceId}\` replaced by \`${sw.newInstanceId}\``),
+      ]);
+      // the world moved: the next decide tick's fleet discovery finds the replacement running in the advised pool,
+      // carrying the managed instance's lineage, and the old instance gone
+      await service.container.jobRunner.run(service.container.jobs.decide);
+      const fleet = await service.container.infra.fleet.list({ accountId: "sim" });
+      const now = fleet.find((i) => i.instanceId === sw.newInstanceId);
+      expect(now).toMatchObject({
+        az: rec?.decision.to?.az,
+        instanceType: rec?.decision.to?.instanceType,
+        lifecycle: "spot",
+      });
+      expect(now?.managedId).toBe(rec?.managedId);
+      expect(fleet.map((i) => i.instanceId)).not.toContain(rec?.instanceId);
     }, 180_000);
   });
 });

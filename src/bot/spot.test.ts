@@ -18,6 +18,7 @@ describe("/spot through the real Bolt receiver", () => {
     await slack.start();
     slack.files.set("gbt-v4.onnx", ONNX_LIKE);
     slack.files.set("forced-1.onnx", ONNX_LIKE);
+    slack.files.set("forced-2.onnx", ONNX_LIKE);
     slack.files.set("notes.txt", Buffer.from("hello, not a model"));
     h = await startHarness({
       db,
@@ -148,9 +149,34 @@ describe("/spot through the real Bolt receiver", () => {
       "refusing to send the bot token to http://files.slack.com",
     );
     expect(text(await h.command(`models upload ${slack.base}/files/gbt-v4.onnx b@d!`, "UAPPROVER"))).toContain(
-      'Model name "b@d!" is not valid',
+      "Model name `b@d!` is not valid",
     );
     expect(text(await h.command("models frob", "UAPPROVER"))).toContain("Unknown `/spot models frob`");
+  });
+
+  it("models: user text echoed back is escaped and cut to Slack's limits", async () => {
+    const logged = h.services.log.models.length;
+    const long = `<!channel>${"y".repeat(3000)}`;
+    for (const input of [`models ${long}`, `models show ${long}`, `models promote ${long}`]) {
+      const r = await h.command(input, "UAPPROVER");
+      const shown = (r.blocks as Array<{ text: { text: string } }>)[0].text.text;
+      expect(shown, input.slice(0, 20)).not.toContain("<!channel>");
+      expect(shown).toContain("&lt;!channel&gt;yyy");
+      expect(shown).not.toContain("y".repeat(100));
+      expect(shown.length).toBeLessThanOrEqual(300);
+    }
+    expect(text(await h.command("models frob<@U1>", "UAPPROVER"))).toContain("Unknown `/spot models frob&lt;@U1&gt;`");
+    expect(text(await h.command("models show <!here>", "U1"))).toContain(
+      "no model `&lt;!here&gt;`: see `/spot models list`",
+    );
+    expect(h.services.log.models).toHaveLength(logged);
+    const bad = text(await h.command(`models upload ${slack.base}/files/gbt-v4.onnx <!here>`, "UAPPROVER"));
+    expect(bad).toContain("Model name `&lt;!here&gt;` is not valid");
+    await h.command(`models upload ${slack.base}/files/forced-2.onnx`, "UAPPROVER");
+    const forced = text(await h.command(`models promote forced-2 --force <!channel> ${"r".repeat(900)}`, "UAPPROVER"));
+    expect(forced).toContain("past the promotion gate. Reason: &lt;!channel&gt; rrr");
+    expect(forced).not.toContain("<!channel>");
+    expect(forced).not.toContain("r".repeat(600));
   });
 
   it("experiments [report]", async () => {

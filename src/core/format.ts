@@ -8,12 +8,15 @@ import type { PoolKey } from "./types.js";
 
 const POOL_ID = /\b([a-z]{2}(?:-gov)?-[a-z]+-\d)\/([a-z]{2}(?:-gov)?-[a-z]+-\d[a-z])\/([a-z0-9-]+\.[a-z0-9-]+)\b/g;
 
+/** Dollars with thousands separators and cents (one formatter: toLocaleString builds one per call). */
+const DOLLARS = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** "$7,358.40", "-$3.00". Totals and monthly figures. */
 export function usd(v: number): string {
   if (!Number.isFinite(v)) return "n/a";
   const cents = Math.round(Math.abs(v) * 100) / 100;
   const sign = v < 0 && cents > 0 ? "-" : "";
-  return `${sign}$${cents.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `${sign}$${DOLLARS.format(cents)}`;
 }
 
 /** An hourly price or saving: "$0.0312/h" below a dollar, "$10.08/h" above. */

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { DecisionStore, InstanceHistory, StoredDecision } from "../../core/fleet/decisions.js";
-import type { Decision, Mode } from "../../core/types.js";
+import type {
+  DecisionStore,
+  InstanceHistory,
+  SaveTickOptions,
+  StoredDecision,
+  TickSummary,
+} from "../../core/fleet/decisions.js";
+import { type Decision, type Mode, poolId } from "../../core/types.js";
 import { decisionFromRow, decisionRow } from "./decision-rows.js";
 import { DecisionEntity, type DecisionRow } from "./entities.js";
 import type { Database } from "./orm.js";
@@ -8,6 +14,9 @@ import type { Database } from "./orm.js";
 const WEEK = 7 * 24 * 3600_000;
 const INSERT_CHUNK = 500;
 const HISTORY_CHUNK = 5_000;
+const END_CHUNK = 1_000;
+
+type Connection = ReturnType<ReturnType<Database["em"]>["getConnection"]>;
 
 interface HistoryRow {
   id: string;
@@ -24,69 +33,269 @@ function toDomain(r: DecisionRow): StoredDecision {
     tickAt: r.tickAt.getTime(),
     mode: r.mode === "approve" ? "approve" : "shadow",
     realizedSavingUsd: r.realizedSavingUsd ?? null,
+    endedAt: r.endedAt ? r.endedAt.getTime() : null,
   };
 }
 
+/** A standing decision row: what it stands for (changeKey) and where its instance runs. */
+interface Standing {
+  id: string;
+  key: string;
+  accountId: string;
+  region: string;
+}
+
+interface OpenRow {
+  id: string;
+  mid: string;
+  instance_id: string;
+  account_id: string;
+  action: string;
+  from_pool: string;
+  to_pool: string | null;
+  strategy: string;
+  mode: string;
+}
+
+interface TickRow {
+  id: string;
+  tick_at: Date | string;
+  mode: string;
+  instances: number;
+  pools: number;
+  written: number;
+  closed: number;
+  by_action: Record<string, number> | string;
+  by_strategy: Record<string, number> | string;
+  saving_per_hour: number;
+  price_saving_per_hour: number;
+}
+
+/** What makes a decision a new one for its managed instance (the figures drifting tick by tick do not). */
+function changeKey(
+  instanceId: string,
+  from: string,
+  action: string,
+  to: string | null,
+  strategy: string,
+  mode: string,
+) {
+  return `${instanceId} ${from} ${action} ${to ?? "-"} ${strategy} ${mode}`;
+}
+
+const json = (v: Record<string, number> | string): Record<string, number> =>
+  typeof v === "string" ? (JSON.parse(v) as Record<string, number>) : v;
+
 export class DbDecisionStore implements DecisionStore {
+  /**
+   * The standing decision per managed instance, as of the tick summary `seq` this process wrote last: reused
+   * while no other writer has written a tick since (checked at every tick), else read again.
+   */
+  private standing: { seq: string; byManaged: Map<string, Standing> } | null = null;
+
   constructor(private readonly db: Database) {}
 
+  private async loadStanding(conn: Connection, ctx: unknown): Promise<Map<string, Standing>> {
+    const [last] = await conn.execute<Array<{ seq: string | number | null }>>(
+      "select max(seq) as seq from decision_tick",
+      [],
+      "all",
+      ctx,
+    );
+    const seq = String(last?.seq ?? "");
+    if (this.standing && this.standing.seq === seq) return this.standing.byManaged;
+    const rows = await conn.execute<OpenRow[]>(
+      `select id, coalesce(managed_id, instance_id) as mid, instance_id, account_id, action, from_pool, to_pool,
+         strategy, mode from decision where ended_at is null order by tick_at asc, id asc`,
+      [],
+      "all",
+      ctx,
+    );
+    const byManaged = new Map<string, Standing>();
+    for (const r of rows) {
+      // two rows standing for one instance (one written outside a tick): the newest stands, the other ends
+      const before = byManaged.get(r.mid);
+      if (before) this.orphans.push(before.id);
+      byManaged.set(r.mid, {
+        id: r.id,
+        key: changeKey(r.instance_id, r.from_pool, r.action, r.to_pool, r.strategy, r.mode),
+        accountId: r.account_id,
+        region: r.from_pool.split("/")[0] ?? "",
+      });
+    }
+    return byManaged;
+  }
+
+  /** Rows found standing twice for one managed instance, ended at the next tick. */
+  private orphans: string[] = [];
+
   /**
-   * One transaction of multi-row inserts (500 rows a statement) instead of an entity per row through the unit of
-   * work: at 10,000 instances the ORM's bookkeeping, not PostgreSQL, was the cost.
+   * Changes only (see DecisionStore.saveTick), in one transaction: multi-row inserts (500 rows a statement) of the
+   * changed decisions, one update ending the rows they replace and those of instances no longer decided, and
+   * the tick's summary row. A steady fleet costs two small statements a tick, not a row per instance.
    */
-  async saveTick(tickAt: number, mode: Mode, decisions: Decision[]): Promise<string[]> {
-    const ids = decisions.map(() => randomUUID());
-    if (decisions.length === 0) return ids;
-    await this.db.em().transactional(async (tx) => {
-      const conn = tx.getConnection();
-      for (let i = 0; i < decisions.length; i += INSERT_CHUNK) {
-        const params: unknown[] = [];
-        const values: string[] = [];
-        for (let k = i; k < Math.min(i + INSERT_CHUNK, decisions.length); k++) {
-          const r = decisionRow(ids[k], decisions[k], mode, tickAt);
-          params.push(
-            r.id,
-            r.tickAt,
-            r.instanceId,
-            r.managedId ?? null,
-            r.accountId,
-            r.action,
-            r.fromPool,
-            r.toPool ?? null,
-            r.savingPerHour,
-            r.savingPerMonth,
-            r.priceSavingPerHour ?? null,
-            r.priceSavingPerMonth ?? null,
-            r.riskFrom,
-            r.riskTo ?? null,
-            r.riskFromSource ?? null,
-            r.riskToSource ?? null,
-            r.launchFailureTo ?? null,
-            r.modelId ?? null,
-            r.modelName ?? null,
-            r.confidence ?? null,
-            r.fallback,
-            r.strategy,
-            JSON.stringify(r.reasons),
-            JSON.stringify(r.alternatives),
-            r.mode,
-            r.createdAt,
-          );
-          values.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)");
+  async saveTick(tickAt: number, mode: Mode, decisions: Decision[], opts: SaveTickOptions = {}): Promise<string[]> {
+    const ids = new Array<string>(decisions.length);
+    try {
+      return await this.db.em().transactional(async (tx) => {
+        const conn = tx.getConnection();
+        const ctx = tx.getTransactionContext();
+        const byManaged = await this.loadStanding(conn, ctx);
+        const ended: string[] = this.orphans;
+        this.orphans = [];
+        const write: number[] = [];
+        const decided = new Set<string>();
+        const byAction: Record<string, number> = {};
+        const byStrategy: Record<string, number> = {};
+        let saving = 0;
+        let priceSaving = 0;
+        for (let k = 0; k < decisions.length; k++) {
+          const d = decisions[k];
+          byAction[d.action] = (byAction[d.action] ?? 0) + 1;
+          byStrategy[d.strategy] = (byStrategy[d.strategy] ?? 0) + 1;
+          if (d.action === "SWITCH") {
+            saving += d.savingPerHour;
+            priceSaving += d.priceSavingPerHour ?? 0;
+          }
+          const mid = d.managedId ?? d.instanceId;
+          decided.add(mid);
+          const key = changeKey(d.instanceId, poolId(d.from), d.action, d.to ? poolId(d.to) : null, d.strategy, mode);
+          const now = byManaged.get(mid);
+          if (now && now.key === key) {
+            ids[k] = now.id;
+            continue;
+          }
+          if (now) ended.push(now.id);
+          ids[k] = randomUUID();
+          write.push(k);
+          byManaged.set(mid, { id: ids[k], key, accountId: d.accountId, region: d.from.region });
         }
-        await conn.execute(
-          `insert into decision (id, tick_at, instance_id, managed_id, account_id, action, from_pool, to_pool,
-             saving_per_hour, saving_per_month, price_saving_per_hour, price_saving_per_month, risk_from, risk_to,
-             risk_from_source, risk_to_source, launch_failure_to, model_id, model_name, confidence, fallback,
-             strategy, reasons, alternatives, mode, created_at)
-           values ${values.join(", ")}`,
-          params,
-          "run",
-          tx.getTransactionContext(),
+        const skip = new Set((opts.undiscovered ?? []).map((u) => `${u.accountId} ${u.region}`));
+        for (const [mid, s] of byManaged) {
+          if (decided.has(mid) || skip.has(`${s.accountId} ${s.region}`)) continue;
+          ended.push(s.id);
+          byManaged.delete(mid);
+        }
+        for (let i = 0; i < write.length; i += INSERT_CHUNK) {
+          await this.insertRows(conn, ctx, write.slice(i, i + INSERT_CHUNK), ids, decisions, mode, tickAt);
+        }
+        for (let i = 0; i < ended.length; i += END_CHUNK) {
+          const part = ended.slice(i, i + END_CHUNK);
+          await conn.execute(
+            `update decision set ended_at = ? where ended_at is null and id in (${part.map(() => "?").join(", ")})`,
+            [new Date(tickAt), ...part],
+            "run",
+            ctx,
+          );
+        }
+        const [tick] = await conn.execute<Array<{ seq: string | number }>>(
+          `insert into decision_tick (id, tick_at, mode, instances, pools, written, closed, by_action, by_strategy,
+             saving_per_hour, price_saving_per_hour)
+           values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?) returning seq`,
+          [
+            randomUUID(),
+            new Date(tickAt),
+            mode,
+            decisions.length,
+            opts.pools ?? 0,
+            write.length,
+            ended.length,
+            JSON.stringify(byAction),
+            JSON.stringify(byStrategy),
+            saving,
+            priceSaving,
+          ],
+          "all",
+          ctx,
         );
-      }
-    });
-    return ids;
+        this.standing = { seq: String(tick.seq), byManaged };
+        return ids;
+      });
+    } catch (e) {
+      // what this process believes stands may not have been written: read it again at the next tick
+      this.standing = null;
+      throw e;
+    }
+  }
+
+  private async insertRows(
+    conn: Connection,
+    ctx: unknown,
+    which: number[],
+    ids: string[],
+    decisions: Decision[],
+    mode: Mode,
+    tickAt: number,
+  ): Promise<void> {
+    const params: unknown[] = [];
+    const values: string[] = [];
+    for (const k of which) {
+      const r = decisionRow(ids[k], decisions[k], mode, tickAt);
+      params.push(
+        r.id,
+        r.tickAt,
+        r.instanceId,
+        r.managedId ?? null,
+        r.accountId,
+        r.action,
+        r.fromPool,
+        r.toPool ?? null,
+        r.savingPerHour,
+        r.savingPerMonth,
+        r.priceSavingPerHour ?? null,
+        r.priceSavingPerMonth ?? null,
+        r.riskFrom,
+        r.riskTo ?? null,
+        r.riskFromSource ?? null,
+        r.riskToSource ?? null,
+        r.launchFailureTo ?? null,
+        r.modelId ?? null,
+        r.modelName ?? null,
+        r.confidence ?? null,
+        r.fallback,
+        r.strategy,
+        JSON.stringify(r.reasons),
+        JSON.stringify(r.alternatives),
+        r.mode,
+        r.createdAt,
+      );
+      values.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)");
+    }
+    await conn.execute(
+      `insert into decision (id, tick_at, instance_id, managed_id, account_id, action, from_pool, to_pool,
+         saving_per_hour, saving_per_month, price_saving_per_hour, price_saving_per_month, risk_from, risk_to,
+         risk_from_source, risk_to_source, launch_failure_to, model_id, model_name, confidence, fallback,
+         strategy, reasons, alternatives, mode, created_at)
+       values ${values.join(", ")}`,
+      params,
+      "run",
+      ctx,
+    );
+  }
+
+  async ticks(filter: { since?: number; until?: number; limit?: number }): Promise<TickSummary[]> {
+    const rows = await this.db
+      .em()
+      .getConnection()
+      .execute<TickRow[]>(
+        `select id, tick_at, mode, instances, pools, written, closed, by_action, by_strategy, saving_per_hour,
+           price_saving_per_hour from decision_tick where tick_at >= ? and tick_at < ?
+         order by tick_at desc, seq desc limit ?`,
+        [new Date(filter.since ?? 0), new Date(filter.until ?? Date.UTC(9999, 0, 1)), filter.limit ?? 10_000],
+      );
+    return rows.map((r: TickRow) => ({
+      id: r.id,
+      tickAt: new Date(r.tick_at).getTime(),
+      mode: r.mode === "approve" ? ("approve" as const) : ("shadow" as const),
+      instances: Number(r.instances),
+      pools: Number(r.pools),
+      written: Number(r.written),
+      closed: Number(r.closed),
+      byAction: json(r.by_action),
+      byStrategy: json(r.by_strategy),
+      savingPerHour: Number(r.saving_per_hour),
+      priceSavingPerHour: Number(r.price_saving_per_hour),
+    }));
   }
 
   /**

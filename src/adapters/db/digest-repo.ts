@@ -1,6 +1,6 @@
 /**
- * What the daily digest is computed from, read from the decision, recommendation, switch and fleet tables:
- * decisions per instance (its last advice of the day, not one per tick), the switches that finished in the
+ * What the daily digest is computed from, read from the decision, tick, recommendation, switch and fleet tables:
+ * decisions per instance (its last advice of the day, from the decisions standing at the day's ticks), the switches that finished in the
  * day, every completed switch whose effect reaches the 30-day window, and every advice nobody approved that
  * stood in it. The money is priced on the market series by the digest job (src/core/digest/savings.ts).
  */
@@ -48,15 +48,20 @@ export class DigestQueries {
     const to = new Date(dayEnd);
 
     const [lastActions, tickRows, finished, done, recs] = await Promise.all([
+      // decisions are kept as changes (a row stands from its tick until ended_at): an instance was decided in the
+      // day when one of its rows stood at one of the day's ticks; its last such row is its last advice of the day
       conn.execute<Array<{ action: string; n: string | number }>>(
-        `select action, count(*) as n from (
-           select distinct on (coalesce(managed_id, instance_id)) action from decision
-           where tick_at >= ? and tick_at < ? order by coalesce(managed_id, instance_id), tick_at desc
+        `with t as (select min(tick_at) as first_at, max(tick_at) as last_at from decision_tick
+           where tick_at >= ? and tick_at < ?)
+         select action, count(*) as n from (
+           select distinct on (coalesce(d.managed_id, d.instance_id)) d.action from decision d, t
+           where d.tick_at <= t.last_at and (d.ended_at is null or d.ended_at > t.first_at)
+           order by coalesce(d.managed_id, d.instance_id), d.tick_at desc, d.id desc
          ) last group by action`,
         [from, to],
       ),
       conn.execute<Array<{ n: string | number }>>(
-        "select count(distinct tick_at) as n from decision where tick_at >= ? and tick_at < ?",
+        "select count(*) as n from decision_tick where tick_at >= ? and tick_at < ?",
         [from, to],
       ),
       em.find(SwitchExecutionEntity, { finishedAt: { $gte: from, $lt: to } }),

@@ -171,6 +171,8 @@ export interface DecisionRow {
   realizedSavingUsd?: number | null;
   realizedAt?: Date | null;
   createdAt: Date;
+  /** The first tick at which this decision no longer stood (a changed decision, or not decided); null: stands. */
+  endedAt?: Date | null;
 }
 export const DecisionEntity = new EntitySchema<DecisionRow>({
   name: "Decision",
@@ -204,6 +206,7 @@ export const DecisionEntity = new EntitySchema<DecisionRow>({
     realizedSavingUsd: { type: "double", nullable: true },
     realizedAt: { type: "Date", nullable: true },
     createdAt: { type: "Date", onCreate: () => new Date() },
+    endedAt: { type: "Date", nullable: true },
   },
 });
 

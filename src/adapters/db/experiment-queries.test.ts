@@ -26,11 +26,18 @@ afterAll(async () => {
   await db?.dispose();
 });
 
+/** One row per tick, as decisions were kept before issue 14 (each a change that the next one ends), and the tick. */
 async function decision(tickAt: number, action: "SWITCH" | "STAY", saving: number) {
-  await db.orm.em.getConnection().execute(
+  const conn = db.orm.em.getConnection();
+  await conn.execute(
     `insert into decision (id, tick_at, instance_id, account_id, action, from_pool, to_pool, saving_per_hour, model_id, model_name, strategy, mode)
      values (?, ?, 'i-0abc', '123456789012', ?, ?, ?, ?, ?, 'default', 'test', 'shadow')`,
     [randomUUID(), new Date(tickAt), action, FROM, action === "SWITCH" ? TO : null, saving, CHAMP],
+  );
+  await conn.execute(
+    `insert into decision_tick (id, tick_at, mode, instances, written, closed, by_action, by_strategy, saving_per_hour,
+       price_saving_per_hour) values (?, ?, 'shadow', 1, 1, 0, '{}', '{}', 0, 0)`,
+    [randomUUID(), new Date(tickAt)],
   );
 }
 
@@ -38,6 +45,7 @@ async function decision(tickAt: number, action: "SWITCH" | "STAY", saving: numbe
 async function scenario(tickMinutes: number) {
   const conn = db.orm.em.getConnection();
   await conn.execute("delete from decision");
+  await conn.execute("delete from decision_tick");
   await conn.execute("delete from prediction");
   const step = tickMinutes * 60_000;
   for (let t = T; t < T + 2 * HOUR; t += step) await decision(t, "SWITCH", t < T + HOUR ? 0.3 : 0.36);

@@ -77,22 +77,31 @@ export class DbExperimentQueries implements ExperimentQueries, SwitchEpisodeQuer
 
   /**
    * Switch recommendations as episodes: consecutive SWITCH decisions of one instance to the same pool are one
-   * recommendation, standing from its first tick until the instance's next different decision (or `until`);
-   * each tick's saving counts for the time until the next tick (at most `maxStepMs`), so the total is the
-   * saving over the hours it stood, whatever the tick rate.
+   * recommendation, standing from its first tick until the instance's next different decision (or `until`).
+   * Decisions are kept as changes (a row stands from its tick until the next row of its instance or ended_at):
+   * a row's saving counts for each decide tick (decision_tick) it stood at, for the time until the next tick (at
+   * most `maxStepMs`, the daemon being down longer), so the total is the saving over the hours it stood, whatever
+   * the tick rate.
    */
   private episodesCte(): string {
-    return `with d as (
-        select id, instance_id, tick_at, action, to_pool, saving_per_hour, model_id,
-          lead(tick_at) over w as next_at, lag(action) over w as prev_action, lag(to_pool) over w as prev_to
-        from decision where tick_at >= ? and tick_at < ?
+    return `with t as (
+        select tick_at, lead(tick_at) over (order by tick_at, seq) as next_at
+        from decision_tick where tick_at >= ? and tick_at < ?
+      ), d as (
+        select id, instance_id, tick_at, ended_at, action, to_pool, saving_per_hour, model_id,
+          lead(tick_at) over w as next_row_at, lag(action) over w as prev_action, lag(to_pool) over w as prev_to
+        from decision where tick_at < ? and (ended_at is null or ended_at > ?)
         window w as (partition by instance_id order by tick_at, id)
       ), e as (
-        select *, sum(case when action = 'SWITCH' and prev_action = 'SWITCH' and prev_to is not distinct from to_pool then 0 else 1 end)
+        select *, coalesce(next_row_at, ended_at, ?::timestamptz) as end_at,
+          sum(case when action = 'SWITCH' and prev_action = 'SWITCH' and prev_to is not distinct from to_pool then 0 else 1 end)
           over (partition by instance_id order by tick_at, id rows unbounded preceding) as ep
         from d
       ), s as (
-        select *, least(extract(epoch from (coalesce(next_at, ?::timestamptz) - tick_at)) * 1000, ?) / 3600000.0 as step_h from e
+        select e.*, coalesce((
+          select sum(least(extract(epoch from (least(coalesce(t.next_at, ?::timestamptz), e.end_at) - t.tick_at)) * 1000, ?))
+          from t where t.tick_at >= e.tick_at and t.tick_at < e.end_at
+        ), 0) / 3600000.0 as step_h from e
       ), ep as (
         select instance_id, ep, to_pool, min(tick_at) as start_at, (array_agg(model_id order by tick_at))[1] as model_id,
           sum(saving_per_hour * step_h) as saving_usd, sum(step_h) as hours
@@ -106,7 +115,9 @@ export class DbExperimentQueries implements ExperimentQueries, SwitchEpisodeQuer
     byDecider: Map<string | null, number>;
     blocked: Map<string, { wouldDiffer: number; forgoneUsd: number; forgoneHours: number; avoided: number }>;
   }> {
-    const base = [new Date(opts.since ?? 0), new Date(opts.until), new Date(opts.until), opts.maxStepMs];
+    const since = new Date(opts.since ?? 0);
+    const until = new Date(opts.until);
+    const base = [since, until, until, since, until, until, opts.maxStepMs];
     const deciders = await this.rows<{ model_id: string | null; n: string | number }>(
       `${this.episodesCte()} select model_id, count(*) as n from ep group by model_id`,
       base,

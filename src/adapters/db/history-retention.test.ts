@@ -38,9 +38,19 @@ describe(`history retention on ${backendLabel()}`, () => {
   it("deletes decisions, predictions and tick runs past their windows, keeping decisions a recommendation uses", async () => {
     const conn = db.em().getConnection();
     const decisions = new DbDecisionStore(db);
-    const [oldKept] = await decisions.saveTick(NOW - 100 * DAY, "shadow", [decision("i-1")]);
-    await decisions.saveTick(NOW - 100 * DAY, "shadow", [decision("i-2"), decision("i-3")]);
+    // decisions are kept as changes: i-2 and i-3 stop being decided at -95 days, i-1's advice changes twice
+    const [oldKept] = await decisions.saveTick(NOW - 100 * DAY, "shadow", [
+      decision("i-1"),
+      decision("i-2"),
+      decision("i-3"),
+    ]);
+    const [between] = await decisions.saveTick(NOW - 95 * DAY, "shadow", [
+      { ...decision("i-1"), strategy: "cooldown" },
+    ]);
     const [recent] = await decisions.saveTick(NOW - 10 * DAY, "shadow", [decision("i-1")]);
+    // a decision standing since before the window is kept whatever its age
+    const [standing] = await decisions.saveTick(NOW - 9 * DAY, "shadow", [decision("i-1"), decision("i-4")]);
+    expect(standing).toBe(recent);
     await conn.execute(
       "insert into recommendation (id, decision_id, instance_id, account_id, status, expires_at) values (?, ?, ?, ?, ?, ?)",
       [randomUUID(), oldKept, "i-1", "111111111111", "expired", new Date(NOW - 99 * DAY)],
@@ -74,8 +84,12 @@ describe(`history retention on ${backendLabel()}`, () => {
     });
     expect(await job.tick(NOW)).toMatchObject({ prunedDecisions: 2, prunedPredictions: 2, prunedTickRuns: 2 });
     const left = await decisions.list({});
-    expect(left.map((d) => d.id).sort()).toEqual([oldKept, recent].sort());
+    // i-2 and i-3 ended at -95 days; i-1's first advice ended then too but a recommendation points to it
+    expect(left.map((d) => d.id).sort()).toEqual(
+      [oldKept, between, recent, left.find((d) => d.instanceId === "i-4")?.id].sort(),
+    );
+    expect((await decisions.ticks({})).map((t) => t.tickAt)).toEqual([NOW - 9 * DAY, NOW - 10 * DAY]);
     // a second run finds nothing more
-    expect(await history.prune(NOW)).toEqual({ decisions: 0, predictions: 0, tickRuns: 0 });
+    expect(await history.prune(NOW)).toEqual({ decisions: 0, predictions: 0, tickRuns: 0, decisionTicks: 0 });
   });
 });

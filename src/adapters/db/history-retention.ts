@@ -1,7 +1,8 @@
 /**
- * Retention of the tables that grow with every tick: decisions, predictions and the tick log. Rows older than
- * their window are deleted in batches (a short lock each), except decisions a recommendation points to (the
- * channel's history and the digest's advice read them). Run by the cleanup job.
+ * Retention of the tables that grow with every tick: decisions (rows that stopped standing before the window) and
+ * their tick summaries, predictions and the tick log. Rows older than their window are deleted in batches (a short
+ * lock each), except decisions a recommendation points to (the channel's history and the digest's advice read
+ * them). Run by the cleanup job.
  */
 import type { Database } from "./orm.js";
 
@@ -31,13 +32,22 @@ export class DbHistoryRetention {
     }
   }
 
-  async prune(now: number): Promise<{ decisions: number; predictions: number; tickRuns: number }> {
+  async prune(
+    now: number,
+  ): Promise<{ decisions: number; predictions: number; tickRuns: number; decisionTicks: number }> {
+    const decisionsBefore = new Date(now - this.days.decisionDays * DAY);
+    // decisions are kept as changes: one goes once it stopped standing before the window (a decision standing
+    // for months is still today's), unless a recommendation points to it
     const decisions = await this.deleteBatches(
       `delete from decision where id in (
          select d.id from decision d
-         where d.tick_at < ? and not exists (select 1 from recommendation r where r.decision_id = d.id)
+         where d.ended_at < ? and not exists (select 1 from recommendation r where r.decision_id = d.id)
          limit ?)`,
-      new Date(now - this.days.decisionDays * DAY),
+      decisionsBefore,
+    );
+    const decisionTicks = await this.deleteBatches(
+      "delete from decision_tick where id in (select id from decision_tick where tick_at < ? limit ?)",
+      decisionsBefore,
     );
     const predictions = await this.deleteBatches(
       "delete from prediction where id in (select id from prediction where tick_at < ? limit ?)",
@@ -47,6 +57,6 @@ export class DbHistoryRetention {
       "delete from tick_run where id in (select id from tick_run where started_at < ? limit ?)",
       new Date(now - this.days.tickLogDays * DAY),
     );
-    return { decisions, predictions, tickRuns };
+    return { decisions, predictions, tickRuns, decisionTicks };
   }
 }

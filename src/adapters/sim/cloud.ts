@@ -82,6 +82,8 @@ export interface SimInstance extends Ec2Instance {
   appHealthy: boolean;
   /** Termination protection (DisableApiTermination): TerminateInstances answers OperationNotPermitted. */
   disableApiTermination?: boolean;
+  /** Stop protection (DisableApiStop): StopInstances answers OperationNotPermitted. */
+  disableApiStop?: boolean;
   shutdownBehavior?: "stop" | "terminate";
   creditSpecification?: string;
 }
@@ -143,6 +145,8 @@ export class SimCloud {
   readonly stalls = { images: false, statusChecks: false, health: false };
   /** New (launched) instances start unhealthy for the application health check. */
   newInstancesUnhealthy = false;
+  /** A further condition of application health (e.g. its data volume attached); none by default. */
+  appCondition: ((i: SimInstance) => boolean) | null = null;
   private crashAfterOp: SimOperation | null = null;
   private crashBeforeOp: SimOperation | null = null;
   private crashResolve: ((op: SimOperation) => void) | null = null;
@@ -178,6 +182,7 @@ export class SimCloud {
     this.failWhen.clear();
     this.stalls.images = this.stalls.statusChecks = this.stalls.health = false;
     this.newInstancesUnhealthy = false;
+    this.appCondition = null;
     this.crashAfterOp = null;
     this.crashBeforeOp = null;
     this.crashResolve = null;
@@ -383,6 +388,7 @@ export class SimCloud {
   healthy(instanceId: string): boolean {
     const i = this.instances.get(instanceId);
     if (!i || !this.statusOk(i) || !i.appHealthy) return false;
+    if (this.appCondition && !this.appCondition(i)) return false;
     if (this.stalls.health && i.tags["spotwise:saga-id"]) return false;
     return (
       this.clock.now() >=

@@ -3,6 +3,7 @@ import { CodedError } from "../../core/errors.js";
 import type { BotContext } from "../context.js";
 import { modelListMessage, modelMessage } from "../views/models.js";
 import { requireAdmin } from "./guard.js";
+import { quoteInput } from "./quote.js";
 import type { SpotHandler } from "./types.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -14,7 +15,7 @@ export const models: SpotHandler = async (ctx, inv) => {
     case "list":
       return modelListMessage(await ctx.services.models.list());
     case "show":
-      return modelMessage(await ctx.services.models.show(need(ref, "show NAME")));
+      return modelMessage(await ctx.services.models.show(modelRef(ref, "show NAME")));
     case "promote": {
       // `/spot models promote NAME --force REASON…` overrides the promotion gate (admins; audited, announced)
       const force = more[0] === "--force";
@@ -31,19 +32,19 @@ export const models: SpotHandler = async (ctx, inv) => {
       }
       return modelMessage(
         await ctx.services.models.promote(
-          need(ref, "promote NAME [--force REASON]"),
+          modelRef(ref, "promote NAME [--force REASON]"),
           actor,
           force ? { force, reason } : {},
         ),
         force
-          ? `:warning: Promoted to champion by <@${inv.userId}> past the promotion gate. Reason: ${reason}`
+          ? `:warning: Promoted to champion by <@${inv.userId}> past the promotion gate. Reason: ${quoteInput(reason, 500)}`
           : `:trophy: Promoted to champion by <@${inv.userId}> (the promotion gate passed).`,
       );
     }
     case "reject":
       await requireAdmin(ctx, inv.userId, "reject models");
       return modelMessage(
-        await ctx.services.models.reject(need(ref, "reject NAME [reason]"), actor, more.join(" ") || undefined),
+        await ctx.services.models.reject(modelRef(ref, "reject NAME [reason]"), actor, more.join(" ") || undefined),
         `:no_entry_sign: Rejected by <@${inv.userId}>.`,
       );
     case "rollback":
@@ -60,7 +61,7 @@ export const models: SpotHandler = async (ctx, inv) => {
     default:
       throw new CodedError(
         "invalid_input",
-        `Unknown \`/spot models ${sub}\`: use list, show, promote, reject, rollback or upload.`,
+        `Unknown \`/spot models ${quoteInput(sub)}\`: use list, show, promote, reject, rollback or upload.`,
       );
   }
 };
@@ -74,7 +75,7 @@ export async function uploadModel(
   if (!NAME.test(input.name)) {
     throw new CodedError(
       "invalid_input",
-      `Model name "${input.name}" is not valid: use letters, digits, . _ - (max 64).`,
+      `Model name \`${quoteInput(input.name)}\` is not valid: use letters, digits, . _ - (max 64).`,
     );
   }
   const bytes = await ctx.services.fetchFile(input.url, ctx.config.maxModelBytes);
@@ -88,6 +89,15 @@ export async function uploadModel(
     m,
     `:inbox_tray: Added as a *candidate* by <@${input.userId}>. Compare with \`/spot experiments\`, then \`/spot models promote ${m.name}\`.`,
   );
+}
+
+/** A model reference as the registry knows them (NAME, NAME@VERSION or an id); anything else is no model. */
+function modelRef(v: string | undefined, usage: string): string {
+  const ref = need(v, usage);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(@\d{1,9})?$/.test(ref)) {
+    throw new CodedError("not_found", `no model \`${quoteInput(ref)}\`: see \`/spot models list\``);
+  }
+  return ref;
 }
 
 function need(v: string | undefined, usage: string): string {

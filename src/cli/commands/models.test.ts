@@ -110,6 +110,11 @@ describe("spotwise models registry commands", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/promotion of trees v1 .* refused by the gate: it has never been scored/);
     expect(refused.err).toMatch(/0 labelled outcomes, the gate needs 200/);
+    // promotion is admin-only in Slack: the refusal says who may override it, and how
+    expect(refused.err).toMatch(
+      /An admin may override it with a reason \(CLI: spotwise models promote NAME --force --reason TEXT/,
+    );
+    expect(refused.err).not.toMatch(/Approvers may/);
     const noReason = await run("models", "promote", "trees@1", "--force");
     expect(noReason.code).toBe(2);
     expect(noReason.err).toMatch(/--force needs --reason TEXT/);
@@ -243,6 +248,14 @@ describe("spotwise experiments report over labelled outcomes", () => {
          values (?, ?, 'i-1', 'sim', 'STAY', 'p/a/x', null, 0, ?, ?, 'test', 'shadow')`,
         [randomUUID(), new Date(T + 2 * 3_600_000), champ.id, champ.name],
       );
+      // and the decide ticks that made them (decisions are kept as changes, the ticks in decision_tick)
+      for (const at of [T, T + 2 * 3_600_000]) {
+        await db.orm.em.getConnection().execute(
+          `insert into decision_tick (id, tick_at, mode, instances, written, closed, by_action, by_strategy,
+             saving_per_hour, price_saving_per_hour) values (?, ?, 'shadow', 1, 1, 0, '{}', '{}', 0, 0)`,
+          [randomUUID(), new Date(at)],
+        );
+      }
     } finally {
       await db.close();
     }

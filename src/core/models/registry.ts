@@ -192,7 +192,7 @@ export class ModelRegistry {
     if (gate && !gate.ok && !opts.force) {
       throw new CodedError(
         "conflict",
-        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. Approvers may override with a reason (CLI: --force --reason TEXT; Slack: /spot models promote NAME --force REASON), audited and announced`,
+        `promotion of ${modelLabel(target)} refused by the gate: ${gate.failures.join("; ")}. An admin may override it with a reason (CLI: spotwise models promote NAME --force --reason TEXT; Slack, admins only: /spot models promote NAME --force REASON), audited and announced`,
         { gate },
       );
     }

@@ -71,19 +71,73 @@ export function baseTypeOf(instance: Pick<ManagedInstance, "instanceType" | "tag
   return instance.tags[BASE_TYPE_TAG] || instance.instanceType;
 }
 
+/** A pool with its id (poolId()). */
+export interface PoolEntry {
+  id: string;
+  pool: PoolKey;
+}
+
+const byId = (a: PoolEntry, b: PoolEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The pools of a tick indexed by region and instance type, with the compatible types memoised per base type: the
+ * candidates of each instance come from the few (region, type) lists of its compatible types instead of a scan of
+ * every pool and of the whole catalog. One index serves every instance of the tick (same catalog and rules).
+ */
+export class CandidateIndex {
+  private readonly byRegionType = new Map<string, PoolEntry[]>();
+  private readonly typesOf = new Map<string, string[]>();
+
+  constructor(
+    pools: Iterable<PoolKey>,
+    private readonly catalog: Catalog,
+    private readonly rules: CandidateRules,
+  ) {
+    const seen = new Set<string>();
+    for (const p of pools) {
+      const id = poolId(p);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const key = `${p.region}|${p.instanceType}`;
+      const entry = { id, pool: { region: p.region, az: p.az, instanceType: p.instanceType } };
+      const list = this.byRegionType.get(key);
+      if (list) list.push(entry);
+      else this.byRegionType.set(key, [entry]);
+    }
+  }
+
+  private types(baseType: string): string[] {
+    let t = this.typesOf.get(baseType);
+    if (!t) {
+      t = compatibleTypes(baseType, this.catalog, this.rules);
+      this.typesOf.set(baseType, t);
+    }
+    return t;
+  }
+
+  /** Candidate pools with their ids, sorted by pool id; the instance's current pool is included. */
+  entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
+    const { instance } = q;
+    const azOk = (az: string): boolean =>
+      az === instance.az || q.anyAz === true || (instance.azFlexible && (q.subnetAzs?.has(az) ?? false));
+    const current: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
+    const currentId = poolId(current);
+    const out: PoolEntry[] = [{ id: currentId, pool: current }];
+    for (const t of this.types(baseTypeOf(instance))) {
+      const list = this.byRegionType.get(`${instance.region}|${t}`);
+      if (!list) continue;
+      for (const e of list) if (e.id !== currentId && azOk(e.pool.az)) out.push(e);
+    }
+    return out.sort(byId);
+  }
+
+  /** Candidate pools sorted by pool id; the instance's current pool is included. */
+  candidates(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolKey[] {
+    return this.entries(q).map((e) => e.pool);
+  }
+}
+
 /** Candidate pools sorted by pool id; the instance's current pool is included. */
 export function candidatePools(q: CandidateQuery): PoolKey[] {
-  const { instance } = q;
-  const types = new Set(compatibleTypes(baseTypeOf(instance), q.catalog, q.rules));
-  const azOk = (az: string): boolean =>
-    az === instance.az || q.anyAz === true || (instance.azFlexible && (q.subnetAzs?.has(az) ?? false));
-  const seen = new Map<string, PoolKey>();
-  const current: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
-  seen.set(poolId(current), current);
-  for (const p of q.pools) {
-    if (p.region !== instance.region || !types.has(p.instanceType) || !azOk(p.az)) continue;
-    const id = poolId(p);
-    if (!seen.has(id)) seen.set(id, { region: p.region, az: p.az, instanceType: p.instanceType });
-  }
-  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+  return new CandidateIndex(q.pools, q.catalog, q.rules).candidates(q);
 }

@@ -27,6 +27,8 @@ export interface PolicyContext {
   evidence: string | null;
   /** Candidates left out, by reason ("stale", "at or above on-demand", ...), for the decision's reasons. */
   excluded: Map<string, number>;
+  /** The candidate scan this context was built on (shared by instances alike). */
+  scan: CandidateScan;
 }
 
 const HOUR_MS = 3_600_000;
@@ -72,18 +74,27 @@ export function expectedCostOf(input: PolicyInput, price: number, risk: number):
   );
 }
 
-export function buildContext(input: PolicyInput): PolicyContext {
-  const { instance, config } = input;
-  const currentPool: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
-  const currentId = poolId(currentPool);
-  const onDemandNow = instance.lifecycle === "on-demand" || input.current === null;
-  const currentRisk = onDemandNow || !input.current ? 0 : input.current.risk;
-  const currentCost =
-    onDemandNow || !input.current
-      ? input.onDemandPrice
-      : expectedCostOf(input, judgedPrice(input.current, "current", config.meanWeight), input.current.risk);
-  const currentPrice =
-    onDemandNow || !input.current || !Number.isFinite(input.current.price) ? input.onDemandPrice : input.current.price;
+/**
+ * The part of a decision's context that depends only on the candidates and their quotes, the on-demand price,
+ * the time and the settings (not on the instance's history, fleet or evidence): the cheapest usable safe
+ * candidate and why the others were left out. Instances alike (same candidates, current pool, lifecycle and
+ * model) share one scan; the alternatives of a SWITCH are ranked once per scan.
+ */
+export interface CandidateScan {
+  best: CandidateQuote | null;
+  bestCost: number;
+  excluded: Map<string, number>;
+  /** Memo of rankedAlternatives() per limit and excluded pool id. */
+  alternatives: Map<string, PoolKey[]>;
+}
+
+/** Whether the instance of `input` counts as on-demand now (so every candidate, its own pool included, is a target). */
+export function isOnDemandNow(input: Pick<PolicyInput, "instance" | "current">): boolean {
+  return input.instance.lifecycle === "on-demand" || input.current === null;
+}
+
+/** Scans `input.candidates` once (see CandidateScan); `currentId` is skipped unless the instance runs on-demand. */
+export function scanCandidates(input: PolicyInput, currentId: string, onDemandNow: boolean): CandidateScan {
   let best: CandidateQuote | null = null;
   let bestCost = Number.POSITIVE_INFINITY;
   const excluded = new Map<string, number>();
@@ -101,6 +112,24 @@ export function buildContext(input: PolicyInput): PolicyContext {
       bestCost = cost;
     }
   }
+  return { best, bestCost, excluded, alternatives: new Map() };
+}
+
+/** `scan`: a scan of the same candidates, current pool, lifecycle, time and settings (scanCandidates()), reused. */
+export function buildContext(input: PolicyInput, scan?: CandidateScan): PolicyContext {
+  const { instance, config } = input;
+  const currentPool: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
+  const currentId = poolId(currentPool);
+  const onDemandNow = isOnDemandNow(input);
+  const currentRisk = onDemandNow || !input.current ? 0 : input.current.risk;
+  const currentCost =
+    onDemandNow || !input.current
+      ? input.onDemandPrice
+      : expectedCostOf(input, judgedPrice(input.current, "current", config.meanWeight), input.current.risk);
+  const currentPrice =
+    onDemandNow || !input.current || !Number.isFinite(input.current.price) ? input.onDemandPrice : input.current.price;
+  const s = scan ?? scanCandidates(input, currentId, onDemandNow);
+  const { best, bestCost } = s;
   return {
     input,
     currentPool,
@@ -114,12 +143,16 @@ export function buildContext(input: PolicyInput): PolicyContext {
     saving: best ? currentCost - bestCost : 0,
     switchCost: switchCost(input.onDemandPrice, config.switchCostOdHours),
     evidence: input.evidence ?? null,
-    excluded,
+    excluded: s.excluded,
+    scan: s,
   };
 }
 
 /** Safe candidates other than `exclude`, cheapest expected cost first (ties by id), at most `limit`. */
 export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, limit: number): PoolKey[] {
+  const key = `${limit} ${exclude ?? ""}`;
+  const memo = ctx.scan.alternatives.get(key);
+  if (memo) return memo.slice();
   const { input } = ctx;
   const list: { c: CandidateQuote; cost: number }[] = [];
   for (const c of input.candidates) {
@@ -128,7 +161,9 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
     list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk) });
   }
   list.sort((a, b) => a.cost - b.cost || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
-  return list.slice(0, limit).map((x) => x.c.pool);
+  const ranked = list.slice(0, limit).map((x) => x.c.pool);
+  ctx.scan.alternatives.set(key, ranked);
+  return ranked.slice();
 }
 
 /** Reason texts use the one formatter module (src/core/format.ts); call sites append "/h" or "/month". */

@@ -5,13 +5,28 @@
  */
 import type { Decision, EpochMs, ManagedInstance, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { buildContext, expectedCostOf, fmt, judgedPrice, targetProblem } from "./context.js";
+import { buildContext, type CandidateScan, expectedCostOf, fmt, judgedPrice, targetProblem } from "./context.js";
 import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import { DEFAULT_STRATEGIES, type Strategy } from "./strategies.js";
 import type { CandidateQuote, FleetState, InstanceHistory, ModelRef, PolicyInput, PoolQuote } from "./types.js";
 
-export function decide(input: PolicyInput, strategies: readonly Strategy[] = DEFAULT_STRATEGIES): Decision {
-  const ctx = buildContext(input);
+/**
+ * What instances alike share in one tick: the join of their candidates with the quotes and its scan, filled in
+ * by the first decision and reused by the next. Share one only among instances with the same candidates, quote
+ * map, on-demand price, time, settings, current pool and lifecycle (the daemon groups by these).
+ */
+export interface SharedCandidates {
+  joined?: CandidateQuote[];
+  scan?: CandidateScan;
+}
+
+export function decide(
+  input: PolicyInput,
+  strategies: readonly Strategy[] = DEFAULT_STRATEGIES,
+  shared?: SharedCandidates,
+): Decision {
+  const ctx = buildContext(input, shared?.scan);
+  if (shared && !shared.scan) shared.scan = ctx.scan;
   for (const s of strategies) {
     const d = s.evaluate(ctx);
     if (d) return d;
@@ -36,17 +51,35 @@ export interface DecideFromQuotesInput {
 }
 
 /** Joins candidates with the quote map and decides: the entry point of the daemon. */
-export function decideFromQuotes(args: DecideFromQuotesInput, strategies?: readonly Strategy[]): Decision {
-  return decide(toPolicyInput(args), strategies);
+export function decideFromQuotes(
+  args: DecideFromQuotesInput,
+  strategies?: readonly Strategy[],
+  shared?: SharedCandidates,
+): Decision {
+  return decide(toPolicyInput(args, shared), strategies, shared);
 }
 
-export function toPolicyInput(args: DecideFromQuotesInput): PolicyInput {
-  const { instance, quotes } = args;
+/**
+ * Candidate pools joined with their quotes (pools without one left out), in the candidates' order. A quote that
+ * already is the pool's CandidateQuote (same id) is used as it is.
+ */
+export function joinCandidates(pools: readonly PoolKey[], quotes: ReadonlyMap<string, PoolQuote>): CandidateQuote[] {
   const candidates: CandidateQuote[] = [];
-  for (const pool of args.candidates) {
+  for (const pool of pools) {
     const id = poolId(pool);
     const q = quotes.get(id);
-    if (q) candidates.push({ ...q, pool, id });
+    if (!q) continue;
+    candidates.push((q as Partial<CandidateQuote>).id === id ? (q as CandidateQuote) : { ...q, pool, id });
+  }
+  return candidates;
+}
+
+export function toPolicyInput(args: DecideFromQuotesInput, shared?: SharedCandidates): PolicyInput {
+  const { instance, quotes } = args;
+  let candidates = shared?.joined;
+  if (!candidates) {
+    candidates = joinCandidates(args.candidates, quotes);
+    if (shared) shared.joined = candidates;
   }
   const currentId = poolId({ region: instance.region, az: instance.az, instanceType: instance.instanceType });
   return {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { ManualClock } from "../ports/clock.js";
+import { identityPlan } from "./identity.js";
 import type { SwitchRequest } from "./types.js";
 
 const TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/app/0123456789abcdef";
@@ -153,6 +154,29 @@ describe("the replacement is the same machine", () => {
   });
 });
 
+describe("the primary private IP", () => {
+  it("stays with the old instance until it is terminated: the replacement gets a new one, and the plan says why", async () => {
+    const { cloud, old, h, req } = world();
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out.state, out.reason).toBe("done");
+    // launching with it would fail (InvalidIPAddress.InUse): the old instance still holds it at launch time
+    expect(cloud.callsOf("runInstances")[0]!.input).not.toHaveProperty("privateIp");
+    const fresh = cloud.instances.get(out.newInstanceId!)!;
+    expect(fresh.privateIps!.find((p) => p.primary)!.privateIp).not.toBe("10.0.1.10");
+    expect(old.privateIps!.find((p) => p.primary)!.privateIp).toBe("10.0.1.10");
+    const launch = { privateIps: [{ privateIp: "10.0.1.10", primary: true }], volumes: [] };
+    const target = { region: "us-east-1", az: "us-east-1b", instanceType: "m5a.xlarge" };
+    const other = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: false, addresses: [] });
+    expect(other.notCarried).toContain(
+      "primary private IP 10.0.1.10 (the target AZ is another subnet); the replacement gets a new one",
+    );
+    const same = identityPlan(launch, { sourceType: "m5.xlarge", target, sameSubnet: true, addresses: [] });
+    expect(same.notCarried.join("\n")).toMatch(
+      /primary private IP 10\.0\.1\.10 \(the old instance holds it until it is terminated, after the replacement took over\); the replacement gets a new one/,
+    );
+  });
+});
+
 describe("preflight fails early", () => {
   it("refuses an unknown type, an architecture mismatch and a type not offered in the AZ before imaging, without touching the breaker", async () => {
     const { cloud, h, req } = world();
@@ -192,6 +216,39 @@ describe("preflight fails early", () => {
     expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
     expect(out.reason).toContain("an EBS volume attaches only in its own AZ");
     expect(cloud.callsOf("createImage")).toHaveLength(0);
+  });
+
+  it("with a data volume: refuses stop protection and a Multi-Attach volume before anything changes", async () => {
+    const { cloud, old, h, req, dataVolume } = world();
+    cloud.instances.get(old.instanceId)!.disableApiStop = true;
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(out.reason).toContain("has stop protection (DisableApiStop)");
+    cloud.instances.get(old.instanceId)!.disableApiStop = false;
+    // a volume attached to a second instance as well (io2 Multi-Attach), as DescribeVolumes would list it
+    const forAccount = h.ec2.forAccount.bind(h.ec2);
+    h.ec2.forAccount = async (...args) => {
+      const port = await forAccount(...args);
+      return Object.assign(Object.create(port), {
+        describeVolumes: async (input: { volumeIds: string[] }) =>
+          (await port.describeVolumes(input)).map((v) =>
+            v.volumeId === dataVolume
+              ? {
+                  ...v,
+                  attachments: [
+                    ...v.attachments,
+                    { instanceId: "i-0other", deviceName: "/dev/sdf", state: "attached" },
+                  ],
+                }
+              : v,
+          ),
+      });
+    };
+    const multi = await h.runner.start(req(["m5a.xlarge"]));
+    expect(multi).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(multi.reason).toContain(`data volume ${dataVolume} is attached to 2 instances (Multi-Attach)`);
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+    expect(cloud.callsOf("stopInstances")).toHaveLength(0);
   });
 
   it("refuses a Spot Instance with a data volume (EC2 cannot stop a one-time Spot Instance), rather than orphaning it", async () => {

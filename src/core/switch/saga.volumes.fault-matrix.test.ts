@@ -182,6 +182,30 @@ describe("data volume switch fault matrix", () => {
   }
 });
 
+describe("the application is checked with its data", () => {
+  it("an application healthy only with its data volume: checked after the attach, then the identity moves", async () => {
+    const w = world();
+    w.cloud.appCondition = (i) => (i.blockDevices ?? []).some((b) => b.volumeId === w.dataVolume);
+    const out = await w.make().runner.start(w.req);
+    expect(out.state, out.reason).toBe("done");
+    const steps = (await w.stores.store.steps(out.sagaId!)).map((s) => `${s.step}:${s.status}`);
+    expect(steps.indexOf("health_check:ok")).toBeGreaterThan(steps.indexOf("verify_volumes:ok"));
+    expect(steps.indexOf("health_check:ok")).toBeLessThan(steps.indexOf("carry_eip:ok"));
+    await assertOneWithIdentity(w, "healthy with its data");
+  });
+
+  it("an application that fails its health check with its data: rolled back, the volume back on the old instance, which runs again", async () => {
+    const w = world();
+    w.cloud.appCondition = (i) => i.instanceId === w.old.instanceId;
+    const out = await w.make().runner.start(w.req);
+    expect(out).toMatchObject({ state: "rolled_back", code: "deadline_exceeded" });
+    expect(out.reason).toContain("health check http://x/health passing did not happen");
+    await assertOneWithIdentity(w, "unhealthy with its data");
+    expect([...w.cloud.addresses.values()][0]!.instanceId).toBe(w.old.instanceId);
+    expect(w.cloud.callsOf("startInstances").map((c) => c.input)).toEqual([{ instanceIds: [w.old.instanceId] }]);
+  });
+});
+
 describe("crashes inside the rollback that puts the data volume back", () => {
   /** Moved, then the replacement reclaimed while down: the resume rolls back, and dies again at `op`. */
   async function rollbackCrash(op: SimOperation, where: "before" | "after", when?: (w: World) => () => boolean) {

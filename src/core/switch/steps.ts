@@ -180,6 +180,16 @@ export async function verifyReplacement(run: SagaRun): Promise<void> {
       detail: { summary: `running, status checks ok${configured.length ? `; ${configured.join(", ")}` : ""}` },
     };
   });
+  // with data volumes to move, the application is checked once it has its data (after the move)
+  const moves = movedVolumes(run.saga.context.source.launch).length > 0;
+  if (!moves) await healthCheck(run);
+  await run.save({ context: { ...run.saga.context, verifiedAt: run.now() } });
+  await run.enter(moves ? "moving_volumes" : "cutover");
+}
+
+/** The application health check of the replacement (health URL), within the health deadline. */
+export async function healthCheck(run: SagaRun): Promise<void> {
+  const newId = run.saga.newInstanceId as string;
   const url = run.saga.context.healthUrl;
   const checker = run.healthChecker;
   await run.step("health_check", "Application health check", async () => {
@@ -195,8 +205,6 @@ export async function verifyReplacement(run: SagaRun): Promise<void> {
     });
     return { value: undefined, detail: { url, summary: last || "healthy" } };
   });
-  await run.save({ context: { ...run.saga.context, verifiedAt: run.now() } });
-  await run.enter(movedVolumes(run.saga.context.source.launch).length ? "moving_volumes" : "cutover");
 }
 
 /** The AWS error name behind a CodedError (detail.awsError), e.g. "InvalidTarget". */
@@ -224,7 +232,7 @@ export function isReplacementLost(e: unknown): boolean {
  * instance), on the first run and on every resume: it must be running, pass its status checks and, when a
  * health URL is set, answer healthy. Otherwise the saga rolls back instead of trusting an old verification.
  */
-export async function recheckReplacement(run: SagaRun, before: string): Promise<void> {
+export async function recheckReplacement(run: SagaRun, before: string, opts = { health: true }): Promise<void> {
   const newId = run.saga.newInstanceId;
   if (!newId) throw new CodedError("internal", "no replacement recorded to check");
   await run.step("recheck_replacement", `Checking ${newId} again before ${before}`, async () => {
@@ -242,7 +250,7 @@ export async function recheckReplacement(run: SagaRun, before: string): Promise<
     }
     const url = run.saga.context.healthUrl;
     const checker = run.healthChecker;
-    if (!url || !checker) return { value: undefined, detail: { summary: "running, status checks ok" } };
+    if (!url || !checker || !opts.health) return { value: undefined, detail: { summary: "running, status checks ok" } };
     let last = "";
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) await run.deps.clock.sleep(run.deps.settings.pollIntervalMs);

@@ -13,7 +13,7 @@ import { CodedError, isCodedError } from "../errors.js";
 import type { Ec2Instance, Ec2Volume } from "../ports/ec2.js";
 import { movedVolumes } from "./identity.js";
 import type { SagaRun } from "./run.js";
-import { alreadyDone, recheckReplacement } from "./steps.js";
+import { alreadyDone, healthCheck, recheckReplacement } from "./steps.js";
 
 export interface MovedVolume {
   volumeId: string;
@@ -77,7 +77,7 @@ async function drive(
   let requestId: string | undefined;
   const what = goal.to ? `${v.volumeId} attached to ${goal.to} at ${v.deviceName}` : `${v.volumeId} detached`;
   await wait(what, async () => {
-    const a = (await describeVolume(run, v.volumeId)).attachments[0];
+    const a = (await describeVolume(run, v.volumeId)).attachments.find((x) => x.state !== "detached");
     if (!a) {
       if (!goal.to) return true;
       const to = goal.to;
@@ -115,7 +115,8 @@ export async function moveVolumes(run: SagaRun): Promise<void> {
   const deadline = run.deps.settings.launchDeadlineMs;
   const wait: Wait = (what, probe) => run.waitFor("moving_volumes", deadline, what, probe);
   if (run.saga.context.volumesMovedAt === undefined) {
-    await recheckReplacement(run, `stopping ${oldId} to move its data volumes`);
+    // status only: the application is checked once it has its data
+    await recheckReplacement(run, `stopping ${oldId} to move its data volumes`, { health: false });
     await run.step("stop_old", `Stopping ${oldId} so its data volumes take no more writes`, async () => {
       let requestId: string | undefined;
       await wait(`${oldId} stopped`, async () => {
@@ -142,6 +143,8 @@ export async function moveVolumes(run: SagaRun): Promise<void> {
       await verifyVolumesOn(run, newId);
       return { value: undefined, detail: { summary: vols.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ") } };
     });
+    // the application answers healthy with its data before it gets the identity
+    await healthCheck(run);
     await run.save({ context: { ...run.saga.context, volumesMovedAt: run.now() } });
   }
   await run.enter("cutover");

@@ -13,30 +13,33 @@ import { discoverFleet, type FleetStore, managedIdOf } from "../../core/fleet/di
 import type { HealthService } from "../../core/health/health.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../../core/market/tables.js";
 import { tableKey } from "../../core/market/tables.js";
-import type { ChampionChallenger, InstanceRisk } from "../../core/models/champion-challenger.js";
+import type { ChampionChallenger } from "../../core/models/champion-challenger.js";
 import {
   BASE_TYPE_TAG,
   budgetOrder,
-  candidatePools,
+  CandidateIndex,
+  type CandidateQuote,
   decideFromQuotes,
   escapeEvidence,
-  poolHourlyRisk,
-  type RiskSource,
+  type PoolEntry,
+  type SharedCandidates,
 } from "../../core/policy/index.js";
-import { priceEwma } from "../../core/policy/outlook.js";
 import type { Ec2Factory } from "../../core/ports/ec2.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
 import type { RecommendationPublisher } from "../../core/recommendations/publisher.js";
-import type { RecommendationService } from "../../core/recommendations/service.js";
+import { REPOST_SAVING_SHARE, type RecommendationService, sameAdvice } from "../../core/recommendations/service.js";
+import type { RecommendationRecord } from "../../core/recommendations/types.js";
 import {
   type AccountRef,
   type Decision,
   type ManagedInstance,
+  type Mode,
   type PoolKey,
   parsePoolId,
   poolId,
 } from "../../core/types.js";
 import type { Job } from "../job.js";
+import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
 
 export interface DecideDeps {
   accounts: AccountRef[];
@@ -59,7 +62,14 @@ export interface DecideDeps {
   log: Logger;
   /** "advisor": price risk from the Spot Advisor prior alone, ignoring observations (`replay --risk advisor`). */
   risk?: "spotwise" | "advisor";
+  /** The publisher's repost share (slack.repostSavingShare; default REPOST_SAVING_SHARE). */
+  repostShare?: number;
+  /** A standing advice is re-offered (its expiry re-armed) once its recommendation expires sooner than this. */
+  reofferBeforeExpiryMs?: number;
 }
+
+/** Default of DecideDeps.reofferBeforeExpiryMs: an hour, four decide ticks at the default schedule. */
+export const REOFFER_BEFORE_EXPIRY_MS = 3_600_000;
 
 export interface DecideResult {
   decisions: Decision[];
@@ -71,8 +81,51 @@ export class DecideJob implements Job {
   readonly name = "decide" as const;
   /** The last tick's decisions, for `spotwise decide --once --json` and the demo. */
   last: DecideResult | null = null;
+  private readonly subnetAzsOf = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly d: DecideDeps) {}
+
+  /** AZs with a subnet known for the account (AZ moves need one). */
+  private subnetAzs(accountId: string): ReadonlySet<string> {
+    let azs = this.subnetAzsOf.get(accountId);
+    if (!azs) {
+      azs = new Set(Object.keys(this.d.subnets[accountId] ?? {}));
+      this.subnetAzsOf.set(accountId, azs);
+    }
+    return azs;
+  }
+
+  /** Pending recommendations by managed instance (one read for the tick), when the tick has switches to offer. */
+  private async pendingAdvice(switches: number): Promise<Map<string, RecommendationRecord>> {
+    if (switches === 0) return new Map();
+    const recs = await this.d.recommendations.list({ statuses: ["pending"], limit: switches + 100 });
+    return new Map(recs.map((r) => [r.managedId, r]));
+  }
+
+  /**
+   * Whether re-offering `x` would change nothing a reader sees: its pending recommendation stands on the very
+   * decision row `x` stands in (the advice did not change), in this mode, its message is posted, its saving is
+   * within the repost share, and it expires later than REOFFER_BEFORE_EXPIRY_MS from now (else the offer re-arms it).
+   */
+  private stillPosted(rec: RecommendationRecord, x: Decision, decisionId: string, mode: Mode, now: number): boolean {
+    return (
+      rec.decisionId === decisionId &&
+      rec.mode === mode &&
+      rec.channel !== null &&
+      rec.messageTs !== null &&
+      rec.expiresAt > now + (this.d.reofferBeforeExpiryMs ?? REOFFER_BEFORE_EXPIRY_MS) &&
+      sameAdvice(rec, x, this.d.repostShare ?? REPOST_SAVING_SHARE)
+    );
+  }
+
+  /** The pools with market data in every region of the fleet. */
+  private async listPools(instances: readonly ManagedInstance[]): Promise<PoolKey[]> {
+    const out: PoolKey[] = [];
+    for (const region of new Set(instances.map((i) => i.region))) {
+      for (const id of await this.d.market.listPools(region)) out.push(parsePoolId(id));
+    }
+    return out;
+  }
 
   async tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const { d } = this;
@@ -93,44 +146,36 @@ export class DecideJob implements Job {
     // safe point: the slow part (EC2 discovery) is done and nothing has been decided or published yet
     signal?.throwIfAborted();
     if (instances.length === 0) {
+      // no instance decided: the decisions standing for instances now gone end (those of undiscovered regions stay)
+      await d.decisions.saveTick(now, mode, [], { undiscovered: discovery.failures });
       this.last = { decisions: [], ids: [] };
       return { instances: 0, failures: discovery.failures.length };
     }
 
     // every pool in play: the current pools and the candidates of every instance
-    const regionPools = new Map<string, PoolKey[]>();
-    for (const region of new Set(instances.map((i) => i.region))) {
-      regionPools.set(region, (await d.market.listPools(region)).map(parsePoolId));
-    }
-    const candidatesOf = new Map<string, PoolKey[]>();
+    const index = new CandidateIndex(await this.listPools(instances), d.tables.catalog, d.policy);
+    // instances alike in what candidates depend on share one candidate list (fleets are many of a kind), and
+    // alike also in lifecycle and model share the policy's scan of those candidates (SharedCandidates)
+    const byShape = new Map<string, Shape>();
+    const shapeOf: Shape[] = new Array(instances.length);
     const inPlay = new Map<string, PoolKey>();
-    // instances alike in what candidates depend on share one candidate list (fleets are many of a kind)
-    const byShape = new Map<string, PoolKey[]>();
-    for (const inst of instances) {
-      const shape = [
-        inst.accountId,
-        inst.region,
-        inst.az,
-        inst.instanceType,
-        inst.tags[BASE_TYPE_TAG] ?? "",
-        inst.azFlexible,
-      ].join("|");
-      let cands = byShape.get(shape);
-      if (!cands) {
-        cands = candidatePools({
+    for (let n = 0; n < instances.length; n++) {
+      const inst = instances[n];
+      const key = `${inst.accountId}|${inst.region}|${inst.az}|${inst.instanceType}|${inst.tags[BASE_TYPE_TAG] ?? ""}|${inst.azFlexible}`;
+      let shape = byShape.get(key);
+      if (!shape) {
+        const entries = index.entries({
           instance: inst,
-          pools: regionPools.get(inst.region) ?? [],
-          catalog: d.tables.catalog,
-          rules: d.policy,
-          subnetAzs: new Set(Object.keys(d.subnets[inst.accountId] ?? {})),
+          subnetAzs: this.subnetAzs(inst.accountId),
         });
-        byShape.set(shape, cands);
-        for (const p of cands) inPlay.set(poolId(p), p);
+        shape = { entries, pools: entries.map((e) => e.pool), joined: new Map(), shared: new Map() };
+        byShape.set(key, shape);
+        for (const e of entries) inPlay.set(e.id, e.pool);
       }
-      candidatesOf.set(inst.instanceId, cands);
+      shapeOf[n] = shape;
     }
     const pools = [...inPlay.values()];
-    const ids = pools.map(poolId);
+    const ids = [...inPlay.keys()];
     const series = await readFeatureSeries(d.market, ids, now);
     const features = buildFeatureMatrix({
       now,
@@ -153,54 +198,36 @@ export class DecideJob implements Job {
     const quoteMaps = new Map<string, PoolQuotes>();
     const quotesFor = (override: string | undefined): PoolQuotes => {
       const key = override ?? "";
-      const cached = quoteMaps.get(key);
-      if (cached) return cached;
-      const quotes = new Map<string, Quote>();
-      let observed = 0;
-      let scored = 0;
-      features.poolIds.forEach((id, row) => {
-        const points = series.prices.get(id) ?? [];
-        const last = lastAtOrBefore(points, now);
-        if (last === undefined) return;
-        const p = pools[row];
-        const capacity = d.risk === "advisor" ? undefined : series.capacity.get(id);
-        // one meaning of risk: P(interruption)/h from the advisor bucket and spotwise's own observations
-        const risk = poolHourlyRisk(d.tables.advisor.get(tableKey(p.region, p.instanceType))?.bucket, capacity, now);
-        if (risk.source === "observed") observed++;
-        // the model measures P(a launch finds no capacity): used for that only, and only where it has observations
-        const r = scores.forInstance(row, override);
-        const launchFailure = !r.fallback && (capacity?.length ?? 0) > 0 ? r.risk : null;
-        if (launchFailure !== null) scored++;
-        quotes.set(id, {
-          price: last.price,
-          priceTs: last.ts,
-          risk: risk.risk,
-          riskSource: risk.source,
-          launchFailure,
-          // max(p, 1-p) is not a confidence (a calibrated 2% risk is not "98% confident"): no field until one is
-          confidence: null,
-          recentMean: priceEwma(points, now, d.policy.priceHalfLifeHours),
-          slowMean:
-            d.policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, d.policy.stayLevelHalfLifeHours) : undefined,
+      let q = quoteMaps.get(key);
+      if (!q) {
+        q = poolQuotes({
+          now,
+          pools,
+          poolIds: features.poolIds,
+          series,
+          scores,
+          override,
+          advisor: d.tables.advisor,
+          policy: d.policy,
+          risk: d.risk,
         });
-      });
-      const ref = features.poolIds.length > 0 ? scores.forInstance(0, override) : null;
-      const out = { quotes, observed, scored, ref };
-      quoteMaps.set(key, out);
-      return out;
+        quoteMaps.set(key, q);
+      }
+      return q;
     };
 
-    const decideOne = (inst: ManagedInstance, switchingNow: number): Decision => {
+    const decideOne = (n: number, switchingNow: number): Decision => {
+      const inst = instances[n];
       const baseType = inst.tags[BASE_TYPE_TAG] || inst.instanceType;
       const od = d.tables.onDemand.get(tableKey(inst.region, baseType));
-      const current: PoolKey = { region: inst.region, az: inst.az, instanceType: inst.instanceType };
       if (od === undefined) {
+        const current: PoolKey = { region: inst.region, az: inst.az, instanceType: inst.instanceType };
         return stay(inst, current, `no on-demand price for ${baseType} in ${inst.region}: cannot price a switch`);
       }
-      const { quotes, observed, scored, ref } = quotesFor(inst.modelOverride);
-      const candidates = candidatesOf.get(inst.instanceId) ?? [];
+      const pq = quotesFor(inst.modelOverride);
+      const shape = shapeOf[n];
       const h = history.get(managedIdOf(inst));
-      const currentId = poolId(current);
+      const currentId = poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType });
       const evidence =
         inst.lifecycle === "spot"
           ? escapeEvidence({
@@ -212,113 +239,107 @@ export class DecideJob implements Job {
               riskCeiling: d.policy.riskCeiling,
             })
           : null;
-      const modelUsed = scored > 0 && ref && !ref.fallback && ref.modelName;
-      const decision = decideFromQuotes({
-        instance: { ...inst, managedId: managedIdOf(inst) },
-        now,
-        history: { lastSwitchAt: h?.lastSwitchAt ?? null, switchesPastWeek: h?.switchesLastWeek ?? 0 },
-        candidates,
-        quotes,
-        onDemandPrice: od,
-        fleet: { switchingNow, fleetSize: instances.length },
-        config: d.policy,
-        model: modelUsed ? { name: ref.modelName as string, id: ref.modelId } : null,
-        evidence,
-      });
-      if (ref?.reasons.length) decision.reasons.push(...ref.reasons);
-      const idle = !modelUsed && ref && !ref.fallback && ref.modelName;
-      decision.reasons.push(
-        `risk = P(interruption)/h from the Spot Advisor bucket${observed ? `, updated with spotwise's own capacity observations for ${observed} pool(s)` : ""}` +
-          (modelUsed
-            ? `; model ${ref.modelName} scored P(launch finds no capacity) for ${scored} observed pool(s) (veto above ${d.policy.maxLaunchFailure})`
-            : idle
-              ? ""
-              : "; no model score (no usable model): launch failure not vetoed"),
-      );
-      // a champion is there but had nothing to score: say so (the risk source line reads it), not "no usable model"
-      if (idle) {
-        decision.reasons.push(
-          `no usable model (model ${ref.modelName} scores only pools spotwise has observed, none of these yet): launch failure not vetoed`,
-        );
+      // the join of the shape's candidates with this model's quotes, and its scan per lifecycle
+      const groupKey = `${inst.modelOverride ?? ""}|${inst.lifecycle}`;
+      let shared = shape.shared.get(groupKey);
+      if (!shared) {
+        let joined = shape.joined.get(inst.modelOverride ?? "");
+        if (!joined) {
+          joined = [];
+          for (const e of shape.entries) {
+            const q = pq.quotes.get(e.id);
+            if (q) joined.push(q);
+          }
+          shape.joined.set(inst.modelOverride ?? "", joined);
+        }
+        shared = { joined };
+        shape.shared.set(groupKey, shared);
       }
+      const decision = decideFromQuotes(
+        {
+          instance: inst.managedId ? inst : { ...inst, managedId: managedIdOf(inst) },
+          now,
+          history: { lastSwitchAt: h?.lastSwitchAt ?? null, switchesPastWeek: h?.switchesLastWeek ?? 0 },
+          candidates: shape.pools,
+          quotes: pq.quotes,
+          onDemandPrice: od,
+          fleet: { switchingNow, fleetSize: instances.length },
+          config: d.policy,
+          model: pq.model,
+          evidence,
+        },
+        undefined,
+        shared,
+      );
+      decision.reasons.push(...pq.reasons);
       return decision;
     };
 
     // first pass without the budget; then hand the budget out by priority (escapes, largest savings)
     const inFlight = await d.switchingNow();
-    const byId = new Map(instances.map((i) => [i.instanceId, i]));
-    const first = instances.map((i) => decideOne(i, inFlight));
-    const moving = first.filter((x) => x.action !== "STAY").sort(budgetOrder);
-    const final = new Map(first.map((x) => [x.instanceId, x]));
+    const decisions: Decision[] = new Array(instances.length);
+    const moving: number[] = [];
+    for (let n = 0; n < instances.length; n++) {
+      decisions[n] = decideOne(n, inFlight);
+      if (decisions[n].action !== "STAY") moving.push(n);
+    }
+    moving.sort((a, b) => budgetOrder(decisions[a], decisions[b]));
     let switching = inFlight;
-    for (const m of moving) {
-      const inst = byId.get(m.instanceId);
-      if (!inst) continue;
-      const again = decideOne(inst, switching);
-      final.set(m.instanceId, again);
+    for (const n of moving) {
+      const again = decideOne(n, switching);
+      decisions[n] = again;
       if (again.action !== "STAY") switching++;
     }
-    const decisions = instances.map((i) => final.get(i.instanceId) as Decision);
-    const savedIds = await d.decisions.saveTick(now, mode, decisions);
+    const savedIds = await d.decisions.saveTick(now, mode, decisions, {
+      pools: pools.length,
+      undiscovered: discovery.failures,
+    });
     let posted = 0;
     let refreshed = 0;
+    let standing = 0;
+    const counts = new Map<string, number>();
+    for (const x of decisions) counts.set(x.action, (counts.get(x.action) ?? 0) + 1);
+    for (const [action, n] of counts) d.metrics.decisions.inc({ action }, n);
+    const pending = await this.pendingAdvice(counts.get("SWITCH") ?? 0);
     for (let i = 0; i < decisions.length; i++) {
       const x = decisions[i];
-      d.metrics.decisions.inc({ action: x.action });
       if (x.action !== "SWITCH" || !x.to) continue;
+      // an advice standing unchanged whose message is up and far from expiry: nothing to refresh at this tick
+      const rec = pending.get(managedIdOf(x));
+      if (rec && this.stillPosted(rec, x, savedIds[i], mode, now)) {
+        standing++;
+        continue;
+      }
       // one living message per instance: the same advice refreshes it in place, a changed one posts anew
       const r = await d.publisher.publish({ decision: x, decisionId: savedIds[i], mode });
       if (r.kind === "created") posted++;
       else if (r.kind === "refreshed") refreshed++;
     }
     this.last = { decisions, ids: savedIds };
-    const count = (a: string) => decisions.filter((x) => x.action === a).length;
     return {
       mode,
       instances: instances.length,
       pools: pools.length,
-      switch: count("SWITCH"),
-      stay: count("STAY"),
-      ondemand: count("ONDEMAND"),
+      switch: counts.get("SWITCH") ?? 0,
+      stay: counts.get("STAY") ?? 0,
+      ondemand: counts.get("ONDEMAND") ?? 0,
       recommendations: posted,
       refreshed,
+      standing,
       model: scores.fallback ? "advisor-heuristic" : (scores.champion?.name ?? null),
       failures: discovery.failures.length,
     };
   }
 }
 
-interface Quote {
-  price: number;
-  priceTs: number;
-  risk: number;
-  riskSource: RiskSource;
-  launchFailure: number | null;
-  confidence: number | null;
-  recentMean?: number;
-  slowMean?: number;
-}
-
-interface PoolQuotes {
-  quotes: Map<string, Quote>;
-  /** Pools whose risk includes spotwise's own observations. */
-  observed: number;
-  /** Pools the model scored for launch failure. */
-  scored: number;
-  /** Who scored (for the decision's model and reasons). */
-  ref: InstanceRisk | null;
-}
-
-function lastAtOrBefore(
-  points: readonly { ts: number; price: number }[],
-  now: number,
-): { ts: number; price: number } | undefined {
-  let v: { ts: number; price: number } | undefined;
-  for (const p of points) {
-    if (p.ts > now) break;
-    v = p;
-  }
-  return v;
+/** The candidates of instances alike (CandidateIndex.entries), their join with each model's quotes and scans. */
+interface Shape {
+  entries: PoolEntry[];
+  pools: PoolKey[];
+  /** Joined candidates per model override ("" = the champion). */
+  joined: Map<string, CandidateQuote[]>;
+  /** The policy's shared scan per model override and lifecycle. */
+  shared: Map<string, SharedCandidates>;
 }
 
 function stay(inst: ManagedInstance, from: PoolKey, reason: string): Decision {

@@ -59,8 +59,15 @@ describe(`the daily digest counts each instance and recommendation once (${backe
     const file = resolve(import.meta.dirname, "fixtures/digest-prices.csv");
     await market.appendPrices(parsePriceFile(readFileSync(file, "utf8"), file).records);
 
-    // Four decide ticks on 2020-01-09: i-A stays, i-B is advised to switch every tick, i-C switch then stay.
     const decisions = new DbDecisionStore(db);
+    // the evening before, in approve mode: every instance advised to switch
+    const [beforeDay] = await decisions.saveTick(T("2020-01-08T19:00:00Z"), "approve", [
+      decision("i-A", "SWITCH", E2C, E2A),
+      decision("i-B", "SWITCH", W1A, W1B),
+      decision("i-C", "SWITCH", E2C, E2A),
+    ]);
+    // Four decide ticks on 2020-01-09: i-A stays, i-B is advised to switch every tick, i-C switch then stay (kept as
+    // changes: a row when the advice or the mode changes, i-A no longer decided once it is gone).
     const ticks = ["2020-01-09T00:15:00Z", "2020-01-09T06:15:00Z", "2020-01-09T12:15:00Z", "2020-01-09T18:15:00Z"];
     const ids: Record<string, string[]> = { B: [] };
     for (const [n, t] of ticks.entries()) {
@@ -71,11 +78,6 @@ describe(`the daily digest counts each instance and recommendation once (${backe
       ]);
       ids.B.push(saved[1]);
     }
-    const [beforeDay] = await decisions.saveTick(T("2020-01-08T19:00:00Z"), "approve", [
-      decision("i-A", "SWITCH", E2C, E2A),
-      decision("i-B", "SWITCH", W1A, W1B),
-      decision("i-C", "SWITCH", E2C, E2A),
-    ]);
     const [, b0, c0] = (await decisions.list({ since: T("2020-01-08T19:00:00Z"), until: T("2020-01-08T19:00:01Z") }))
       .sort((x, y) => x.instanceId.localeCompare(y.instanceId))
       .map((d) => d.id);

@@ -16,7 +16,7 @@ import type { Config } from "../../config/schema.js";
 import { parsePriceFile } from "../../core/market/import.js";
 import { ManualClock } from "../../core/ports/clock.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
-import type { PriceRecord } from "../../core/types.js";
+import { type PriceRecord, poolId } from "../../core/types.js";
 import { ScrapeJob } from "./scrape.js";
 
 const HOUR = 3_600_000;
@@ -109,10 +109,28 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     expect(pending.length).toBe(decisions.filter((d) => d.action === "SWITCH").length);
     expect(out.some((t) => t.includes("== Switch i-test"))).toBe(true);
     // the same decision next tick keeps its recommendation instead of posting a duplicate
+    const firstIds = c.jobs.decide.last?.ids ?? [];
     clock.advance(HOUR);
     await c.jobs.decide.tick(clock.now());
     expect((await c.recommendations.list({ statuses: ["pending"] })).map((r) => r.id).sort()).toEqual(
       pending.map((r) => r.id).sort(),
+    );
+    // decisions are kept as changes: only those whose action, target or strategy changed got a row
+    const again = c.jobs.decide.last?.decisions ?? [];
+    const key = (d: (typeof again)[number]) => `${d.instanceId} ${d.action} ${d.to ? poolId(d.to) : "-"} ${d.strategy}`;
+    const changed = again.filter((d, i) => key(d) !== key(decisions[i])).length;
+    expect(await c.infra.decisions.list({})).toHaveLength(3 + changed);
+    again.forEach((d, i) => {
+      if (key(d) === key(decisions[i])) expect(c.jobs.decide.last?.ids[i]).toBe(firstIds[i]);
+    });
+    const ticks = await c.infra.decisions.ticks({});
+    expect(ticks).toHaveLength(2);
+    const switches = again.filter((d) => d.action === "SWITCH");
+    expect(ticks[0]).toMatchObject({ instances: 3, written: changed });
+    expect(ticks[0].byAction.SWITCH ?? 0).toBe(switches.length);
+    expect(ticks[0].savingPerHour).toBeCloseTo(
+      switches.reduce((s, d) => s + d.savingPerHour, 0),
+      9,
     );
     // nothing was executed: decide never switches by itself
     expect(cloud.callsOf("runInstances")).toHaveLength(0);
