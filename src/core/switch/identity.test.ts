@@ -92,6 +92,7 @@ describe("the replacement is the same machine", () => {
     expect(text).toContain(`carry over: ${mode}`);
     expect(plan.summary).toContain(mode);
     expect(text).toContain(`stop ${old.instanceId} (its writes stop`);
+    expect(text).toContain("NOT carried over: later switches by spotwise (the replacement is a one-time Spot Instance");
 
     const out = await h.runner.start(req(["m5a.xlarge"]));
     expect(out.state, out.reason).toBe("done");

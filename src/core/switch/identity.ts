@@ -131,7 +131,12 @@ export function identityPlan(
     notCarried.push("shutdown behaviour 'stop' (a one-time Spot Instance terminates on shutdown)");
   }
   const mode = dataVolumeMode(l);
-  if (mode) carried.push(`${mode}; same AZ only, an EBS volume attaches only in its own AZ`);
+  if (mode) {
+    carried.push(`${mode}; same AZ only, an EBS volume attaches only in its own AZ`);
+    notCarried.push(
+      "later switches by spotwise (the replacement is a one-time Spot Instance, which EC2 cannot stop to move its data volumes again; switch it by hand)",
+    );
+  }
   const keptRoot = l.volumes.find((v) => v.deviceName === l.rootDeviceName && !v.deleteOnTermination);
   if (keptRoot) {
     notCarried.push(
