@@ -212,4 +212,23 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     expect(cloud.callsOf("runInstances")).toHaveLength(0);
     expect((await c.jobRunner.run(c.jobs.scrape, clock.now())).status).toBe("ok");
   });
+
+  it("in shadow mode advice takes no share of the fleet disruption budget; in approve mode it holds the slot", async () => {
+    // 3 instances, budget 10 %: one switch at a time
+    clock.advance(HOUR);
+    await c.control.setMode("shadow", "U-test");
+    await c.jobs.decide.tick(clock.now());
+    const shadow = c.jobs.decide.last?.decisions ?? [];
+    const advised = shadow.filter((d) => d.action === "SWITCH");
+    expect(advised.length).toBeGreaterThan(1);
+    expect(shadow.some((d) => d.reasons.some((r) => r.startsWith("fleet disruption budget")))).toBe(false);
+
+    clock.advance(HOUR);
+    await c.control.setMode(null, "U-test"); // back to the operator's SPOTWISE_MODE=approve
+    expect((await c.control.mode()).mode).toBe("approve");
+    await c.jobs.decide.tick(clock.now());
+    const approve = c.jobs.decide.last?.decisions ?? [];
+    expect(approve.filter((d) => d.action === "SWITCH")).toHaveLength(1);
+    expect(approve.filter((d) => d.strategy === "fleet-budget")).toHaveLength(advised.length - 1);
+  });
 });
