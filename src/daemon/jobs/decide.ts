@@ -272,6 +272,8 @@ export class DecideJob implements Job {
         shared,
       );
       decision.reasons.push(...pq.reasons);
+      // the switch's mode for data volumes, in the advice itself (the recommendation shows its reasons)
+      if (inst.dataVolumes && decision.action !== "STAY") decision.reasons.push(inst.dataVolumes);
       return decision;
     };
 
