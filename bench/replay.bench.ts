@@ -36,8 +36,11 @@ export async function run(): Promise<BenchResult[]> {
   const bt = await runBacktest({ prices: w.window, initial: w.initial, ...tables, settings: config.file.policy });
   const backtestMs = performance.now() - t0;
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await runReplay({ prices, tables, from, to, approve: "all", config, write: () => {} });
   const replayMs = performance.now() - t1;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const s = r.summary;
   return [
     {
@@ -46,8 +49,11 @@ export async function run(): Promise<BenchResult[]> {
       unit: "ms",
       baseline: { name: "backtest of the same window, all policies", value: backtestMs },
       notes:
-        `${s.instances} instances × ${s.hours} hours: ${s.switches} switches, capture ${s.oracle_capture_pct}% ` +
-        `(backtest spotwise ${bt.results.find((x) => x.policy === "spotwise")?.oracle_capture_pct}%), lost ${s.lost_instances}`,
+        `${s.instances} instances × ${s.hours} hours, ${Math.round(s.hours * (60 / r.detail.decideEveryMinutes))} decide ticks: ` +
+        `${s.switches} switches, capture ${s.oracle_capture_pct}% ` +
+        `(backtest spotwise ${bt.results.find((x) => x.policy === "spotwise")?.oracle_capture_pct}%), lost ${s.lost_instances}; ` +
+        `${cpuS.toFixed(0)} s of CPU (the machine is shared: wall clock includes waiting)` +
+        (Object.keys(r.detail.refused).length ? `; approval rounds refused: ${JSON.stringify(r.detail.refused)}` : ""),
     },
   ];
 }

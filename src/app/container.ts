@@ -26,6 +26,7 @@ import { messageLink } from "../adapters/slack/notifier.js";
 import { SlackWriteQueue } from "../adapters/slack/write-queue.js";
 import { loadAdvisor, loadCatalog, loadOnDemand, packageRoot } from "../adapters/tables/index.js";
 import type { BotServices } from "../bot/services.js";
+import { esc } from "../bot/views/format.js";
 import { botServicesFrom } from "../bot/wiring.js";
 import { Announcer, switchingOffLine } from "../core/control/announcer.js";
 import { evaluateChecklist } from "../core/control/checklist.js";
@@ -161,7 +162,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       validateModel(bytes, { describe: (b) => loader.describe(b), loader, maxBytes: file.models.maxBytes }),
     describe: (b) => loader.describe(b),
     // promotions and rollbacks: announced in the channel like every global change, with who did it
-    announce: (text) => notifier.announce(text.replace(/\bslack:([UW][A-Z0-9]+)\b/g, "<@$1>")),
+    announce: (text) => notifier.announce(registryAnnouncement(text)),
     gate: new PromotionGate({ queries: new DbExperimentQueries(db), clock, settings: file.models.promotion }),
   });
   if (opts.seedDefaultModel !== false) {
@@ -338,4 +339,13 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       await activeModels.close();
     },
   };
+}
+
+/**
+ * A registry announcement (promotion, rollback) for the channel: its text carries user input (model names, a
+ * forced promotion's reason), so it is escaped for Slack (no `<!channel>` from a reason), and then the actor
+ * `slack:U…` becomes a mention.
+ */
+export function registryAnnouncement(text: string): string {
+  return esc(text).replace(/\bslack:([UW][A-Z0-9]+)\b/g, "<@$1>");
 }

@@ -28,6 +28,8 @@ export interface DemoSummary {
   from: string;
   to: string;
   instances: number;
+  /** Minutes between decide ticks (schedule.decide; the default every 15 min). */
+  decide_every_minutes: number;
   decisions: Record<string, number>;
   recommendations: number;
   switches: { done: number; rolled_back: number; failed: number };
@@ -109,6 +111,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     from: new Date(start).toISOString(),
     to: new Date(end).toISOString(),
     instances: fleet.length,
+    decide_every_minutes: r.detail.decideEveryMinutes,
     decisions: r.detail.decisions,
     recommendations: r.detail.recommendations,
     switches: r.detail.sagas,

@@ -106,8 +106,15 @@ export interface ManagedInstance {
   instanceType: string;
   lifecycle: "spot" | "on-demand";
   subnetId?: string;
-  /** True when no data volume pins it to its AZ (tag spotwise:az-flexible=true). */
+  /**
+   * True when no data volume pins it to its AZ: tagged spotwise:az-flexible=true and no data volume kept on
+   * termination (those are moved to the replacement, which can only be done within their AZ).
+   */
   azFlexible: boolean;
+  /** How a switch treats its data volumes kept on termination ("data volumes moved: vol-… at /dev/sdf …"); absent when it has none. */
+  dataVolumes?: string;
+  /** Why no switch can be run for it (the policy then advises STAY, saying so); absent when it can be switched. */
+  switchBlocked?: string;
   /** Model name from tag spotwise:model=NAME: a lab subject decided by that model. */
   modelOverride?: string;
   launchedAt?: EpochMs;

@@ -142,7 +142,14 @@ export async function identityAction(action: string, p: Params, port: SimEc2Port
     case "DescribeInstanceAttribute": {
       const instanceId = p.get("InstanceId") ?? "";
       const attribute = p.get("Attribute");
-      const a = await port.describeLaunchAttributes({ instanceId, burstable: false });
+      const a = await port.describeLaunchAttributes({
+        instanceId,
+        burstable: false,
+        stop: attribute === "disableApiStop",
+      });
+      if (attribute === "disableApiStop") {
+        return `${el("instanceId", instanceId)}<disableApiStop>${el("value", a.disableApiStop)}</disableApiStop>`;
+      }
       if (attribute === "disableApiTermination") {
         return `${el("instanceId", instanceId)}<disableApiTermination>${el("value", a.disableApiTermination)}</disableApiTermination>`;
       }

@@ -51,7 +51,7 @@ export async function describeInstanceTypeOfferings(
 export async function describeLaunchAttributes(
   client: EC2Client,
   call: Call,
-  input: { instanceId: string; burstable: boolean },
+  input: { instanceId: string; burstable: boolean; stop?: boolean },
 ): Promise<LaunchAttributes> {
   const protection = await call("DescribeInstanceAttribute", () =>
     client.send(
@@ -73,9 +73,17 @@ export async function describeLaunchAttributes(
     );
     creditSpecification = credits.InstanceCreditSpecifications?.[0]?.CpuCredits;
   }
+  let disableApiStop: boolean | undefined;
+  if (input.stop) {
+    const stop = await call("DescribeInstanceAttribute", () =>
+      client.send(new DescribeInstanceAttributeCommand({ InstanceId: input.instanceId, Attribute: "disableApiStop" })),
+    );
+    disableApiStop = stop.DisableApiStop?.Value === true;
+  }
   const behaviour = shutdown.InstanceInitiatedShutdownBehavior?.Value;
   return {
     disableApiTermination: protection.DisableApiTermination?.Value === true,
+    disableApiStop,
     shutdownBehavior: behaviour === "stop" || behaviour === "terminate" ? behaviour : undefined,
     creditSpecification,
     requestId: protection.$metadata.requestId,

@@ -6,6 +6,7 @@
  */
 import {
   AttachVolumeCommand,
+  DescribeInstanceAttributeCommand,
   DescribeVolumesCommand,
   DetachVolumeCommand,
   EC2Client,
@@ -109,6 +110,32 @@ describe("SdkEc2Port data volume moves", () => {
       },
     ]);
     expect(ec2.commandCalls(DescribeVolumesCommand)[0]!.args[0].input).toEqual({ VolumeIds: ["vol-data"] });
+  });
+
+  it("reads stop protection only when the instance is to be stopped", async () => {
+    ec2
+      .on(DescribeInstanceAttributeCommand, { Attribute: "disableApiTermination" })
+      .resolves({ DisableApiTermination: { Value: false }, ...meta("req-p") })
+      .on(DescribeInstanceAttributeCommand, { Attribute: "instanceInitiatedShutdownBehavior" })
+      .resolves({ InstanceInitiatedShutdownBehavior: { Value: "stop" }, ...meta("req-s") })
+      .on(DescribeInstanceAttributeCommand, { Attribute: "disableApiStop" })
+      .resolves({ DisableApiStop: { Value: true }, ...meta("req-stop") });
+    const p = port();
+    expect(await p.describeLaunchAttributes({ instanceId: "i-0old", burstable: false })).not.toHaveProperty(
+      "disableApiStop",
+      true,
+    );
+    expect(ec2.commandCalls(DescribeInstanceAttributeCommand).map((c) => c.args[0].input.Attribute)).toEqual([
+      "disableApiTermination",
+      "instanceInitiatedShutdownBehavior",
+    ]);
+    expect(await p.describeLaunchAttributes({ instanceId: "i-0old", burstable: false, stop: true })).toMatchObject({
+      disableApiStop: true,
+    });
+    expect(ec2.commandCalls(DescribeInstanceAttributeCommand).at(-1)!.args[0].input).toEqual({
+      InstanceId: "i-0old",
+      Attribute: "disableApiStop",
+    });
   });
 
   it("turns EC2's answers into coded errors that name the AWS error", async () => {

@@ -363,7 +363,11 @@ export class SdkEc2Port implements Ec2Port {
     return describeInstanceTypeOfferings(this.client, (o, r) => this.call(o, r), input);
   }
 
-  describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
+  describeLaunchAttributes(input: {
+    instanceId: string;
+    burstable: boolean;
+    stop?: boolean;
+  }): Promise<LaunchAttributes> {
     return describeLaunchAttributes(this.client, (o, r) => this.call(o, r), input);
   }
 

@@ -9,7 +9,12 @@ export class DbShadowHistory implements ShadowHistorySource {
 
   async shadowHistory(since: EpochMs): Promise<ShadowHistory> {
     const em = this.db.em();
-    const first = await em.findOne(DecisionEntity, {}, { orderBy: { tickAt: "asc" }, fields: ["tickAt"] });
+    // MikroORM refuses an empty where: every row has a tick time
+    const first = await em.findOne(
+      DecisionEntity,
+      { tickAt: { $gte: new Date(0) } },
+      { orderBy: { tickAt: "asc" }, fields: ["tickAt"] },
+    );
     const [recommendations, counterfactuals] = await Promise.all([
       em.count(RecommendationEntity, { createdAt: { $gte: new Date(since) } }),
       em.count(DecisionEntity, {

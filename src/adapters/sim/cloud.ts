@@ -82,6 +82,8 @@ export interface SimInstance extends Ec2Instance {
   appHealthy: boolean;
   /** Termination protection (DisableApiTermination): TerminateInstances answers OperationNotPermitted. */
   disableApiTermination?: boolean;
+  /** Stop protection (DisableApiStop): StopInstances answers OperationNotPermitted. */
+  disableApiStop?: boolean;
   shutdownBehavior?: "stop" | "terminate";
   creditSpecification?: string;
 }

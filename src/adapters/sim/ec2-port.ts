@@ -11,6 +11,7 @@ import type {
 } from "../../core/ports/ec2.js";
 import { type PriceRecord, poolId } from "../../core/types.js";
 import { mapAwsError } from "../aws/errors.js";
+import { assignPrivateIps, associate } from "./addresses.js";
 import type { SimCloud, SimFault, SimInstance, SimOperation } from "./cloud.js";
 import {
   awsError,
@@ -336,37 +337,7 @@ export class SimEc2Port implements Ec2Port {
       if (!this.mine(a)) this.notFound("InvalidAllocationID.NotFound", `address ${input.allocationId}`);
       const target = this.cloud.instances.get(input.instanceId);
       if (!this.mine(target)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
-      const state = this.cloud.stateOf(target);
-      if (state !== "running" && state !== "stopped") {
-        throw awsError(
-          "IncorrectInstanceState",
-          `The instance '${input.instanceId}' is not in a valid state for this operation (${state}).`,
-        );
-      }
-      if (a.instanceId && a.instanceId !== input.instanceId && !input.allowReassociation) {
-        const err = Object.assign(new Error("address is already associated"), { name: "Resource.AlreadyAssociated" });
-        throw mapAwsError(err, "ec2:AssociateAddress");
-      }
-      const primary = target.privateIps?.find((p) => p.primary)?.privateIp ?? target.privateIp;
-      if (input.privateIp && !target.privateIps?.some((p) => p.privateIp === input.privateIp)) {
-        throw awsError(
-          "InvalidParameterValue",
-          `The private IP address ${input.privateIp} is not assigned to instance ${input.instanceId}.`,
-        );
-      }
-      // one address per private IP: an address already on that private IP is disassociated
-      const privateIp = input.privateIp ?? primary;
-      for (const other of this.cloud.addresses.values()) {
-        if (other !== a && other.instanceId === input.instanceId && other.privateIp === privateIp) {
-          other.instanceId = undefined;
-          other.associationId = undefined;
-          other.privateIp = undefined;
-        }
-      }
-      a.instanceId = input.instanceId;
-      a.privateIp = privateIp;
-      a.associationId = this.cloud.id("eipassoc");
-      return { associationId: a.associationId, requestId: this.requestId() };
+      return { associationId: associate(this.cloud, a, target, input), requestId: this.requestId() };
     });
   }
 
@@ -376,11 +347,16 @@ export class SimEc2Port implements Ec2Port {
     );
   }
 
-  async describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes> {
+  async describeLaunchAttributes(input: {
+    instanceId: string;
+    burstable: boolean;
+    stop?: boolean;
+  }): Promise<LaunchAttributes> {
     return this.op("describeLaunchAttributes", input, () => {
       const i = this.cloud.instances.get(input.instanceId);
       if (!this.mine(i)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
-      return { ...launchAttributes(i, input.burstable), requestId: this.requestId() };
+      const stop = input.stop ? { disableApiStop: i.disableApiStop === true } : {};
+      return { ...launchAttributes(i, input.burstable), ...stop, requestId: this.requestId() };
     });
   }
 
@@ -388,23 +364,7 @@ export class SimEc2Port implements Ec2Port {
     return this.op("assignPrivateIps", input, () => {
       const target = this.cloud.instances.get(input.instanceId);
       if (!this.mine(target)) this.notFound("InvalidInstanceID.NotFound", `instance ${input.instanceId}`);
-      for (const ip of input.privateIps) {
-        for (const other of this.cloud.instances.values()) {
-          if (other === target || !other.privateIps?.some((p) => p.privateIp === ip)) continue;
-          if (other.privateIps.some((p) => p.privateIp === ip && p.primary)) {
-            throw awsError("InvalidParameterValue", `${ip} is the primary private IP of ${other.instanceId}`);
-          }
-          if (other.subnetId !== target.subnetId) {
-            throw awsError("InvalidParameterValue", `${ip} is not in the subnet of ${input.instanceId}`);
-          }
-          other.privateIps = other.privateIps.filter((p) => p.privateIp !== ip);
-          // an Elastic IP on a moved private IP moves with it
-          for (const a of this.cloud.addresses.values()) if (a.privateIp === ip) a.instanceId = target.instanceId;
-        }
-        target.privateIps ??= [];
-        if (!target.privateIps.some((p) => p.privateIp === ip))
-          target.privateIps.push({ privateIp: ip, primary: false });
-      }
+      assignPrivateIps(this.cloud, target, input.privateIps);
       return { requestId: this.requestId() };
     });
   }

@@ -34,6 +34,14 @@ describe("simulated EC2 stops, starts and moves volumes like EC2", () => {
   it("stop: stopping then stopped; a one-time Spot Instance cannot be stopped; start only from stopped", async () => {
     const { clock, cloud, old, spot, ec2 } = world();
     expect(await errorOf(ec2.stopInstances({ instanceIds: [spot.instanceId] }))).toBe("UnsupportedOperation");
+    old.disableApiStop = true;
+    expect(await errorOf(ec2.stopInstances({ instanceIds: [old.instanceId] }))).toBe("OperationNotPermitted");
+    expect(
+      await ec2.describeLaunchAttributes({ instanceId: old.instanceId, burstable: false, stop: true }),
+    ).toMatchObject({
+      disableApiStop: true,
+    });
+    old.disableApiStop = false;
     expect(await errorOf(ec2.stopInstances({ instanceIds: ["i-0000000000000dead"] }))).toBe(
       "InvalidInstanceID.NotFound",
     );

@@ -38,6 +38,12 @@ export function stopInstance(cloud: SimCloud, i: SimInstance): void {
       `You can't stop the Spot Instance '${i.instanceId}' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.`,
     );
   }
+  if (i.disableApiStop) {
+    throw awsError(
+      "OperationNotPermitted",
+      `The instance '${i.instanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`,
+    );
+  }
   if (state === "stopped" || state === "stopping") return; // AWS answers with the current state
   if (state !== "running") {
     throw awsError(

@@ -8,7 +8,7 @@ export const HELP_LINES: ReadonlyArray<[string, string]> = [
   ["/spot models [list]", "the model registry"],
   ["/spot models show NAME", "one model: status, contract, metrics"],
   ["/spot models promote NAME", "make NAME the champion if the promotion gate passes (approvers)"],
-  ["/spot models promote NAME --force REASON", "override the promotion gate (approvers; audited, announced)"],
+  ["/spot models promote NAME --force REASON", "override the promotion gate (admins; audited, announced)"],
   ["/spot models reject NAME [reason]", "reject a candidate (approvers)"],
   ["/spot models rollback", "back to the previous champion (approvers)"],
   ["/spot models upload URL", "add an ONNX model from a Slack file URL as a candidate (approvers)"],

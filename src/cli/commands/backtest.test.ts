@@ -74,6 +74,21 @@ describe("spotwise backtest (CLI)", () => {
     expect(text).toMatch(/^oracle\s+\d+\.\d\d\s/m);
   });
 
+  it("runs the spotwise policy with the shipped model's launch veto, and the documented results hold", async () => {
+    const io = memoryIo({});
+    const code = await runCli(["backtest", "--prices", requireData(SERIES.gpu), "--policy", "spotwise,oracle"], io);
+    expect(code).toBe(0);
+    const text = io.out.join("\n");
+    // the model scored the pools the replay launched into (docs/backtest.md: GPU 100.00 %, 3 switches)
+    expect(text).toMatch(/model default scored P\(launch finds no capacity\) for [1-9]\d* observed pool-hours/);
+    expect(text).toMatch(/^spotwise\s+21506\.\d\d\s.*100\.00%\s+3\s/m);
+    const bad = memoryIo({});
+    expect(await runCli(["backtest", "--prices", requireData(SERIES.gpu), "--model", "/nonexistent.onnx"], bad)).toBe(
+      2,
+    );
+    expect(bad.err.join("\n")).toMatch(/cannot read the model file \/nonexistent.onnx/);
+  });
+
   it("replays a given fleet and says which instances it skipped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spotwise-bt-"));
     const fleet = join(dir, "fleet.csv");

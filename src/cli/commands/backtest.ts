@@ -3,8 +3,17 @@
  * stay, on-demand, greedy, AutoSpotting, Karpenter and the hindsight oracle (semantics: docs/backtest.md).
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../../adapters/tables/index.js";
+import { OnnxModelLoader } from "../../adapters/onnx/runner.js";
+import {
+  BUNDLED,
+  bundledPath,
+  loadAdvisor,
+  loadCatalog,
+  loadOnDemand,
+  packageRoot,
+} from "../../adapters/tables/index.js";
 import { loadConfig } from "../../config/load.js";
 import { parseFleetCsv } from "../../core/backtest/fleet.js";
 import { splitWindow } from "../../core/backtest/grid.js";
@@ -20,6 +29,7 @@ import {
 import { CodedError } from "../../core/errors.js";
 import { parsePriceFile } from "../../core/market/import.js";
 import { parseAdvisorCsv, parseCatalogCsv, parseOnDemandCsv } from "../../core/market/tables.js";
+import type { ModelRunner } from "../../core/ports/model-runner.js";
 import type { PriceRecord } from "../../core/types.js";
 import { CliExit, type CliIo } from "../io.js";
 
@@ -34,7 +44,19 @@ interface BacktestOptions {
   risk: string;
   from?: string;
   to?: string;
+  model?: string;
   json?: boolean;
+}
+
+/** The model the daemon would score launches with: `--model FILE`, or the shipped models/default.onnx. */
+async function loadLaunchModel(file: string | undefined): Promise<ModelRunner> {
+  const path = file ?? resolve(packageRoot(), "models/default.onnx");
+  const bytes = new Uint8Array(
+    await readFile(path).catch(() => {
+      throw new CodedError("invalid_input", `cannot read the model file ${path}: check --model`);
+    }),
+  );
+  return new OnnxModelLoader().load({ modelId: file ? "cli" : "shipped", name: file ? path : "default", bytes });
 }
 
 export async function readText(path: string, what: string): Promise<string> {
@@ -155,6 +177,10 @@ export function register(program: Command, io: CliIo): void {
       "spotwise: the daemon's risk (advisor prior + the replay's own launches); advisor: the advisor prior alone",
       "spotwise",
     )
+    .option(
+      "--model <file>",
+      "ONNX model scoring P(launch finds no capacity) of the pools the replay launched into, vetoing targets above policy.maxLaunchFailure as the daemon does (default: the shipped models/default.onnx)",
+    )
     .option("--json", "print the results as JSON")
     .action(async (opts: BacktestOptions) => {
       const policies = parsePolicies(opts.policy);
@@ -165,6 +191,7 @@ export function register(program: Command, io: CliIo): void {
       const { prices, initial, onDemand, advisor, catalog, fleet } = await readMarketInputs(opts);
       const riskScorer = advisorRiskScorer(advisor, opts.advisor ?? "bundled 2021 snapshot data/advisor.csv");
       const window = splitWindow(prices, initial, parseIso(opts.from, "--from"), parseIso(opts.to, "--to"));
+      const launchModel = opts.risk === "advisor" ? undefined : await loadLaunchModel(opts.model);
       const report = await runBacktest({
         prices: window.window,
         initial: window.initial,
@@ -176,7 +203,8 @@ export function register(program: Command, io: CliIo): void {
         settings,
         riskScorer,
         risk: opts.risk as RiskMode,
-      });
+        launchModel,
+      }).finally(() => launchModel?.close());
       if (opts.json) {
         io.stdout(
           JSON.stringify({ hours: report.hours, instances: report.instances, results: report.results }, null, 2),

@@ -66,6 +66,39 @@ describe("spotwise resume finishes a data volume move killed at any of its calls
     await server.close();
   });
 
+  it("switch --dry-run (through the SDK adapter) names the data volume mode and skips targets in another AZ", async () => {
+    const old = cloud.seedInstance(
+      { accountId: ACCOUNT, region: "us-east-1", az: "us-east-1a", instanceType: "m5.large" },
+      { dataVolumes: [{ deviceName: "/dev/sdf", deleteOnTermination: false }] },
+    );
+    const volumeId = old.blockDevices!.find((b) => b.deviceName === "/dev/sdf")!.volumeId;
+    const io = memoryIo({
+      SPOTWISE_MODE: "approve",
+      DATABASE_URL: `pglite://${join(dir, "db-dry-run")}`,
+      SPOTWISE_CONFIG: config,
+      AWS_ENDPOINT_URL_EC2: server.url,
+      AWS_ACCESS_KEY_ID: "AKIDRESUMETEST",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      USER: "carol",
+    });
+    const args = ["switch", old.instanceId, "--to", "m5a.large@us-east-1b,m6i.large@us-east-1a", "--dry-run"];
+    expect(await runCli(args, io), io.err.join("\n")).toBe(0);
+    const out = io.out.join("\n");
+    expect(out).toContain(`carry over: data volumes moved: ${volumeId} at /dev/sdf (instance stopped during the move)`);
+    expect(out).toContain(`us-east-1/us-east-1b/m5a.large (data volume(s) ${volumeId} live in us-east-1a`);
+    expect(out).toMatch(
+      new RegExp(
+        `stop ${old.instanceId} \\(its writes stop; it is down until the replacement takes over\\), detach ${volumeId} at /dev/sdf`,
+      ),
+    );
+    expect(server.actions).toContain("DescribeVolumes");
+    expect(
+      cloud
+        .callsOf("stopInstances")
+        .filter((c) => (c.input as { instanceIds: string[] }).instanceIds.includes(old.instanceId)),
+    ).toEqual([]);
+  });
+
   for (const [n, kill] of KILLS.entries()) {
     const name = `${kill.where} ${kill.op}${kill.onReplacement ? " (verifying the volume)" : ""}${kill.reclaim ? ", replacement reclaimed while down" : ""}`;
     it(`killed ${name}: resume exits 0 with one running instance holding the EIP and the data volume`, async () => {

@@ -5,6 +5,7 @@
 import { CodedError } from "../errors.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../market/tables.js";
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from "../policy/settings.js";
+import type { ModelRunner } from "../ports/model-runner.js";
 import type { PriceRecord } from "../types.js";
 import {
   autoSpottingPolicy,
@@ -16,10 +17,11 @@ import {
 } from "./baselines.js";
 import { buildFleet, defaultFleet, type FleetSpec, type SkippedInstance } from "./fleet.js";
 import { buildPriceGrid } from "./grid.js";
+import type { LaunchStats } from "./launch.js";
 import { type Schedule, scheduleCost, simContext } from "./model.js";
 import { oraclePolicy } from "./oracle.js";
 import { advisorRiskScorer, type RiskScorer } from "./risk.js";
-import { spotwisePolicy } from "./spotwise.js";
+import { type SpotwiseRun, spotwisePolicy } from "./spotwise.js";
 
 export const POLICY_NAMES = ["stay", "ondemand", "greedy", "autospotting", "karpenter", "spotwise", "oracle"] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
@@ -41,6 +43,12 @@ export interface BacktestInput {
    * prior alone (the charge of issue 5, for comparison).
    */
   risk?: RiskMode;
+  /**
+   * The daemon's model (the shipped models/default.onnx from the CLI), injected through the core port: with
+   * `risk` "spotwise" it scores the pools the replay launched into for P(launch finds no capacity) and the policy
+   * vetoes targets above `maxLaunchFailure`, as the daemon does. Absent: no veto (nothing to score it with).
+   */
+  launchModel?: ModelRunner;
 }
 
 export const RISK_MODES = ["spotwise", "advisor"] as const;
@@ -69,6 +77,8 @@ export interface BacktestReport {
     perInstanceCost: Map<PolicyName, Float64Array>;
     instanceIds: string[];
     spotwiseStrategies: Map<string, number>;
+    /** The model's launch-failure veto in the spotwise policy (null: not run, advisor-only or no model). */
+    spotwiseLaunch: LaunchStats | null;
   };
 }
 
@@ -94,7 +104,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReport>
   }
   const ctx = simContext(grid, instances, input.advisor);
   const scorer = input.riskScorer ?? advisorRiskScorer(input.advisor);
-  const spotwiseStats = { strategies: new Map<string, number>() };
+  const spotwiseStats: SpotwiseRun = { strategies: new Map<string, number>() };
   const all: Record<PolicyName, BacktestPolicy> = {
     stay: stayPolicy,
     ondemand: onDemandPolicy,
@@ -104,6 +114,14 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReport>
     spotwise: spotwisePolicy(settings, scorer, spotwiseStats, {
       advisor: input.advisor,
       advisorOnly: input.risk === "advisor",
+      launch: input.launchModel
+        ? {
+            runner: input.launchModel,
+            records: [...(input.initial ?? []), ...input.prices],
+            onDemand: input.onDemand,
+            advisor: input.advisor,
+          }
+        : undefined,
     }),
     oracle: oraclePolicy,
   };
@@ -151,10 +169,17 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReport>
       risk:
         input.risk === "advisor"
           ? `${scorer.description} (--risk advisor: no observations)`
-          : `${scorer.description}, updated with the replay's own launches as the daemon does (--risk spotwise)`,
+          : `${scorer.description}, updated with the replay's own launches as the daemon does (--risk spotwise)` +
+            (spotwiseStats.launch
+              ? `; model ${spotwiseStats.launch.model} scored P(launch finds no capacity) for ${spotwiseStats.launch.scored} observed pool-hours` +
+                ` (${spotwiseStats.launch.outOfRange} outside its training ranges, not scored), ${spotwiseStats.launch.vetoed} target-hours vetoed above ${settings.maxLaunchFailure}`
+              : input.launchModel
+                ? `; model ${input.launchModel.name} vetoes launches above ${settings.maxLaunchFailure}`
+                : "; no model: launch failure not vetoed"),
       perInstanceCost: new Map([...totals].map(([k, v]) => [k, v.per])),
       instanceIds: instances.map((i) => i.instanceId),
       spotwiseStrategies: spotwiseStats.strategies,
+      spotwiseLaunch: spotwiseStats.launch ?? null,
     },
   };
 }

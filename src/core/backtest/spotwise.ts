@@ -3,7 +3,8 @@
  * the very function the daemon calls, with the daemon's inputs: the risk of the injected RiskScorer (the
  * advisor prior) updated, unless `advisorOnly`, with the capacity observations the replay itself produces (a
  * launch into a pool at each switch) exactly as the daemon does (poolHourlyRisk), the same escape evidence
- * (escapeEvidence), the time of each pool's newest record (stale pools are no candidates), and each pool's recent
+ * (escapeEvidence), the model's launch-failure veto on the pools it launched into when a model is injected
+ * (launch.ts), the time of each pool's newest record (stale pools are no candidates), and each pool's recent
  * exponentially weighted mean prices (half-lives `priceHalfLifeHours` and `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
  * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
  * escapes first, then to the largest savings.
@@ -19,6 +20,7 @@ import type { CapacityPoint, Decision, ManagedInstance } from "../types.js";
 import { poolId } from "../types.js";
 import type { BacktestPolicy } from "./baselines.js";
 import { HOUR_MS, type PriceGrid } from "./grid.js";
+import { type LaunchModelInput, LaunchScorer, type LaunchStats } from "./launch.js";
 import { ON_DEMAND, type Schedule } from "./model.js";
 import type { RiskScorer } from "./risk.js";
 
@@ -27,6 +29,8 @@ const WEEK_MS = 7 * 24 * HOUR_MS;
 export interface SpotwiseRun {
   /** Decisions per strategy that fired, for the report. */
   strategies: Map<string, number>;
+  /** What the model's launch-failure veto did (absent when no model was given or risk is advisor-only). */
+  launch?: LaunchStats;
 }
 
 /** Every pool's hourly exponentially weighted mean price, laid out like grid.price; the warm-up hours feed it. */
@@ -49,6 +53,11 @@ export interface SpotwiseOptions {
   advisor?: AdvisorTable;
   /** `--risk advisor`: the scorer's risk alone, no observations (the charge of issue 5). */
   advisorOnly?: boolean;
+  /**
+   * The daemon's model for P(launch finds no capacity), scoring the observed pools at each hour (launch.ts);
+   * targets above `maxLaunchFailure` are vetoed as in the daemon. Ignored with `advisorOnly` (no observations).
+   */
+  launch?: LaunchModelInput;
 }
 
 export function spotwisePolicy(
@@ -73,6 +82,12 @@ export function spotwisePolicy(
         return opts.advisor?.get(tableKey(pk.region, pk.instanceType))?.bucket;
       };
       const observedRisk = new Map<number, { at: number; risk: number }>();
+      const launch =
+        observe && opts.launch
+          ? new LaunchScorer(opts.launch, grid, new Set(instances.flatMap((i) => [i.startPool, ...i.candidates])))
+          : null;
+      if (launch && stats) stats.launch = launch.stats;
+      let launchFailure = new Map<number, number>();
       const fill = (q: PoolQuote, p: number, h: number, now: number): void => {
         const at = p * hours + h;
         q.price = price[at];
@@ -88,9 +103,11 @@ export function spotwisePolicy(
           }
           q.risk = r.risk;
           q.riskSource = "observed";
+          q.launchFailure = launchFailure.get(p) ?? null;
         } else {
           q.risk = risk[at];
           q.riskSource = "advisor";
+          q.launchFailure = null;
         }
         q.confidence = confidence ? confidence[at] : null;
       };
@@ -165,10 +182,17 @@ export function spotwisePolicy(
         const now = grid.start + h * HOUR_MS;
         // pass 1: every instance decides as if nobody else were switching
         const wanting: { i: number; d: Decision }[] = [];
+        if (launch) launchFailure = await launch.score(now, observed);
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
-          for (let k = 0; k < s.quotes.length; k++) fill(s.quotes[k], inst.candidates[k], h, now);
+          for (let k = 0; k < s.quotes.length; k++) {
+            fill(s.quotes[k], inst.candidates[k], h, now);
+            const lf = s.quotes[k].launchFailure;
+            if (launch && lf != null && lf > settings.maxLaunchFailure && inst.candidates[k] !== s.cur) {
+              launch.stats.vetoed++;
+            }
+          }
           if (s.cur !== ON_DEMAND) fill(s.current, s.cur, h, now);
           while (s.switchTimes.length > 0 && s.switchTimes[0] <= now - WEEK_MS) s.switchTimes.shift();
           input.now = now;

@@ -4,6 +4,7 @@
  */
 import { errorMessage } from "../errors.js";
 import type { Ec2Factory, Ec2Instance } from "../ports/ec2.js";
+import { dataVolumeModeOf } from "../switch/identity.js";
 import type { AccountRef, ManagedInstance } from "../types.js";
 
 export const TAG_MANAGED = "spotwise:managed";
@@ -32,6 +33,7 @@ export interface FleetStore {
 }
 
 export function toManagedInstance(accountId: string, region: string, i: Ec2Instance): ManagedInstance {
+  const dataVolumes = dataVolumeModeOf(i);
   return {
     instanceId: i.instanceId,
     accountId,
@@ -40,7 +42,15 @@ export function toManagedInstance(accountId: string, region: string, i: Ec2Insta
     instanceType: i.instanceType,
     lifecycle: i.lifecycle,
     subnetId: i.subnetId,
-    azFlexible: i.tags[TAG_AZ_FLEXIBLE] === "true",
+    // a data volume can only be attached in its own AZ: the tag cannot lift that
+    azFlexible: i.tags[TAG_AZ_FLEXIBLE] === "true" && dataVolumes === undefined,
+    ...(dataVolumes ? { dataVolumes } : {}),
+    ...(dataVolumes && i.lifecycle === "spot"
+      ? {
+          switchBlocked:
+            "its data volumes kept on termination are moved with the instance stopped, and EC2 cannot stop a one-time Spot Instance: switch it by hand, or set DeleteOnTermination=true if the data is disposable",
+        }
+      : {}),
     modelOverride: i.tags[TAG_MODEL] || undefined,
     ...(i.tags[TAG_MANAGED_ID] ? { managedId: i.tags[TAG_MANAGED_ID] } : {}),
     launchedAt: i.launchTime,

@@ -43,6 +43,15 @@ function excludedNote(ctx: PolicyContext): string {
   return ` (left out: ${[...ctx.excluded].map(([why, n]) => `${n} ${why}`).join(", ")})`;
 }
 
+/** An instance no switch can be run for (ManagedInstance.switchBlocked): STAY, saying why, before anything else. */
+export const notSwitchable: Strategy = {
+  name: "not-switchable",
+  evaluate(ctx) {
+    const why = ctx.input.instance.switchBlocked;
+    return why ? decisionBase(ctx, "not-switchable", [`not switchable: ${why}`]) : null;
+  },
+};
+
 /**
  * Leave the pool on evidence (PolicyInput.evidence: a capacity loss observed since the instance entered it, or
  * a risk above the ceiling for at least an hour) for the cheapest safe candidate, even a dearer one; cooldown
@@ -169,6 +178,7 @@ export const payback: Strategy = {
 
 /** The order the daemon walks; the first strategy that decides wins. */
 export const DEFAULT_STRATEGIES: readonly Strategy[] = [
+  notSwitchable,
   riskCeiling,
   onDemandFallback,
   noBetterCandidate,

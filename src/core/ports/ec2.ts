@@ -62,7 +62,12 @@ export interface Ec2Port {
    * Launch-time attributes DescribeInstances does not carry (DescribeInstanceAttribute disableApiTermination and
    * instanceInitiatedShutdownBehavior; DescribeInstanceCreditSpecifications for burstable types).
    */
-  describeLaunchAttributes(input: { instanceId: string; burstable: boolean }): Promise<LaunchAttributes>;
+  describeLaunchAttributes(input: {
+    instanceId: string;
+    burstable: boolean;
+    /** Also read stop protection (DescribeInstanceAttribute disableApiStop): the instance is to be stopped. */
+    stop?: boolean;
+  }): Promise<LaunchAttributes>;
 
   /**
    * Moves secondary private IPs onto the instance's primary network interface (AssignPrivateIpAddresses with
@@ -158,6 +163,8 @@ export interface Ec2Volume {
 
 export interface LaunchAttributes {
   disableApiTermination: boolean;
+  /** Stop protection; read only when asked (`stop`). */
+  disableApiStop?: boolean;
   shutdownBehavior?: "stop" | "terminate";
   /** Burstable types only: "standard" or "unlimited". */
   creditSpecification?: string;

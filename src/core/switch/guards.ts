@@ -181,7 +181,11 @@ export async function preflight(
   );
 
   const attrs = await retry(() =>
-    ec2.describeLaunchAttributes({ instanceId: req.instanceId, burstable: types.sourceBurstable }),
+    ec2.describeLaunchAttributes({
+      instanceId: req.instanceId,
+      burstable: types.sourceBurstable,
+      stop: data.length > 0,
+    }),
   );
   const volumes = await retry(() =>
     ec2.describeVolumes({ volumeIds: (instance.blockDevices ?? []).map((b) => b.volumeId) }),
@@ -208,8 +212,21 @@ export async function preflight(
     })),
     burstableTargets: types.burstable,
   };
+  if (data.length && attrs.disableApiStop) {
+    return no(
+      "invalid_input",
+      `${req.instanceId} has stop protection (DisableApiStop) and data volume(s) ${dataText} that move only while it is stopped; turn stop protection off to let spotwise stop it, then switch again`,
+    );
+  }
   for (const v of movedVolumes(launch)) {
-    const a = volumes.find((x) => x.volumeId === v.volumeId)?.attachments[0];
+    const atts = volumes.find((x) => x.volumeId === v.volumeId)?.attachments ?? [];
+    if (atts.length > 1) {
+      return no(
+        "invalid_input",
+        `data volume ${v.volumeId} is attached to ${atts.length} instances (Multi-Attach): spotwise does not move it; switch this instance by hand`,
+      );
+    }
+    const a = atts[0];
     if (a?.instanceId !== req.instanceId || a.state !== "attached") {
       return no(
         "conflict",

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import { ManualClock } from "../ports/clock.js";
-import { identityPlan } from "./identity.js";
+import { dataVolumeModeOf, identityPlan } from "./identity.js";
 import type { SwitchRequest } from "./types.js";
 
 const TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/app/0123456789abcdef";
@@ -92,6 +92,7 @@ describe("the replacement is the same machine", () => {
     expect(text).toContain(`carry over: ${mode}`);
     expect(plan.summary).toContain(mode);
     expect(text).toContain(`stop ${old.instanceId} (its writes stop`);
+    expect(text).toContain("NOT carried over: later switches by spotwise (the replacement is a one-time Spot Instance");
 
     const out = await h.runner.start(req(["m5a.xlarge"]));
     expect(out.state, out.reason).toBe("done");
@@ -151,6 +152,36 @@ describe("the replacement is the same machine", () => {
     });
     expect(cloud.callsOf("startInstances").map((c) => c.input)).toEqual([{ instanceIds: [old.instanceId] }]);
     expect([...cloud.volumes.values()].filter((v) => !v.deleted && !v.attachment)).toEqual([]);
+  });
+});
+
+describe("the data volume mode", () => {
+  it("is read from a described instance as from the preflight: kept non-root volumes move, scratch ones do not", () => {
+    const blockDevices = [
+      { deviceName: "/dev/xvda", volumeId: "vol-root", deleteOnTermination: false },
+      { deviceName: "/dev/sdf", volumeId: "vol-data", deleteOnTermination: false },
+      { deviceName: "/dev/sdg", volumeId: "vol-scratch", deleteOnTermination: true },
+    ];
+    expect(dataVolumeModeOf({ blockDevices, rootDeviceName: "/dev/xvda" })).toBe(
+      "data volumes moved: vol-data at /dev/sdf (instance stopped during the move)",
+    );
+    expect(dataVolumeModeOf({ blockDevices: blockDevices.slice(0, 1), rootDeviceName: "/dev/xvda" })).toBeUndefined();
+    const volumes = blockDevices.map((b) => ({ ...b, tags: {} }));
+    const plan = identityPlan(
+      { privateIps: [], volumes, rootDeviceName: "/dev/xvda" },
+      {
+        sourceType: "m5.large",
+        target: { region: "r", az: "a", instanceType: "m5a.large" },
+        sameSubnet: true,
+        addresses: [],
+      },
+    );
+    expect(plan.notCarried.join("\n")).toContain(
+      "root volume vol-root is kept on termination (DeleteOnTermination=false): the replacement boots from the image, and the old root volume stays behind",
+    );
+    expect(plan.carried.join("\n")).toContain(
+      "data volumes copied from the image (DeleteOnTermination=true, deleted with the old instance): /dev/sdg",
+    );
   });
 });
 
@@ -216,6 +247,39 @@ describe("preflight fails early", () => {
     expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
     expect(out.reason).toContain("an EBS volume attaches only in its own AZ");
     expect(cloud.callsOf("createImage")).toHaveLength(0);
+  });
+
+  it("with a data volume: refuses stop protection and a Multi-Attach volume before anything changes", async () => {
+    const { cloud, old, h, req, dataVolume } = world();
+    cloud.instances.get(old.instanceId)!.disableApiStop = true;
+    const out = await h.runner.start(req(["m5a.xlarge"]));
+    expect(out).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(out.reason).toContain("has stop protection (DisableApiStop)");
+    cloud.instances.get(old.instanceId)!.disableApiStop = false;
+    // a volume attached to a second instance as well (io2 Multi-Attach), as DescribeVolumes would list it
+    const forAccount = h.ec2.forAccount.bind(h.ec2);
+    h.ec2.forAccount = async (...args) => {
+      const port = await forAccount(...args);
+      return Object.assign(Object.create(port), {
+        describeVolumes: async (input: { volumeIds: string[] }) =>
+          (await port.describeVolumes(input)).map((v) =>
+            v.volumeId === dataVolume
+              ? {
+                  ...v,
+                  attachments: [
+                    ...v.attachments,
+                    { instanceId: "i-0other", deviceName: "/dev/sdf", state: "attached" },
+                  ],
+                }
+              : v,
+          ),
+      });
+    };
+    const multi = await h.runner.start(req(["m5a.xlarge"]));
+    expect(multi).toMatchObject({ state: "refused", code: "invalid_input" });
+    expect(multi.reason).toContain(`data volume ${dataVolume} is attached to 2 instances (Multi-Attach)`);
+    expect(cloud.callsOf("createImage")).toHaveLength(0);
+    expect(cloud.callsOf("stopInstances")).toHaveLength(0);
   });
 
   it("refuses a Spot Instance with a data volume (EC2 cannot stop a one-time Spot Instance), rather than orphaning it", async () => {

@@ -3,7 +3,7 @@
  * and what it cannot get (said in the --dry-run plan and the recommendation, never dropped in silence).
  * Pure functions over what preflight saw.
  */
-import type { LaunchProperties, RunInstancesInput } from "../ports/ec2.js";
+import type { Ec2Instance, LaunchProperties, RunInstancesInput } from "../ports/ec2.js";
 import type { PoolKey } from "../types.js";
 
 export interface LaunchIdentity extends LaunchProperties {
@@ -61,7 +61,15 @@ export function movedVolumes(l: LaunchIdentity | undefined) {
 
 /** Which data-volume mode applies, for the plan, the summary and the recommendation; undefined without any. */
 export function dataVolumeMode(l: LaunchIdentity | undefined): string | undefined {
-  const moved = movedVolumes(l);
+  return l ? dataVolumeModeOf({ blockDevices: l.volumes, rootDeviceName: l.rootDeviceName }) : undefined;
+}
+
+/**
+ * The same line from an instance as DescribeInstances answers it (a recommendation has no preflight): its
+ * non-root volumes kept on termination are moved, with the instance stopped during the move.
+ */
+export function dataVolumeModeOf(i: Pick<Ec2Instance, "blockDevices" | "rootDeviceName">): string | undefined {
+  const moved = (i.blockDevices ?? []).filter((v) => v.deviceName !== i.rootDeviceName && !v.deleteOnTermination);
   if (moved.length === 0) return undefined;
   return `data volumes moved: ${moved.map((v) => `${v.volumeId} at ${v.deviceName}`).join(", ")} (instance stopped during the move)`;
 }
@@ -123,7 +131,18 @@ export function identityPlan(
     notCarried.push("shutdown behaviour 'stop' (a one-time Spot Instance terminates on shutdown)");
   }
   const mode = dataVolumeMode(l);
-  if (mode) carried.push(`${mode}; same AZ only, an EBS volume attaches only in its own AZ`);
+  if (mode) {
+    carried.push(`${mode}; same AZ only, an EBS volume attaches only in its own AZ`);
+    notCarried.push(
+      "later switches by spotwise (the replacement is a one-time Spot Instance, which EC2 cannot stop to move its data volumes again; switch it by hand)",
+    );
+  }
+  const keptRoot = l.volumes.find((v) => v.deviceName === l.rootDeviceName && !v.deleteOnTermination);
+  if (keptRoot) {
+    notCarried.push(
+      `root volume ${keptRoot.volumeId} is kept on termination (DeleteOnTermination=false): the replacement boots from the image, and the old root volume stays behind, detached, after the old instance is terminated; delete it once you no longer need it`,
+    );
+  }
   const copied = l.volumes.filter((v) => v.deviceName !== l.rootDeviceName && v.deleteOnTermination);
   if (copied.length) {
     carried.push(

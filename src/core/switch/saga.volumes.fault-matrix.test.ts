@@ -206,6 +206,32 @@ describe("the application is checked with its data", () => {
   });
 });
 
+describe("a move slower than its deadline", () => {
+  it("the old instance takes longer to stop than the deadline: rolled back, it is started again with its volume", async () => {
+    const w = world();
+    w.cloud.latencies.stopMs = DEFAULT_SWITCH_SETTINGS.launchDeadlineMs + 5 * 60_000;
+    const out = await w.make().runner.start(w.req);
+    expect(out).toMatchObject({ state: "rolled_back", code: "deadline_exceeded" });
+    expect(out.reason).toContain(`${w.old.instanceId} stopped did not happen within 15 min`);
+    expect(w.cloud.callsOf("detachVolume")).toEqual([]);
+    expect(w.cloud.callsOf("startInstances").map((c) => c.input)).toEqual([{ instanceIds: [w.old.instanceId] }]);
+    await assertOneWithIdentity(w, "slow stop");
+  });
+
+  it("the volume takes long to attach: rolled back, it comes off the replacement and goes back to the old instance", async () => {
+    const w = world();
+    w.cloud.latencies.volumeMs = 8 * 60_000;
+    const out = await w.make().runner.start(w.req);
+    expect(out).toMatchObject({ state: "rolled_back", code: "deadline_exceeded" });
+    expect(out.reason).toContain(`${w.dataVolume} attached to`);
+    const moves = w.cloud.calls
+      .filter((c) => c.op === "detachVolume" || c.op === "attachVolume")
+      .map((c) => `${c.op} ${(c.input as { instanceId: string }).instanceId === w.old.instanceId ? "old" : "new"}`);
+    expect(moves).toEqual(["detachVolume old", "attachVolume new", "detachVolume new", "attachVolume old"]);
+    await assertOneWithIdentity(w, "slow attach");
+  });
+});
+
 describe("crashes inside the rollback that puts the data volume back", () => {
   /** Moved, then the replacement reclaimed while down: the resume rolls back, and dies again at `op`. */
   async function rollbackCrash(op: SimOperation, where: "before" | "after", when?: (w: World) => () => boolean) {

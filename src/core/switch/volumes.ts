@@ -77,7 +77,7 @@ async function drive(
   let requestId: string | undefined;
   const what = goal.to ? `${v.volumeId} attached to ${goal.to} at ${v.deviceName}` : `${v.volumeId} detached`;
   await wait(what, async () => {
-    const a = (await describeVolume(run, v.volumeId)).attachments[0];
+    const a = (await describeVolume(run, v.volumeId)).attachments.find((x) => x.state !== "detached");
     if (!a) {
       if (!goal.to) return true;
       const to = goal.to;
@@ -91,7 +91,7 @@ async function drive(
       return a.state === "attached" ? true : undefined;
     }
     if (!goal.to && !goal.from.includes(a.instanceId)) return true;
-    if (a.state === "detaching") return undefined;
+    if (a.state === "detaching" || a.state === "attaching") return undefined;
     if (!goal.from.includes(a.instanceId)) {
       throw new CodedError(
         "conflict",
@@ -187,15 +187,15 @@ export async function verifyVolumesOn(run: SagaRun, instanceId: string): Promise
 
 /**
  * Rollback: every data volume back on the old instance at its device name (detached from a replacement of this
- * saga if need be), then the old instance started again when it was stopped. Waits are bounded by the launch
- * deadline from now, so a rollback resumed late still gets its full time.
+ * saga if need be), then the old instance started again when it was stopped. Each wait is bounded by the launch
+ * deadline from its start, so a rollback resumed late (or a slow volume) still gets its full time.
  */
 export async function restoreVolumes(run: SagaRun, old: Ec2Instance, replacements: string[]): Promise<void> {
   const vols = volumesToMove(run);
   if (vols.length === 0) return;
   const oldId = run.saga.instanceId;
-  const until = run.now() + run.deps.settings.launchDeadlineMs;
   const wait: Wait = async (what, probe) => {
+    const until = run.now() + run.deps.settings.launchDeadlineMs;
     for (;;) {
       if ((await run.call(probe)) !== undefined) return;
       if (run.now() >= until) {
@@ -210,7 +210,11 @@ export async function restoreVolumes(run: SagaRun, old: Ec2Instance, replacement
   };
   await run.step("restore_volumes", `Putting the data volumes back on ${oldId}`, async () => {
     let requestId: string | undefined;
-    for (const v of vols) requestId = (await drive(run, v, { to: oldId, from: replacements }, wait)) ?? requestId;
+    for (const v of vols) {
+      // off the replacement first, then onto the old instance: each transition gets its own deadline
+      requestId = (await drive(run, v, { from: replacements }, wait)) ?? requestId;
+      requestId = (await drive(run, v, { to: oldId, from: replacements }, wait)) ?? requestId;
+    }
     return {
       value: undefined,
       requestId,

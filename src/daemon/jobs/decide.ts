@@ -272,6 +272,8 @@ export class DecideJob implements Job {
         shared,
       );
       decision.reasons.push(...pq.reasons);
+      // the switch's mode for data volumes, in the advice itself (the recommendation shows its reasons)
+      if (inst.dataVolumes && decision.action !== "STAY") decision.reasons.push(inst.dataVolumes);
       return decision;
     };
 
@@ -284,8 +286,11 @@ export class DecideJob implements Job {
       if (decisions[n].action !== "STAY") moving.push(n);
     }
     moving.sort((a, b) => budgetOrder(decisions[a], decisions[b]));
+    // In shadow mode nothing executes, so advice takes no share of the budget: every instance's advice is shown
+    // (and counted in the digest's missed savings). In approve mode each advice holds the slot of the switch
+    // it may become, so no more is advised than the budget lets run at once.
     let switching = inFlight;
-    for (const n of moving) {
+    for (const n of mode === "shadow" ? [] : moving) {
       const again = decideOne(n, switching);
       decisions[n] = again;
       if (again.action !== "STAY") switching++;

@@ -212,4 +212,65 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     expect(cloud.callsOf("runInstances")).toHaveLength(0);
     expect((await c.jobRunner.run(c.jobs.scrape, clock.now())).status).toBe("ok");
   });
+
+  it("in shadow mode advice takes no share of the fleet disruption budget; in approve mode it holds the slot", async () => {
+    // 3 instances, budget 10 %: one switch at a time
+    clock.advance(HOUR);
+    await c.control.setMode("shadow", "U-test");
+    await c.jobs.decide.tick(clock.now());
+    const shadow = c.jobs.decide.last?.decisions ?? [];
+    const advised = shadow.filter((d) => d.action === "SWITCH");
+    expect(advised.length).toBeGreaterThan(1);
+    expect(shadow.some((d) => d.reasons.some((r) => r.startsWith("fleet disruption budget")))).toBe(false);
+
+    clock.advance(HOUR);
+    await c.control.setMode(null, "U-test"); // back to the operator's SPOTWISE_MODE=approve
+    expect((await c.control.mode()).mode).toBe("approve");
+    await c.jobs.decide.tick(clock.now());
+    const approve = c.jobs.decide.last?.decisions ?? [];
+    expect(approve.filter((d) => d.action === "SWITCH")).toHaveLength(1);
+    expect(approve.filter((d) => d.strategy === "fleet-budget")).toHaveLength(advised.length - 1);
+  });
+
+  it("advice for an instance with a data volume stays in its AZ and says the volume is moved; a spot one is not switchable", async () => {
+    await c.control.setMode("shadow", "U-test");
+    const advised = (c.jobs.decide.last?.decisions ?? []).find((d) => d.action === "SWITCH");
+    if (!advised) throw new Error("fixture: expected a SWITCH advice to copy");
+    const src = cloud.instances.get(advised.instanceId);
+    if (!src) throw new Error("fixture: instance gone");
+    // both where the advice pointed: a cheap spot pool is in their AZ
+    const az = advised.to?.az ?? src.az;
+    const seed = (instanceId: string, lifecycle: "spot" | "on-demand") =>
+      cloud.seedInstance(
+        {
+          instanceId,
+          accountId: "sim",
+          region: src.region,
+          az,
+          instanceType: src.instanceType,
+          subnetId: `subnet-${az}`,
+          lifecycle,
+          launchedAt: clock.now() - 10 * 24 * HOUR,
+          tags: { "spotwise:managed": "true", "spotwise:az-flexible": "true" },
+        },
+        { dataVolumes: [{ deviceName: "/dev/sdf", deleteOnTermination: false }] },
+      );
+    seed("i-testdata-od", "on-demand");
+    seed("i-testdata-spot", "spot");
+    clock.advance(HOUR);
+    await c.jobs.decide.tick(clock.now());
+    const all = c.jobs.decide.last?.decisions ?? [];
+    // on-demand: advised the spot pool of its own AZ, saying the volume moves
+    const od = all.find((x) => x.instanceId === "i-testdata-od");
+    expect(od?.action).toBe("SWITCH");
+    expect(od?.to).toMatchObject({ az, instanceType: src.instanceType });
+    expect(od?.reasons).toContainEqual(
+      expect.stringMatching(/^data volumes moved: vol-\S+ at \/dev\/sdf \(instance stopped during the move\)$/),
+    );
+    // spot: EC2 cannot stop it for the move, so it is not advised at all
+    const spot = all.find((x) => x.instanceId === "i-testdata-spot");
+    expect(spot).toMatchObject({ action: "STAY", strategy: "not-switchable" });
+    expect(spot?.reasons[0]).toMatch(/^not switchable: .*EC2 cannot stop a one-time Spot Instance/);
+    await c.control.setMode(null, "U-test");
+  });
 });
