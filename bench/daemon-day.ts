@@ -5,6 +5,7 @@
  * Prints one JSON line: steady-state RSS (after the last tick and a full GC), peak RSS, per-tick times.
  */
 import { Writable } from "node:stream";
+import { writeHeapSnapshot } from "node:v8";
 import { Redis } from "ioredis";
 import { openDatabase } from "../src/adapters/db/orm.js";
 import { createLogger } from "../src/adapters/log/logger.js";
@@ -50,6 +51,7 @@ gc();
 const idleMb = mb(process.memoryUsage().rss);
 const tickMs: number[] = [];
 const rssMb: number[] = [];
+const heapTotalMb: number[] = [];
 try {
   for (let k = 1; k <= ticks; k++) {
     const t = start + k * step;
@@ -58,9 +60,13 @@ try {
     await c.jobs.decide.tick(t);
     tickMs.push(performance.now() - t0);
     if (t % HOUR === 0) await c.jobs.cleanup.tick(t);
-    rssMb.push(mb(process.memoryUsage().rss));
+    const m = process.memoryUsage();
+    rssMb.push(mb(m.rss));
+    heapTotalMb.push(mb(m.heapTotal));
   }
   gc();
+  // BENCH_HEAPSNAPSHOT=<file>: what the daemon still holds after the day, for a heap profiler
+  if (env.BENCH_HEAPSNAPSHOT) writeHeapSnapshot(env.BENCH_HEAPSNAPSHOT);
   const mem = process.memoryUsage();
   const steadyMb = mb(mem.rss);
   console.log(
@@ -75,6 +81,7 @@ try {
       stepMinutes: step / 60_000,
       tickMs,
       rssMb,
+      heapTotalByTickMb: heapTotalMb,
     }),
   );
 } finally {

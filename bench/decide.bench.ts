@@ -70,6 +70,14 @@ interface DayResult {
 }
 
 /**
+ * Node options of the daemon-day child: BENCH_DAEMON_NODE_ARGS (default none, as the Dockerfile starts the
+ * daemon), e.g. "--max-old-space-size=192" to see the daemon under a heap cap.
+ */
+function daemonNodeArgs(): string[] {
+  return (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean);
+}
+
+/**
  * The daemon alone in a child process over a simulated day on this world (bench/daemon-day.ts), run as the
  * product runs: compiled by tsc (into dist/, bench/tsconfig.daemon.json) and started by node, not through the tsx
  * loader (whose transpiled sources and source maps alone take ~130 MB of RSS).
@@ -81,20 +89,24 @@ function daemonDay(world: { prefix: string; dbUrl: string; now: number }, instan
     [join(root, "node_modules/typescript/bin/tsc"), "-p", join(here, "tsconfig.daemon.json")],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
-  const out = execFileSync(process.execPath, ["--expose-gc", join(root, "dist/bench/daemon-day.js")], {
-    cwd: resolve(here, ".."),
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: {
-      ...process.env,
-      BENCH_PREFIX: world.prefix,
-      BENCH_DB_URL: world.dbUrl,
-      // the day ends two hours before the measured tick, which then runs on a day of history
-      BENCH_END: String(world.now - 2 * HOUR),
-      BENCH_INSTANCES: String(instances),
+  const out = execFileSync(
+    process.execPath,
+    ["--expose-gc", ...daemonNodeArgs(), join(root, "dist/bench/daemon-day.js")],
+    {
+      cwd: resolve(here, ".."),
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        BENCH_PREFIX: world.prefix,
+        BENCH_DB_URL: world.dbUrl,
+        // the day ends two hours before the measured tick, which then runs on a day of history
+        BENCH_END: String(world.now - 2 * HOUR),
+        BENCH_INSTANCES: String(instances),
+      },
     },
-  });
+  );
   return JSON.parse(out.trim().split("\n").at(-1) ?? "") as DayResult;
 }
 
@@ -247,7 +259,8 @@ export async function run(): Promise<BenchResult[]> {
           notes:
             `child process, after ${day.ticks} decide ticks ${day.stepMinutes} min apart (+ hourly cleanup) and a full GC; ` +
             `its peak RSS ${day.peakMb.toFixed(0)} MB, heap ${day.heapMb.toFixed(0)} MB used of ${day.heapTotalMb.toFixed(0)} MB, ` +
-            `external ${day.externalMb.toFixed(0)} MB; compiled (dist/bench/daemon-day.js), as the product runs; ` +
+            `external ${day.externalMb.toFixed(0)} MB; compiled (dist/bench/daemon-day.js), as the product runs, node options ` +
+            `${daemonNodeArgs().join(" ") || "none"}; ` +
             `tick median ${[...day.tickMs].sort((a, b) => a - b)[Math.floor(day.tickMs.length / 2)].toFixed(0)} ms`,
         },
         {

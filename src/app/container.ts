@@ -283,6 +283,19 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       metrics,
       log,
       risk: opts.risk,
+      planAdvice: async (x) => {
+        const plan = await runner.plan(
+          {
+            instanceId: x.instanceId,
+            accountId: x.accountId,
+            region: x.from.region,
+            targets: [...(x.to ? [x.to] : []), ...x.alternatives],
+            requestedBy: "daemon:advice",
+          },
+          { advice: true },
+        );
+        return plan.ok ? { ok: true, notCarried: plan.notCarried } : { ok: false, reason: plan.reason };
+      },
     }),
     label: new LabelJob({
       labeler: new OutcomeLabeler({ predictions, market, clock }),

@@ -315,7 +315,8 @@ export class SimCloud {
       tags: { "spotwise:managed": "true" },
       launchedAt: now - this.latencies.bootMs - this.latencies.statusChecksMs - 3600_000,
       appHealthy: true,
-      privateIp: `10.0.${this.seq % 250}.${(this.seq * 7) % 250}`,
+      // a host address of the subnet: AWS reserves .0 to .3 of every subnet
+      privateIp: `10.0.${this.seq % 250}.${((this.seq * 7) % 250) + 4}`,
       ...i,
     };
     inst.launchTime = inst.launchedAt;

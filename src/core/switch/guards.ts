@@ -47,34 +47,39 @@ export async function preflight(
   ec2: Ec2Port,
   tg: TargetGroupPort | undefined,
   deps: GuardDeps,
+  opts: { advice?: boolean } = {},
 ): Promise<PreflightResult> {
   const checks: string[] = [];
   const retry = <T>(fn: () => Promise<T>) => withRetries(deps.clock, deps.settings.maxCallRetries, fn);
   const no = (code: string, reason: string): PreflightResult => ({ ok: false, code, reason, checks });
 
-  const gate = await deps.control.gate(req.accountId);
-  if (!gate.ok) return no(gate.code, gate.reason);
-  checks.push("mode approve, not paused, circuit breaker closed");
+  // advice (the plan a recommendation shows) is made in any mode and before anyone approved: only the instance
+  // and its targets are checked
+  if (!opts.advice) {
+    const gate = await deps.control.gate(req.accountId);
+    if (!gate.ok) return no(gate.code, gate.reason);
+    checks.push("mode approve, not paused, circuit breaker closed");
 
-  const now = deps.clock.now();
-  if (!req.approval)
-    return no("forbidden", "no approval: a switch needs an approval (Slack Approve, or --yes on the CLI)");
-  if (req.approval.expiresAt <= now) {
-    return no(
-      "approval_expired",
-      `the approval by ${req.approval.approvedBy} expired at ${new Date(req.approval.expiresAt).toISOString()}; wait for the next recommendation or approve again`,
-    );
-  }
-  checks.push(`approved by ${req.approval.approvedBy}`);
+    const now = deps.clock.now();
+    if (!req.approval)
+      return no("forbidden", "no approval: a switch needs an approval (Slack Approve, or --yes on the CLI)");
+    if (req.approval.expiresAt <= now) {
+      return no(
+        "approval_expired",
+        `the approval by ${req.approval.approvedBy} expired at ${new Date(req.approval.expiresAt).toISOString()}; wait for the next recommendation or approve again`,
+      );
+    }
+    checks.push(`approved by ${req.approval.approvedBy}`);
 
-  const budget = await deps.control.budget();
-  if (budget.used >= budget.limit) {
-    return no(
-      "budget_exhausted",
-      `daily switch budget of ${budget.limit} is used up; it resets at 00:00 UTC (raise switch.dailyBudget to allow more)`,
-    );
+    const budget = await deps.control.budget();
+    if (budget.used >= budget.limit) {
+      return no(
+        "budget_exhausted",
+        `daily switch budget of ${budget.limit} is used up; it resets at 00:00 UTC (raise switch.dailyBudget to allow more)`,
+      );
+    }
+    checks.push(`daily budget ${budget.used}/${budget.limit} used`);
   }
-  checks.push(`daily budget ${budget.used}/${budget.limit} used`);
 
   if (req.targets.length === 0) return no("invalid_input", "no target pool given");
   let instance: SourceInstance | undefined;
@@ -155,7 +160,8 @@ export async function preflight(
       skipped.push(`${poolId(t)} (other region)`);
       return false;
     }
-    if (poolId(t) === fromPool) {
+    // an on-demand instance may move to spot capacity of its own type and AZ: the pool is new to it
+    if (poolId(t) === fromPool && instance.lifecycle === "spot") {
       skipped.push(`${poolId(t)} (current pool)`);
       return false;
     }

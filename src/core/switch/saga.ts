@@ -84,10 +84,13 @@ export class SwitchSagaRunner {
     return this.driving.has(sagaId);
   }
 
-  /** Evaluates every guard and describes the steps, without changing anything (`--dry-run`). */
-  async plan(req: SwitchRequest): Promise<PreflightResult> {
+  /**
+   * Evaluates every guard and describes the steps, without changing anything (`--dry-run`). `advice`: the plan
+   * a recommendation shows, in any mode and before approval (mode, pause, breaker, approval and budget unchecked).
+   */
+  async plan(req: SwitchRequest, opts: { advice?: boolean } = {}): Promise<PreflightResult> {
     const ec2 = await this.deps.ec2.forAccount(req.accountId, req.region, "spotwise-plan");
-    return preflight(req, ec2, await this.targetGroupPort(req.accountId, req.region, "spotwise-plan"), this.deps);
+    return preflight(req, ec2, await this.targetGroupPort(req.accountId, req.region, "spotwise-plan"), this.deps, opts);
   }
 
   /**

@@ -39,7 +39,10 @@ import {
   poolId,
 } from "../../core/types.js";
 import type { Job } from "../job.js";
+import { type AdvicePlan, planNewAdvice } from "./decide-plan.js";
 import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
+
+export { type AdvicePlan, NOT_CARRIED } from "./decide-plan.js";
 
 export interface DecideDeps {
   accounts: AccountRef[];
@@ -66,6 +69,11 @@ export interface DecideDeps {
   repostShare?: number;
   /** A standing advice is re-offered (its expiry re-armed) once its recommendation expires sooner than this. */
   reofferBeforeExpiryMs?: number;
+  /**
+   * The switch's plan for a new advice (the saga's preflight without approval, mode or budget): what the
+   * replacement cannot carry over goes into the recommendation; advice no switch could run is not posted.
+   */
+  planAdvice?(x: Decision): Promise<AdvicePlan>;
 }
 
 /** Default of DecideDeps.reofferBeforeExpiryMs: an hour, four decide ticks at the default schedule. */
@@ -295,6 +303,10 @@ export class DecideJob implements Job {
       decisions[n] = again;
       if (again.action !== "STAY") switching++;
     }
+    // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
+    // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
+    const pending = await this.pendingAdvice(decisions.filter((x) => x.action === "SWITCH").length);
+    const unswitchable = await planNewAdvice(decisions, pending, d);
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
       pools: pools.length,
       undiscovered: discovery.failures,
@@ -305,7 +317,6 @@ export class DecideJob implements Job {
     const counts = new Map<string, number>();
     for (const x of decisions) counts.set(x.action, (counts.get(x.action) ?? 0) + 1);
     for (const [action, n] of counts) d.metrics.decisions.inc({ action }, n);
-    const pending = await this.pendingAdvice(counts.get("SWITCH") ?? 0);
     for (let i = 0; i < decisions.length; i++) {
       const x = decisions[i];
       if (x.action !== "SWITCH" || !x.to) continue;
@@ -331,6 +342,7 @@ export class DecideJob implements Job {
       recommendations: posted,
       refreshed,
       standing,
+      unswitchable,
       model: scores.fallback ? "advisor-heuristic" : (scores.champion?.name ?? null),
       failures: discovery.failures.length,
     };

@@ -108,6 +108,9 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     const pending = await c.recommendations.list({ statuses: ["pending"] });
     expect(pending.length).toBe(decisions.filter((d) => d.action === "SWITCH").length);
     expect(out.some((t) => t.includes("== Switch i-test"))).toBe(true);
+    // each posted advice names what its switch cannot carry over (the saga's plan, made when it was posted)
+    const posted = out.filter((t) => t.includes("== Switch i-test"));
+    for (const t of posted) expect(t).toMatch(/a switch does not carry over: .*primary private IP/);
     // the same decision next tick keeps its recommendation instead of posting a duplicate
     const firstIds = c.jobs.decide.last?.ids ?? [];
     clock.advance(HOUR);
@@ -257,6 +260,8 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
       );
     seed("i-testdata-od", "on-demand");
     seed("i-testdata-spot", "spot");
+    // stop protection: the move would need a stop the saga's preflight refuses, so it is not advised either
+    seed("i-testdata-noStop", "on-demand").disableApiStop = true;
     clock.advance(HOUR);
     await c.jobs.decide.tick(clock.now());
     const all = c.jobs.decide.last?.decisions ?? [];
@@ -271,6 +276,11 @@ describe(`daemon jobs on the simulated cloud (${backendLabel()})`, () => {
     const spot = all.find((x) => x.instanceId === "i-testdata-spot");
     expect(spot).toMatchObject({ action: "STAY", strategy: "not-switchable" });
     expect(spot?.reasons[0]).toMatch(/^not switchable: .*EC2 cannot stop a one-time Spot Instance/);
+    const noStop = all.find((x) => x.instanceId === "i-testdata-noStop");
+    expect(noStop).toMatchObject({ action: "STAY", strategy: "not-switchable", to: null, priceSavingPerMonth: 0 });
+    expect(noStop?.reasons[0]).toMatch(/^not switchable now: .*stop protection/i);
+    expect(c.jobs.decide.last?.decisions.filter((x) => x.strategy === "not-switchable")).toHaveLength(2);
+    expect(out.join("\n")).not.toContain("== Switch i-testdata-noStop");
     await c.control.setMode(null, "U-test");
   });
 });
