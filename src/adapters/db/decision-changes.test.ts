@@ -150,6 +150,26 @@ describe(`decisions kept as changes on ${backendLabel()}`, () => {
     expect(await rows()).toBe(4 + 1 + 3 + 1);
   });
 
+  it("an advice whose monthly saving moved by more than 5 % is a new row (its message refreshes); smaller drift is not", async () => {
+    await db.em().getConnection().execute("delete from decision");
+    await db.em().getConnection().execute("delete from decision_tick");
+    const store = new DbDecisionStore(db);
+    const t = (n: number) => T0 + n * 15 * MIN;
+    // price saving (0.19 + 0.01) × 730 = $146/month
+    const [a0] = await store.saveTick(t(0), "shadow", [switchTo("i-a", 0.19)]);
+    // $143.08 (-2 %): the same row
+    const [a1] = await store.saveTick(t(1), "shadow", [switchTo("i-a", 0.186)]);
+    expect(a1).toBe(a0);
+    // $131.40 (-10 % from the row's $146): a new row with the new figures, the old one ended
+    const [a2] = await store.saveTick(t(2), "shadow", [switchTo("i-a", 0.17)]);
+    expect(a2).not.toBe(a0);
+    expect((await store.get(a0))?.endedAt).toBe(t(2));
+    expect((await store.get(a2))?.priceSavingPerMonth).toBeCloseTo(0.18 * 730, 9);
+    // a fresh store (a restarted daemon) reads the standing row's figure back: no new row for a small drift
+    const [a3] = await new DbDecisionStore(db).saveTick(t(3), "shadow", [switchTo("i-a", 0.172)]);
+    expect(a3).toBe(a2);
+  });
+
   it("another writer's tick (a second replica) is seen: nothing is skipped or written twice", async () => {
     await db.em().getConnection().execute("delete from decision");
     await db.em().getConnection().execute("delete from decision_tick");

@@ -41,6 +41,8 @@ function toDomain(r: DecisionRow): StoredDecision {
 interface Standing {
   id: string;
   key: string;
+  /** The monthly (price) saving the row was written with. */
+  saving: number;
   accountId: string;
   region: string;
 }
@@ -55,6 +57,8 @@ interface OpenRow {
   to_pool: string | null;
   strategy: string;
   mode: string;
+  saving_per_month: number;
+  price_saving_per_month: number | null;
 }
 
 interface TickRow {
@@ -83,6 +87,17 @@ function changeKey(
   return `${instanceId} ${from} ${action} ${to ?? "-"} ${strategy} ${mode}`;
 }
 
+/**
+ * An advice's monthly saving that moved more than this share from the one its row was written with makes a new
+ * row: its recommendation then shows the new figures (refreshed within a few percent, not every cent).
+ */
+export const FIGURE_REFRESH_SHARE = 0.05;
+
+function figureMoved(action: string, stored: number, now: number): boolean {
+  if (action === "STAY") return false;
+  return Math.abs(now - stored) > FIGURE_REFRESH_SHARE * Math.max(Math.abs(stored), 1);
+}
+
 const json = (v: Record<string, number> | string): Record<string, number> =>
   typeof v === "string" ? (JSON.parse(v) as Record<string, number>) : v;
 
@@ -106,7 +121,8 @@ export class DbDecisionStore implements DecisionStore {
     if (this.standing && this.standing.seq === seq) return this.standing.byManaged;
     const rows = await conn.execute<OpenRow[]>(
       `select id, coalesce(managed_id, instance_id) as mid, instance_id, account_id, action, from_pool, to_pool,
-         strategy, mode from decision where ended_at is null order by tick_at asc, id asc`,
+         strategy, mode, saving_per_month, price_saving_per_month from decision where ended_at is null
+         order by tick_at asc, id asc`,
       [],
       "all",
       ctx,
@@ -119,6 +135,7 @@ export class DbDecisionStore implements DecisionStore {
       byManaged.set(r.mid, {
         id: r.id,
         key: changeKey(r.instance_id, r.from_pool, r.action, r.to_pool, r.strategy, r.mode),
+        saving: Number(r.price_saving_per_month ?? r.saving_per_month),
         accountId: r.account_id,
         region: r.from_pool.split("/")[0] ?? "",
       });
@@ -160,15 +177,16 @@ export class DbDecisionStore implements DecisionStore {
           const mid = d.managedId ?? d.instanceId;
           decided.add(mid);
           const key = changeKey(d.instanceId, poolId(d.from), d.action, d.to ? poolId(d.to) : null, d.strategy, mode);
+          const advised = d.priceSavingPerMonth ?? d.savingPerMonth;
           const now = byManaged.get(mid);
-          if (now && now.key === key) {
+          if (now && now.key === key && !figureMoved(d.action, now.saving, advised)) {
             ids[k] = now.id;
             continue;
           }
           if (now) ended.push(now.id);
           ids[k] = randomUUID();
           write.push(k);
-          byManaged.set(mid, { id: ids[k], key, accountId: d.accountId, region: d.from.region });
+          byManaged.set(mid, { id: ids[k], key, saving: advised, accountId: d.accountId, region: d.from.region });
         }
         const skip = new Set((opts.undiscovered ?? []).map((u) => `${u.accountId} ${u.region}`));
         for (const [mid, s] of byManaged) {
