@@ -13,7 +13,12 @@ import type { LeaseStore } from "../../src/core/ports/kv.js";
 import type { Notifier } from "../../src/core/ports/notifier.js";
 import { MemorySagaStore } from "../../src/core/switch/memory-store.js";
 import { SwitchSagaRunner } from "../../src/core/switch/saga.js";
-import { DEFAULT_SWITCH_SETTINGS, type SagaStore, type SwitchSettings } from "../../src/core/switch/types.js";
+import {
+  DEFAULT_SWITCH_SETTINGS,
+  type SagaStore,
+  type SwitchRequest,
+  type SwitchSettings,
+} from "../../src/core/switch/types.js";
 import type { Mode } from "../../src/core/types.js";
 
 export interface SimRunnerOptions {
@@ -68,4 +73,26 @@ export function simRunner(o: SimRunnerOptions): SimRunner {
     random: () => 0.5,
   });
   return { runner, control, store, leases, audit, ec2 };
+}
+
+/**
+ * The switch the saga tests run: `instanceId` in us-east-1a to m5a.xlarge (then m6i.xlarge on no capacity),
+ * approved by slack:U1 at `now` for an hour.
+ */
+export function approvedSwitch(
+  instanceId: string,
+  now: number,
+  recommendationId: string = randomUUID(),
+): SwitchRequest {
+  return {
+    instanceId,
+    accountId: "sim",
+    region: "us-east-1",
+    targets: [
+      { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.xlarge" },
+      { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
+    ],
+    requestedBy: "slack:U1",
+    approval: { recommendationId, approvedBy: "slack:U1", approvedAt: now, expiresAt: now + 3600_000 },
+  };
 }

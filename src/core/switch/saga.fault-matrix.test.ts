@@ -1,13 +1,5 @@
-/**
- * The fault matrix: every step × {throttling (once and persistent), InsufficientInstanceCapacity, deadline
- * exceeded, AWS 5xx, a lost response (the call took effect, the answer never came), process crash then resume,
- * crash then the replacement reclaimed while spotwise is down}. After each run (and after every restart) the
- * invariants hold, and every case ends with exactly one running instance carrying the identity (EIP, target
- * group) and nothing orphaned (no replacement, no detached volume).
- */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simRunner } from "../../../test/sim/harness.js";
+import { approvedSwitch, simRunner } from "../../../test/sim/harness.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
 import { DbControlStore } from "../../adapters/db/control-repo.js";
@@ -54,22 +46,7 @@ function world(makeStores: (clock: ManualClock) => Stores) {
   const [old] = seedSimFleet(cloud);
   const seeded = new Set([...cloud.instances.keys()]);
   const stores = makeStores(clock);
-  const req: SwitchRequest = {
-    instanceId: old!.instanceId,
-    accountId: "sim",
-    region: "us-east-1",
-    targets: [
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.xlarge" },
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
-    ],
-    requestedBy: "slack:U1",
-    approval: {
-      recommendationId: randomUUID(),
-      approvedBy: "slack:U1",
-      approvedAt: clock.now(),
-      expiresAt: clock.now() + 3600_000,
-    },
-  };
+  const req: SwitchRequest = approvedSwitch(old!.instanceId, clock.now());
   return { clock, cloud, old: old!, seeded, stores, req };
 }
 

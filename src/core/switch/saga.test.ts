@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { simRunner } from "../../../test/sim/harness.js";
+import { approvedSwitch, simRunner } from "../../../test/sim/harness.js";
 import { SimCloud } from "../../adapters/sim/cloud.js";
 import type { SimEc2Factory } from "../../adapters/sim/factory.js";
 import { seedSimFleet } from "../../adapters/sim/seed.js";
@@ -22,22 +22,7 @@ function setup(mode: "shadow" | "approve" = "approve") {
     clock.advance(DEFAULT_SWITCH_SETTINGS.leaseTtlMs);
     return simRunner({ cloud, mode, settings, controlStore, store: h.store, leases: h.leases, audit: h.audit });
   };
-  const req: SwitchRequest = {
-    instanceId: old.instanceId,
-    accountId: "sim",
-    region: "us-east-1",
-    targets: [
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.xlarge" },
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
-    ],
-    requestedBy: "slack:U1",
-    approval: {
-      recommendationId: "0d6f3c1e-9c55-4a43-9d57-7a2c1b3f0001",
-      approvedBy: "slack:U1",
-      approvedAt: clock.now(),
-      expiresAt: clock.now() + 3600_000,
-    },
-  };
+  const req: SwitchRequest = approvedSwitch(old.instanceId, clock.now(), "0d6f3c1e-9c55-4a43-9d57-7a2c1b3f0001");
   return { clock, cloud, fleet, h, old, req, restart };
 }
 

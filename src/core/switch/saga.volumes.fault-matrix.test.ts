@@ -1,14 +1,5 @@
-/**
- * The fault matrix of a switch that moves a data volume: every call of the move (and the calls around it) ×
- * {crash before it, crash after it, a lost response, AWS 5xx, throttling once and persistent, the replacement
- * reclaimed while spotwise is down}; and crashes inside the rollback that puts the volume back. Every case ends
- * with exactly one running instance carrying the identity (the Elastic IP, the target group, the data volume
- * attached at /dev/sdf), the saga done or rolled back, and nothing orphaned: no detached volume, no stopped or
- * running leftover instance, no copy of the data volume, no image or snapshot once the retention has passed.
- */
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { simRunner } from "../../../test/sim/harness.js";
+import { approvedSwitch, simRunner } from "../../../test/sim/harness.js";
 import { SimCloud, type SimOperation } from "../../adapters/sim/cloud.js";
 import { MemoryControlStore } from "../control/store.js";
 import { MemoryAuditLog } from "../ports/audit.js";
@@ -38,22 +29,7 @@ function world() {
     audit: new MemoryAuditLog(),
   };
   const make = () => simRunner({ cloud, ...stores, settings: { healthCheckUrl: "http://x/health" } });
-  const req: SwitchRequest = {
-    instanceId: old.instanceId,
-    accountId: "sim",
-    region: "us-east-1",
-    targets: [
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m5a.xlarge" },
-      { region: "us-east-1", az: "us-east-1a", instanceType: "m6i.xlarge" },
-    ],
-    requestedBy: "slack:U1",
-    approval: {
-      recommendationId: randomUUID(),
-      approvedBy: "slack:U1",
-      approvedAt: clock.now(),
-      expiresAt: clock.now() + 3600_000,
-    },
-  };
+  const req: SwitchRequest = approvedSwitch(old.instanceId, clock.now());
   return { clock, cloud, old, dataVolume, stores, make, req };
 }
 type World = ReturnType<typeof world>;
