@@ -227,15 +227,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   });
   const publisher = new RecommendationPublisher(recommendations, notifier, {
     repostShare: file.slack.repostSavingShare,
-    switchingOff: async () => {
-      const [pause, mode] = await Promise.all([control.pauseStatus(), control.mode()]);
-      return switchingOffLine({
-        mode: mode.mode,
-        paused: pause.paused,
-        pausedBy: pause.by,
-        pausedReason: pause.reason,
-      });
-    },
+    switchingOff: async () => switchingOffLine(await control.switchingState()),
     link: messageLink,
   });
   // pause, resume, mode, breakers: told to the channel with who did it; open messages follow the switching state

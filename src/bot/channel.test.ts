@@ -70,15 +70,7 @@ describe("issue 16: a quiet, truthful channel", () => {
       override: () => ({ control: controlOps(control) }),
     });
     const publisher = new RecommendationPublisher(h.recs, h.notifier, {
-      switchingOff: async () => {
-        const [pause, mode] = await Promise.all([control.pauseStatus(), control.mode()]);
-        return switchingOffLine({
-          mode: mode.mode,
-          paused: pause.paused,
-          pausedBy: pause.by,
-          pausedReason: pause.reason,
-        });
-      },
+      switchingOff: async () => switchingOffLine(await control.switchingState()),
       link: messageLink,
     });
     new Announcer({ notifier: h.notifier, control, publisher, log }).attach();

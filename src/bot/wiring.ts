@@ -63,10 +63,7 @@ export function registryOps(registry: ModelRegistry): ModelRegistryOps {
 }
 
 export function controlOps(control: ControlService): ControlOps {
-  const state = async () => {
-    const [pause, mode] = await Promise.all([control.pauseStatus(), control.mode()]);
-    return { paused: pause.paused, pausedReason: pause.reason, pausedBy: pause.by, mode: mode.mode };
-  };
+  const state = () => control.switchingState();
   return {
     state,
     async pause(actor, reason) {

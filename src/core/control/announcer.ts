@@ -6,9 +6,8 @@
  */
 import type { Notifier } from "../ports/notifier.js";
 import type { RecommendationPublisher } from "../recommendations/publisher.js";
-import type { Mode } from "../types.js";
 import type { ChannelHealth } from "./checklist.js";
-import type { ControlEvent, ControlService } from "./service.js";
+import type { ControlEvent, ControlService, SwitchingState } from "./service.js";
 
 /** The little logging the announcer does (pino satisfies it). */
 export interface AnnouncerLog {
@@ -25,12 +24,7 @@ export function actorText(actor: string): string {
 }
 
 /** Why switching is off now and the command that turns it on; null when it is on. */
-export function switchingOffLine(s: {
-  mode: Mode;
-  paused: boolean;
-  pausedBy?: string;
-  pausedReason?: string;
-}): string | null {
+export function switchingOffLine(s: SwitchingState): string | null {
   if (s.paused) {
     return `:double_vertical_bar: Switching is paused${s.pausedBy ? ` by ${actorText(s.pausedBy)}` : ""}${s.pausedReason ? ` (${s.pausedReason})` : ""}: Approve is off until an admin runs \`/spot resume\`.`;
   }

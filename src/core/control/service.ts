@@ -41,6 +41,13 @@ export interface PauseStatus {
   since?: EpochMs;
 }
 
+export interface SwitchingState {
+  mode: Mode;
+  paused: boolean;
+  pausedBy?: string;
+  pausedReason?: string;
+}
+
 export interface BreakerView {
   accountId: string;
   state: BreakerState;
@@ -108,6 +115,12 @@ export class ControlService {
   /** The safety checklist (all green when none is configured). */
   async checklist(): Promise<ChecklistItem[]> {
     return (await this.opts.checklist?.()) ?? [];
+  }
+
+  /** Whether switching may start, in the words its messages need: mode, and who paused it and why. */
+  async switchingState(): Promise<SwitchingState> {
+    const [pause, mode] = await Promise.all([this.pauseStatus(), this.mode()]);
+    return { paused: pause.paused, pausedReason: pause.reason, pausedBy: pause.by, mode: mode.mode };
   }
 
   async pauseStatus(): Promise<PauseStatus> {
