@@ -3,12 +3,11 @@
  * fleet: the real jobs on the simulated cloud, PGlite in memory, in-process stores, the shipped model and the
  * console notifier. With approve=all every recommendation is approved and runs through the real switch saga.
  */
-import { readFile } from "node:fs/promises";
 import { BUNDLED, bundledPath, loadAdvisor, loadCatalog, loadOnDemand } from "../adapters/tables/index.js";
 import type { Config } from "../config/schema.js";
 import type { FleetSpec } from "../core/backtest/fleet.js";
-import { parsePriceFile } from "../core/market/import.js";
 import type { PriceRecord } from "../core/types.js";
+import { bundledMarket, typesInSeveralAzs } from "./bundled-market.js";
 import { type ReplaySummary, runReplay } from "./replay.js";
 
 const HOUR = 3_600_000;
@@ -47,15 +46,7 @@ export function demoFleet(
   t: number,
   n: number,
 ): Array<{ region: string; az: string; instanceType: string }> {
-  const now = new Map<string, PriceRecord>();
-  for (const r of prices) if (r.ts <= t) now.set(`${r.region}/${r.az}/${r.instanceType}`, r);
-  const byType = new Map<string, PriceRecord[]>();
-  for (const r of now.values()) {
-    const k = `${r.region}/${r.instanceType}`;
-    byType.set(k, [...(byType.get(k) ?? []), r]);
-  }
-  const spread = [...byType.values()]
-    .filter((rs) => rs.length >= 2)
+  const spread = typesInSeveralAzs(prices, t)
     .map((rs) => rs.sort((a, b) => a.price - b.price || a.az.localeCompare(b.az)))
     .sort(
       (a, b) =>
@@ -73,8 +64,7 @@ export function demoFleet(
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
-  const file = bundledPath(BUNDLED.demoPrices);
-  const prices = parsePriceFile(await readFile(file, "utf8"), file).records;
+  const prices = await bundledMarket();
   const first = prices[0].ts;
   const last = prices[prices.length - 1].ts;
   // the collection starts pool by pool over its first days: begin once every region has reported

@@ -6,13 +6,11 @@
  * against it; only the cloud is simulated. The simulated cloud lives in the process: run `spotwise start`
  * (daemon and bot in one process) to approve and switch what the daemon recommends.
  */
-import { readFile } from "node:fs/promises";
 import { SimCloud, type SimLatencies } from "../adapters/sim/cloud.js";
-import { BUNDLED, bundledPath } from "../adapters/tables/index.js";
 import type { Config } from "../config/schema.js";
-import { parsePriceFile } from "../core/market/import.js";
 import type { Clock } from "../core/ports/clock.js";
 import type { AccountRef, PriceRecord } from "../core/types.js";
+import { bundledMarket, typesInSeveralAzs } from "./bundled-market.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -51,23 +49,9 @@ export function sandboxLatencies(pollIntervalMs: number): SimLatencies {
   };
 }
 
-/** The bundled market, parsed once per process. */
-async function bundledMarket(): Promise<PriceRecord[]> {
-  const file = bundledPath(BUNDLED.demoPrices);
-  return parsePriceFile(await readFile(file, "utf8"), file).records;
-}
-
 /** The pools with the widest price gap between AZs at `t`: one instance per type, in its dearest AZ. */
 export function sandboxFleet(prices: readonly PriceRecord[], t: number, n: number): PriceRecord[] {
-  const latest = new Map<string, PriceRecord>();
-  for (const r of prices) if (r.ts <= t) latest.set(`${r.region}/${r.az}/${r.instanceType}`, r);
-  const byType = new Map<string, PriceRecord[]>();
-  for (const r of latest.values()) {
-    const k = `${r.region}/${r.instanceType}`;
-    byType.set(k, [...(byType.get(k) ?? []), r]);
-  }
-  return [...byType.values()]
-    .filter((rs) => rs.length >= 2)
+  return typesInSeveralAzs(prices, t)
     .map((rs) => rs.sort((a, b) => b.price - a.price || a.az.localeCompare(b.az)))
     .filter((rs) => rs[0].price > rs[rs.length - 1].price)
     .sort(
