@@ -1,3 +1,10 @@
+/**
+ * The fault matrix: every step × {throttling (once and persistent), InsufficientInstanceCapacity, deadline
+ * exceeded, AWS 5xx, a lost response (the call took effect, the answer never came), process crash then resume,
+ * crash then the replacement reclaimed while spotwise is down}. After each run (and after every restart) the
+ * invariants hold, and every case ends with exactly one running instance carrying the identity (EIP, target
+ * group) and nothing orphaned (no replacement, no detached volume).
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvedSwitch, simRunner } from "../../../test/sim/harness.js";
 import { backendLabel, testDatabase } from "../../../test/support/services.js";
