@@ -40,6 +40,7 @@ import { OutcomeLabeler } from "../core/models/labeler.js";
 import { PromotionGate } from "../core/models/promotion-gate.js";
 import { ModelRegistry } from "../core/models/registry.js";
 import { validateModel } from "../core/models/validate.js";
+import { CompatibleTypes } from "../core/policy/candidates.js";
 import type { MarketStore } from "../core/ports/market-store.js";
 import type { Notifier } from "../core/ports/notifier.js";
 import { RecommendationPublisher } from "../core/recommendations/publisher.js";
@@ -234,14 +235,15 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
   const announcer = new Announcer({ notifier, control, publisher, log }).attach();
   const experiments = () => buildExperimentReport(db, registry, file.policy.riskCeiling);
 
+  // catalog and candidate rules are fixed for the process: the compatible types of a base type are computed once
+  const candidateTypes = new CompatibleTypes(tables.catalog, file.policy);
   const jobs = {
     scrape: new ScrapeJob({
       accounts,
       ec2: opts.cloud.ec2,
       scraper: new SpotPriceScraper({ store: market, clock, log }),
       fleet: infra.fleet,
-      catalog: tables.catalog,
-      policy: file.policy,
+      types: candidateTypes,
       health,
       metrics,
       log,
@@ -263,6 +265,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       decisions: infra.decisions,
       market,
       tables,
+      candidateTypes,
       scoring,
       control,
       publisher,

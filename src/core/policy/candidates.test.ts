@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { loadCatalog } from "../../adapters/tables/index.js";
 import type { Catalog } from "../market/tables.js";
 import type { InstanceTypeInfo, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { BASE_TYPE_TAG, candidatePools, compatibleTypes, instanceFamily, isCompatibleType } from "./candidates.js";
+import {
+  BASE_TYPE_TAG,
+  CompatibleTypes,
+  candidatePools,
+  compatibleTypes,
+  instanceFamily,
+  isCompatibleType,
+} from "./candidates.js";
 import { DEFAULT_POLICY_SETTINGS } from "./settings.js";
 
 function t(
@@ -78,6 +86,33 @@ describe("compatible types", () => {
 
   it("keeps only the type itself when the catalog does not know it", () => {
     expect(compatibleTypes("x9.huge", catalog, rules)).toEqual(["x9.huge"]);
+  });
+});
+
+describe("compatible types memoised (CompatibleTypes)", () => {
+  const ruleSets = [
+    rules,
+    { ...rules, maxVcpuFactor: 4 },
+    { ...rules, denyFamilies: ["m4", "r5"] },
+    { ...rules, allowFamilies: ["m5", "g4dn"] },
+  ];
+
+  it("gives compatibleTypes' list for every base type of the catalog, unknown ones too, under every rule set", () => {
+    for (const r of ruleSets) {
+      const memo = new CompatibleTypes(catalog, r);
+      for (const base of [...catalog.keys(), "x9.huge"]) {
+        expect(memo.of(base)).toEqual(compatibleTypes(base, catalog, r));
+        // asked again: the same list, not recomputed
+        expect(memo.of(base)).toBe(memo.of(base));
+      }
+    }
+  });
+
+  it("gives compatibleTypes' list for every type of the bundled catalog under the default rules", async () => {
+    const bundled = await loadCatalog();
+    const memo = new CompatibleTypes(bundled, DEFAULT_POLICY_SETTINGS);
+    for (const base of bundled.keys())
+      expect(memo.of(base)).toEqual(compatibleTypes(base, bundled, DEFAULT_POLICY_SETTINGS));
   });
 });
 

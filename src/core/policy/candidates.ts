@@ -51,6 +51,76 @@ export function compatibleTypes(baseType: string, catalog: Catalog, rules: Candi
   return out.sort();
 }
 
+/** A catalog entry with what isCompatibleType derives from it, computed once. */
+interface TypeFacts {
+  info: InstanceTypeInfo;
+  arch: string;
+  gpuModel: string | null;
+  allowed: boolean;
+}
+
+/**
+ * compatibleTypes() memoised per base type, for a process whose catalog and rules do not change (the daemon,
+ * the replay): the scrape scope and every decide tick ask for the same few hundred base types each tick. Built
+ * once by the composition root; the architecture and the family lists are read once per catalog type.
+ */
+export class CompatibleTypes {
+  private readonly facts: TypeFacts[] = [];
+  private readonly byType = new Map<string, TypeFacts>();
+  private readonly memo = new Map<string, readonly string[]>();
+
+  constructor(
+    catalog: Catalog,
+    private readonly rules: CandidateRules,
+  ) {
+    for (const info of catalog.values()) {
+      const fam = instanceFamily(info.instanceType);
+      const allowed =
+        !rules.denyFamilies.includes(fam) && (rules.allowFamilies.length === 0 || rules.allowFamilies.includes(fam));
+      const f = { info, arch: archKey(info), gpuModel: info.gpuModel ?? null, allowed };
+      this.facts.push(f);
+      this.byType.set(info.instanceType, f);
+    }
+  }
+
+  /** compatibleTypes(baseType, catalog, rules): the same list, computed once per base type (do not mutate). */
+  of(baseType: string): readonly string[] {
+    let out = this.memo.get(baseType);
+    if (!out) {
+      out = this.compute(baseType);
+      this.memo.set(baseType, out);
+    }
+    return out;
+  }
+
+  private compute(baseType: string): string[] {
+    const b = this.byType.get(baseType);
+    if (!b) return [baseType];
+    const base = b.info;
+    const maxVcpus = this.rules.maxVcpuFactor * base.vcpus;
+    const out: string[] = [];
+    for (const c of this.facts) {
+      const cand = c.info;
+      // isCompatibleType, on the facts read once
+      if (
+        cand.instanceType === base.instanceType ||
+        (c.arch === b.arch &&
+          cand.gpuCount === base.gpuCount &&
+          c.gpuModel === b.gpuModel &&
+          cand.burstable === base.burstable &&
+          cand.vcpus >= base.vcpus &&
+          cand.memoryMib >= base.memoryMib &&
+          cand.vcpus <= maxVcpus &&
+          c.allowed)
+      ) {
+        out.push(cand.instanceType);
+      }
+    }
+    if (!out.includes(baseType)) out.push(baseType);
+    return out.sort();
+  }
+}
+
 export interface CandidateQuery {
   instance: Pick<ManagedInstance, "region" | "az" | "instanceType" | "azFlexible" | "tags">;
   /** Pools that exist (have market data), any region; the current pool is always kept. */
@@ -80,18 +150,16 @@ export interface PoolEntry {
 const byId = (a: PoolEntry, b: PoolEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The pools of a tick indexed by region and instance type, with the compatible types memoised per base type: the
- * candidates of each instance come from the few (region, type) lists of its compatible types instead of a scan of
- * every pool and of the whole catalog. One index serves every instance of the tick (same catalog and rules).
+ * The pools of a tick indexed by region and instance type: the candidates of each instance come from the few
+ * (region, type) lists of its compatible types (CompatibleTypes, memoised for the process) instead of a scan of
+ * every pool and of the whole catalog. One index serves every instance of the tick.
  */
 export class CandidateIndex {
   private readonly byRegionType = new Map<string, PoolEntry[]>();
-  private readonly typesOf = new Map<string, string[]>();
 
   constructor(
     pools: Iterable<PoolKey>,
-    private readonly catalog: Catalog,
-    private readonly rules: CandidateRules,
+    private readonly types: CompatibleTypes,
   ) {
     const seen = new Set<string>();
     for (const p of pools) {
@@ -106,15 +174,6 @@ export class CandidateIndex {
     }
   }
 
-  private types(baseType: string): string[] {
-    let t = this.typesOf.get(baseType);
-    if (!t) {
-      t = compatibleTypes(baseType, this.catalog, this.rules);
-      this.typesOf.set(baseType, t);
-    }
-    return t;
-  }
-
   /** Candidate pools with their ids, sorted by pool id; the instance's current pool is included. */
   entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
     const { instance } = q;
@@ -123,7 +182,7 @@ export class CandidateIndex {
     const current: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
     const currentId = poolId(current);
     const out: PoolEntry[] = [{ id: currentId, pool: current }];
-    for (const t of this.types(baseTypeOf(instance))) {
+    for (const t of this.types.of(baseTypeOf(instance))) {
       const list = this.byRegionType.get(`${instance.region}|${t}`);
       if (!list) continue;
       for (const e of list) if (e.id !== currentId && azOk(e.pool.az)) out.push(e);
@@ -139,5 +198,5 @@ export class CandidateIndex {
 
 /** Candidate pools sorted by pool id; the instance's current pool is included. */
 export function candidatePools(q: CandidateQuery): PoolKey[] {
-  return new CandidateIndex(q.pools, q.catalog, q.rules).candidates(q);
+  return new CandidateIndex(q.pools, new CompatibleTypes(q.catalog, q.rules)).candidates(q);
 }

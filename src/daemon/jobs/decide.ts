@@ -19,6 +19,7 @@ import {
   budgetOrder,
   CandidateIndex,
   type CandidateQuote,
+  type CompatibleTypes,
   decideFromQuotes,
   escapeEvidence,
   type PoolEntry,
@@ -53,6 +54,8 @@ export interface DecideDeps {
   decisions: DecisionStore;
   market: MarketStore;
   tables: { onDemand: OnDemandTable; advisor: AdvisorTable; catalog: Catalog };
+  /** The compatible types of each base type (tables.catalog and the policy's candidate rules), memoised. */
+  candidateTypes: CompatibleTypes;
   scoring: ChampionChallenger;
   control: ControlService;
   publisher: Pick<RecommendationPublisher, "publish">;
@@ -161,7 +164,7 @@ export class DecideJob implements Job {
     }
 
     // every pool in play: the current pools and the candidates of every instance
-    const index = new CandidateIndex(await this.listPools(instances), d.tables.catalog, d.policy);
+    const index = new CandidateIndex(await this.listPools(instances), d.candidateTypes);
     // instances alike in what candidates depend on share one candidate list (fleets are many of a kind), and
     // alike also in lifecycle and model share the policy's scan of those candidates (SharedCandidates)
     const byShape = new Map<string, Shape>();

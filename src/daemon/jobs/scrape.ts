@@ -3,14 +3,11 @@
  * the instance types the managed fleet could use (one page per region for an unchanged market).
  */
 import type { Logger } from "../../adapters/log/logger.js";
-import type { PolicyConfig } from "../../config/schema.js";
 import type { FleetStore } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { SpotPriceScraper } from "../../core/market/scraper.js";
 import { drainSpotEvents, type SpotEventQueue } from "../../core/market/spot-event-intake.js";
-import type { Catalog } from "../../core/market/tables.js";
-import { compatibleTypes } from "../../core/policy/candidates.js";
-import { BASE_TYPE_TAG } from "../../core/policy/index.js";
+import { baseTypeOf, type CompatibleTypes } from "../../core/policy/candidates.js";
 import type { Ec2Factory, Ec2Port } from "../../core/ports/ec2.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
 import type { AccountRef } from "../../core/types.js";
@@ -21,8 +18,8 @@ export interface ScrapeDeps {
   ec2: Ec2Factory;
   scraper: SpotPriceScraper;
   fleet: FleetStore;
-  catalog: Catalog;
-  policy: PolicyConfig;
+  /** The compatible types of each base type (catalog and candidate rules), memoised for the process. */
+  types: CompatibleTypes;
   health: HealthService;
   metrics: {
     ec2Calls: { inc(l: { operation: string }, n?: number): void };
@@ -40,12 +37,12 @@ export class ScrapeJob implements Job {
   /** Types the fleet runs or could move to; empty when no fleet is known yet (then everything is scraped). */
   async scope(): Promise<string[]> {
     const types = new Set<string>();
+    const bases = new Set<string>();
     for (const inst of await this.d.fleet.list()) {
       types.add(inst.instanceType);
-      for (const t of compatibleTypes(inst.tags[BASE_TYPE_TAG] || inst.instanceType, this.d.catalog, this.d.policy)) {
-        types.add(t);
-      }
+      bases.add(baseTypeOf(inst));
     }
+    for (const b of bases) for (const t of this.d.types.of(b)) types.add(t);
     return [...types].sort();
   }
 
