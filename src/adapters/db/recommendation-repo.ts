@@ -35,6 +35,9 @@ import type { Database } from "./orm.js";
  */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Recommendations re-armed per statement. */
+const REARM_CHUNK = 1_000;
+
 export class DbRecommendationRepo implements RecommendationRepo {
   constructor(private readonly db: Database) {}
 
@@ -162,6 +165,23 @@ export class DbRecommendationRepo implements RecommendationRepo {
       if (isUniqueViolation(e)) return false;
       throw e;
     }
+  }
+
+  async rearm(items: ReadonlyArray<{ id: string; decisionId: string }>, expiresAt: number): Promise<number> {
+    let n = 0;
+    const conn = this.db.em().getConnection();
+    for (let i = 0; i < items.length; i += REARM_CHUNK) {
+      await yieldToIo();
+      const part = items.slice(i, i + REARM_CHUNK);
+      const res = await conn.execute<{ affectedRows?: number }>(
+        `update recommendation set expires_at = ? where status = 'pending'
+           and (id, decision_id) in (${part.map(() => "(?::uuid, ?::uuid)").join(", ")})`,
+        [new Date(expiresAt), ...part.flatMap((x) => [x.id, x.decisionId])],
+        "run",
+      );
+      n += res.affectedRows ?? 0;
+    }
+    return n;
   }
 
   async duePending(now: number): Promise<RecommendationRecord[]> {

@@ -44,6 +44,23 @@ describe("RecommendationService on a real database", () => {
     expect(audit.events.map((e) => e.action)).toContain("recommendation.created");
   });
 
+  it("re-arms in bulk only what still stands pending on the same decision row", async () => {
+    const standing = await create("i-rearm-a");
+    const approved = await create("i-rearm-b");
+    const moved = await create("i-rearm-c");
+    expect(await svc.approve(approved, "U1")).toMatchObject({ kind: "approved" });
+    const recs = await Promise.all([standing, approved, moved].map((id) => svc.get(id)));
+    const items = recs.map((r) => ({ id: r?.id ?? "", decisionId: r?.decisionId ?? "" }));
+    // the third one's advice moved on to another decision row meanwhile
+    items[2] = { ...items[2], decisionId: items[0].decisionId };
+    clock.set(clock.now() + 3 * HOUR);
+    expect(await svc.rearm(items)).toBe(1);
+    const after = await Promise.all([standing, approved, moved].map((id) => svc.get(id)));
+    expect(after.map((r) => r?.expiresAt)).toEqual([clock.now() + 4 * HOUR, recs[1]?.expiresAt, recs[2]?.expiresAt]);
+    expect(after.map((r) => r?.status)).toEqual(["pending", "approved", "pending"]);
+    expect(await svc.rearm([])).toBe(0);
+  });
+
   it("refuses to create a recommendation for a STAY decision", async () => {
     const r = await svc.create({ decision: switchDecision("i-stay", { action: "STAY", to: null }), mode: "approve" });
     expect(r.kind).toBe("not_a_switch");

@@ -137,6 +137,16 @@ export class RecommendationService {
     return this.create(input);
   }
 
+  /**
+   * Renews unchanged advice in bulk: each pending recommendation still standing on its decision row gets the
+   * expiry a refresh by offer() would give it (now + TTL), in one write per thousand. Nothing a reader sees
+   * changes, so no message is touched. Returns how many were re-armed.
+   */
+  rearm(items: ReadonlyArray<{ id: string; decisionId: string }>, ttlMs?: number): Promise<number> {
+    if (items.length === 0) return Promise.resolve(0);
+    return this.deps.repo.rearm(items, this.deps.clock.now() + (ttlMs ?? this.deps.ttlMs));
+  }
+
   async attachMessage(id: string, ref: MessageRef): Promise<void> {
     await this.deps.repo.setMessage(id, ref.channel, ref.ts);
   }

@@ -118,6 +118,12 @@ export interface RecommendationRepo {
    * moved on meanwhile, or when reopening would make a second pending recommendation for the instance.
    */
   refresh(id: string, input: RefreshRecommendation): Promise<boolean>;
+  /**
+   * Re-arms the expiry of pending recommendations that still stand on the given decision rows, in bulk (the
+   * decide tick's renewal of unchanged advice): a recommendation that moved on (answered, superseded, pointed
+   * at another decision) is left alone. Returns how many were re-armed.
+   */
+  rearm(items: ReadonlyArray<{ id: string; decisionId: string }>, expiresAt: EpochMs): Promise<number>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;
   /** The latest snooze of a managed instance still running at `now`, if any. */

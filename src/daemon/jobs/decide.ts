@@ -59,7 +59,7 @@ export interface DecideDeps {
   scoring: ChampionChallenger;
   control: ControlService;
   publisher: Pick<RecommendationPublisher, "publish">;
-  recommendations: Pick<RecommendationService, "list">;
+  recommendations: Pick<RecommendationService, "list" | "rearm">;
   policy: PolicyConfig;
   /** Sagas in flight now (the fleet disruption budget counts them). */
   switchingNow(): Promise<number>;
@@ -115,16 +115,16 @@ export class DecideJob implements Job {
 
   /**
    * Whether re-offering `x` would change nothing a reader sees: its pending recommendation stands on the very
-   * decision row `x` stands in (the advice did not change), in this mode, its message is posted, its saving is
-   * within the repost share, and it expires later than REOFFER_BEFORE_EXPIRY_MS from now (else the offer re-arms it).
+   * decision row `x` stands in (the advice did not change), in this mode, its message is posted and its saving is
+   * within the repost share. Such advice only needs its expiry re-armed once it comes within
+   * REOFFER_BEFORE_EXPIRY_MS (what offer() would do, without touching the message).
    */
-  private stillPosted(rec: RecommendationRecord, x: Decision, decisionId: string, mode: Mode, now: number): boolean {
+  private stillPosted(rec: RecommendationRecord, x: Decision, decisionId: string, mode: Mode): boolean {
     return (
       rec.decisionId === decisionId &&
       rec.mode === mode &&
       rec.channel !== null &&
       rec.messageTs !== null &&
-      rec.expiresAt > now + (this.d.reofferBeforeExpiryMs ?? REOFFER_BEFORE_EXPIRY_MS) &&
       sameAdvice(rec, x, this.d.repostShare ?? REPOST_SAVING_SHARE)
     );
   }
@@ -317,6 +317,8 @@ export class DecideJob implements Job {
     let posted = 0;
     let refreshed = 0;
     let standing = 0;
+    const rearm: Array<{ id: string; decisionId: string }> = [];
+    const rearmBefore = now + (d.reofferBeforeExpiryMs ?? REOFFER_BEFORE_EXPIRY_MS);
     const counts = new Map<string, number>();
     for (const x of decisions) counts.set(x.action, (counts.get(x.action) ?? 0) + 1);
     for (const [action, n] of counts) d.metrics.decisions.inc({ action }, n);
@@ -325,8 +327,10 @@ export class DecideJob implements Job {
       if (x.action !== "SWITCH" || !x.to) continue;
       // an advice standing unchanged whose message is up and far from expiry: nothing to refresh at this tick
       const rec = pending.get(managedIdOf(x));
-      if (rec && this.stillPosted(rec, x, savedIds[i], mode, now)) {
-        standing++;
+      if (rec && rec.expiresAt > now && this.stillPosted(rec, x, savedIds[i], mode)) {
+        // unchanged and up: far from expiry it stands as it is, near it only its expiry is re-armed (in bulk)
+        if (rec.expiresAt <= rearmBefore) rearm.push({ id: rec.id, decisionId: rec.decisionId });
+        else standing++;
         continue;
       }
       // one living message per instance: the same advice refreshes it in place, a changed one posts anew
@@ -334,6 +338,7 @@ export class DecideJob implements Job {
       if (r.kind === "created") posted++;
       else if (r.kind === "refreshed") refreshed++;
     }
+    const rearmed = await d.recommendations.rearm(rearm);
     this.last = { decisions, ids: savedIds };
     return {
       mode,
@@ -344,6 +349,7 @@ export class DecideJob implements Job {
       ondemand: counts.get("ONDEMAND") ?? 0,
       recommendations: posted,
       refreshed,
+      rearmed,
       standing,
       unswitchable,
       model: scores.fallback ? "advisor-heuristic" : (scores.champion?.name ?? null),
