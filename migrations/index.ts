@@ -4,6 +4,7 @@ import { Migration20261130180000_model_lineage } from "./Migration20261130180000
 import { Migration20261130183000_instance_lineage } from "./Migration20261130183000_instance_lineage.js";
 import { Migration20261130190000_one_pending_recommendation } from "./Migration20261130190000_one_pending_recommendation.js";
 import { Migration20261130220000_decision_changes } from "./Migration20261130220000_decision_changes.js";
+import { Migration20261201000000_fleet_scan } from "./Migration20261201000000_fleet_scan.js";
 
 export const migrationsList = [
   { name: "Migration20261128000000_initial", class: Migration20261128000000_initial },
@@ -14,4 +15,5 @@ export const migrationsList = [
     class: Migration20261130190000_one_pending_recommendation,
   },
   { name: "Migration20261130220000_decision_changes", class: Migration20261130220000_decision_changes },
+  { name: "Migration20261201000000_fleet_scan", class: Migration20261201000000_fleet_scan },
 ];

@@ -210,6 +210,8 @@ describe(`decisions kept as changes on ${backendLabel()}`, () => {
 
   it("the migration turns rows kept per tick into changes: each ends at its lineage's next row, the last at the next tick", async () => {
     const conn = db.em().getConnection();
+    // the migrations after it first, newest first
+    expect((await db.migrateDown()).reverted).toEqual(["Migration20261201000000_fleet_scan"]);
     expect((await db.migrateDown()).reverted).toEqual(["Migration20261130220000_decision_changes"]);
     try {
       await conn.execute("delete from decision");
@@ -238,7 +240,10 @@ describe(`decisions kept as changes on ${backendLabel()}`, () => {
       await row(ids[4], t(1), "i-b", "SWITCH");
       await row(ids[5], t(2), "i-c", "STAY");
     } finally {
-      expect((await db.migrate()).applied).toEqual(["Migration20261130220000_decision_changes"]);
+      expect((await db.migrate()).applied).toEqual([
+        "Migration20261130220000_decision_changes",
+        "Migration20261201000000_fleet_scan",
+      ]);
     }
     const store = new DbDecisionStore(db);
     const ended = async (...instanceIds: string[]) =>

@@ -134,24 +134,31 @@ describe(`fleet discovery and decisions on ${backendLabel()}`, () => {
       (await db.em().fork().findOne(ManagedInstanceEntity, { id }))?.lastSeenAt.getTime();
     try {
       await store.sync(acct, "us-east-1", fleet, 10_000);
-      expect(statements.filter((x) => x === "insert")).toHaveLength(1);
+      // the fleet's rows, and the region's listing time
+      expect(statements.filter((x) => x === "insert")).toHaveLength(2);
       statements.length = 0;
-      // same fleet, tags in another order, 15 minutes later: one read, nothing written
+      // same fleet, tags in another order, 15 minutes and then hours later: one read and the listing time, no
+      // instance row written
       const reordered = fleet.map((i) => ({ ...i, tags: { team: "x", "spotwise:managed": "true" } }));
       await store.sync(acct, "us-east-1", reordered, 10_000 + 900_000);
-      expect(statements).toEqual(["select"]);
+      const listed = 10_000 + 5 * 3_600_000;
+      await store.sync(acct, "us-east-1", reordered, listed);
+      expect(statements).toEqual(["select", "insert", "select", "insert"]);
       expect(await seenAt("i-s1")).toBe(10_000);
-      // one changes type, one is gone: one upsert row, one gone update; the last_seen of the rest is refreshed
-      // once it is an hour old
+      // one changes type, one is gone: one upsert row, one gone update whose last seen is the previous listing
       statements.length = 0;
-      const later = 10_000 + 3_700_000;
+      const later = listed + 900_000;
       await store.sync(acct, "us-east-1", [{ ...fleet[0], instanceType: "m5a.large" }, fleet[1]], later);
-      expect(statements.sort()).toEqual(["insert", "select", "update", "update"]);
+      expect(statements.sort()).toEqual(["insert", "insert", "select", "update"]);
       expect((await store.list({ accountId: acct })).map((i) => [i.instanceId, i.instanceType])).toEqual([
         ["i-s1", "m5a.large"],
         ["i-s2", "m5.large"],
       ]);
-      expect(await seenAt("i-s2")).toBe(later);
+      expect(await seenAt("i-s1")).toBe(later);
+      expect(await seenAt("i-s2")).toBe(10_000);
+      expect(await seenAt("i-s3")).toBe(listed);
+      expect((await store.get("i-s3"))?.instanceId).toBe("i-s3");
+      expect((await store.list({ accountId: acct })).map((i) => i.instanceId)).not.toContain("i-s3");
       expect((await store.get("i-s1"))?.launchedAt).toBe(later);
     } finally {
       conn.execute = execute;

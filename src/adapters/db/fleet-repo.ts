@@ -22,8 +22,6 @@ function toDomain(r: ManagedInstanceRow): ManagedInstance {
 }
 
 const CHUNK = 1_000;
-/** An unchanged instance's last_seen_at is refreshed once it is this old (one statement for the fleet). */
-export const LAST_SEEN_STEP = 3_600_000;
 
 const SYNC_COLUMNS =
   "id, account_id, region, az, instance_type, lifecycle, subnet_id, az_flexible, model_override, tags, managed_id, state, last_seen_at";
@@ -128,9 +126,9 @@ export class DbFleetStore implements FleetStore {
 
   /**
    * Compares before it writes: one read of the region's rows, then a bulk upsert (500 a statement) of only the
-   * instances that are new or changed, and one update of `last_seen_at` for unchanged ones when it is older than
-   * LAST_SEEN_STEP (so "last seen" is exact to that step, and a steady fleet of thousands costs a read, not
-   * thousands of row writes every tick). Instances of the region not seen are marked gone. The pool clock
+   * instances that are new or changed, so a steady fleet of thousands costs a read and one row (the region's
+   * listing time in fleet_scan), not thousands of row writes. `last_seen_at` is the time of a running row's last
+   * change; instances of the region not seen are marked gone with the region's previous listing as last seen. The pool clock
    * (pool_since) restarts when the type or AZ changed. Lineage: see FleetStore.sync.
    */
   async sync(accountId: string, region: string, seen: ManagedInstance[], now: number): Promise<ManagedInstance[]> {
@@ -149,11 +147,9 @@ export class DbFleetStore implements FleetStore {
       };
     });
     const changed: ManagedInstance[] = [];
-    const touch: string[] = [];
     for (const inst of resolved) {
       const r = rows.get(inst.instanceId);
       if (!r || !unchanged(r, inst, accountId, region)) changed.push(inst);
-      else if (new Date(r.last_seen_at).getTime() < now - LAST_SEEN_STEP) touch.push(inst.instanceId);
     }
     for (let i = 0; i < changed.length; i += 500) {
       const chunk = changed.slice(i, i + 500);
@@ -195,24 +191,25 @@ export class DbFleetStore implements FleetStore {
         params,
       );
     }
-    for (let i = 0; i < touch.length; i += CHUNK) {
-      const part = touch.slice(i, i + CHUNK);
-      await conn.execute(
-        `update managed_instance set last_seen_at = ? where id in (${part.map(() => "?").join(", ")})`,
-        [at, ...part],
-      );
-    }
     const seenIds = new Set(seen.map((i) => i.instanceId));
     const gone = [...rows.values()]
       .filter((r) => r.account_id === accountId && r.region === region && r.state !== "gone" && !seenIds.has(r.id))
       .map((r) => r.id);
     for (let i = 0; i < gone.length; i += CHUNK) {
       const part = gone.slice(i, i + CHUNK);
+      // last seen at the region's previous listing (it ran then, it does not now)
       await conn.execute(
-        `update managed_instance set state = 'gone' where state <> 'gone' and id in (${part.map(() => "?").join(", ")})`,
-        part,
+        `update managed_instance set state = 'gone', last_seen_at = greatest(last_seen_at,
+           (select scanned_at from fleet_scan where account_id = ? and region = ?))
+         where state <> 'gone' and id in (${part.map(() => "?").join(", ")})`,
+        [accountId, region, ...part],
       );
     }
+    await conn.execute(
+      `insert into fleet_scan (account_id, region, scanned_at) values (?, ?, ?)
+       on conflict (account_id, region) do update set scanned_at = greatest(fleet_scan.scanned_at, excluded.scanned_at)`,
+      [accountId, region, at],
+    );
     return resolved;
   }
 
