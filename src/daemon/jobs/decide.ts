@@ -93,6 +93,8 @@ export class DecideJob implements Job {
   /** The last tick's decisions, for `spotwise decide --once --json` and the demo. */
   last: DecideResult | null = null;
   private readonly subnetAzsOf = new Map<string, ReadonlySet<string>>();
+  /** The candidate index of the last tick and the pool ids it indexes. */
+  private lastIndex: { ids: string[]; index: CandidateIndex } | null = null;
 
   constructor(private readonly d: DecideDeps) {}
 
@@ -129,13 +131,18 @@ export class DecideJob implements Job {
     );
   }
 
-  /** The pools with market data in every region of the fleet. */
-  private async listPools(instances: readonly ManagedInstance[]): Promise<PoolKey[]> {
-    const out: PoolKey[] = [];
-    for (const region of new Set(instances.map((i) => i.region))) {
-      for (const id of await this.d.market.listPools(region)) out.push(parsePoolId(id));
-    }
-    return out;
+  /**
+   * The candidate index of the pools with market data in every region of the fleet: the last tick's while those
+   * pools are the same (its candidates of instances alike are computed once), else a new one.
+   */
+  private async candidateIndex(instances: readonly ManagedInstance[]): Promise<CandidateIndex> {
+    const ids: string[] = [];
+    for (const region of new Set(instances.map((i) => i.region))) ids.push(...(await this.d.market.listPools(region)));
+    const last = this.lastIndex;
+    if (last && last.ids.length === ids.length && last.ids.every((id, k) => id === ids[k])) return last.index;
+    const index = new CandidateIndex(ids.map(parsePoolId), this.d.candidateTypes);
+    this.lastIndex = { ids, index };
+    return index;
   }
 
   async tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
@@ -164,7 +171,7 @@ export class DecideJob implements Job {
     }
 
     // every pool in play: the current pools and the candidates of every instance
-    const index = new CandidateIndex(await this.listPools(instances), d.candidateTypes);
+    const index = await this.candidateIndex(instances);
     // instances alike in what candidates depend on share one candidate list (fleets are many of a kind), and
     // alike also in lifecycle and model share the policy's scan of those candidates (SharedCandidates)
     const byShape = new Map<string, Shape>();
@@ -360,7 +367,7 @@ export class DecideJob implements Job {
 
 /** The candidates of instances alike (CandidateIndex.entries), their join with each model's quotes and scans. */
 interface Shape {
-  entries: PoolEntry[];
+  entries: readonly PoolEntry[];
   pools: PoolKey[];
   /** Joined candidates per model override ("" = the champion). */
   joined: Map<string, CandidateQuote[]>;
