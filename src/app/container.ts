@@ -10,6 +10,7 @@ import { syncAccounts } from "../adapters/db/account-repo.js";
 import { DbControlStore } from "../adapters/db/control-repo.js";
 import { DigestQueries } from "../adapters/db/digest-repo.js";
 import { DbExperimentQueries } from "../adapters/db/experiment-queries.js";
+import { DbFleetTypes } from "../adapters/db/fleet-types.js";
 import { DbHistoryRetention } from "../adapters/db/history-retention.js";
 import { DbModelRepository } from "../adapters/db/model-repo.js";
 import { DbPredictionRepository } from "../adapters/db/prediction-repo.js";
@@ -243,6 +244,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       ec2: opts.cloud.ec2,
       scraper: new SpotPriceScraper({ store: market, clock, log }),
       fleet: infra.fleet,
+      fleetTypes: new DbFleetTypes(db),
       types: candidateTypes,
       health,
       metrics,

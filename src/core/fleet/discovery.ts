@@ -32,6 +32,21 @@ export interface FleetStore {
   get(instanceId: string): Promise<ManagedInstance | null>;
 }
 
+/** A type the running fleet uses, with the base type that bounds where that instance may move. */
+export interface FleetType {
+  instanceType: string;
+  /** Tag spotwise:base-type, else the instance type (baseTypeOf). */
+  baseType: string;
+}
+
+/**
+ * The (instance type, base type) pairs of the running managed instances, each once: what the scrape's scope
+ * needs from the fleet table, without reading every instance.
+ */
+export interface FleetTypesReader {
+  typesInUse(): Promise<FleetType[]>;
+}
+
 export function toManagedInstance(accountId: string, region: string, i: Ec2Instance): ManagedInstance {
   const dataVolumes = dataVolumeModeOf(i);
   return {

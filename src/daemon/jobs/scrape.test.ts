@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../../adapters/tables/index.js";
-import type { FleetStore } from "../../core/fleet/discovery.js";
-import { BASE_TYPE_TAG, CompatibleTypes, compatibleTypes, DEFAULT_POLICY_SETTINGS } from "../../core/policy/index.js";
+import type { FleetTypesReader } from "../../core/fleet/discovery.js";
+import {
+  BASE_TYPE_TAG,
+  baseTypeOf,
+  CompatibleTypes,
+  compatibleTypes,
+  DEFAULT_POLICY_SETTINGS,
+} from "../../core/policy/index.js";
 import type { ManagedInstance } from "../../core/types.js";
 import { type ScrapeDeps, ScrapeJob } from "./scrape.js";
 
@@ -29,12 +35,14 @@ describe("scrape scope", () => {
       inst("i-4", "g4dn.xlarge"),
       inst("i-5", "x9.unknown"),
     ];
-    const store: FleetStore = { list: async () => fleet, get: async () => null, sync: async () => [] };
-    // scope() reads the fleet and the compatible types only
-    const deps = {
-      fleet: store,
-      types: new CompatibleTypes(catalog, DEFAULT_POLICY_SETTINGS),
-    } as unknown as ScrapeDeps;
+    // the fleet's (type, base type) pairs, as the fleet table gives them (one per pair)
+    const pairs = new Map(fleet.map((i) => [`${i.instanceType} ${baseTypeOf(i)}`, i]));
+    const fleetTypes: FleetTypesReader = {
+      typesInUse: async () =>
+        [...pairs.values()].map((i) => ({ instanceType: i.instanceType, baseType: baseTypeOf(i) })),
+    };
+    // scope() reads the fleet's types and the compatible types only
+    const deps = { fleetTypes, types: new CompatibleTypes(catalog, DEFAULT_POLICY_SETTINGS) } as unknown as ScrapeDeps;
     const job = new ScrapeJob(deps);
     const expected = new Set<string>();
     for (const i of fleet) {

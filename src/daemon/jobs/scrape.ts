@@ -3,11 +3,11 @@
  * the instance types the managed fleet could use (one page per region for an unchanged market).
  */
 import type { Logger } from "../../adapters/log/logger.js";
-import type { FleetStore } from "../../core/fleet/discovery.js";
+import type { FleetStore, FleetTypesReader } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { SpotPriceScraper } from "../../core/market/scraper.js";
 import { drainSpotEvents, type SpotEventQueue } from "../../core/market/spot-event-intake.js";
-import { baseTypeOf, type CompatibleTypes } from "../../core/policy/candidates.js";
+import type { CompatibleTypes } from "../../core/policy/candidates.js";
 import type { Ec2Factory, Ec2Port } from "../../core/ports/ec2.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
 import type { AccountRef } from "../../core/types.js";
@@ -17,7 +17,10 @@ export interface ScrapeDeps {
   accounts: AccountRef[];
   ec2: Ec2Factory;
   scraper: SpotPriceScraper;
+  /** Instances by id (spot events name the instance they hit). */
   fleet: FleetStore;
+  /** The types the running fleet uses with their base types: the scope. */
+  fleetTypes: FleetTypesReader;
   /** The compatible types of each base type (catalog and candidate rules), memoised for the process. */
   types: CompatibleTypes;
   health: HealthService;
@@ -38,9 +41,9 @@ export class ScrapeJob implements Job {
   async scope(): Promise<string[]> {
     const types = new Set<string>();
     const bases = new Set<string>();
-    for (const inst of await this.d.fleet.list()) {
-      types.add(inst.instanceType);
-      bases.add(baseTypeOf(inst));
+    for (const t of await this.d.fleetTypes.typesInUse()) {
+      types.add(t.instanceType);
+      bases.add(t.baseType);
     }
     for (const b of bases) for (const t of this.d.types.of(b)) types.add(t);
     return [...types].sort();
