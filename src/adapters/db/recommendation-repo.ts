@@ -16,18 +16,10 @@ import type {
   TransitionPatch,
   Verdict,
 } from "../../core/recommendations/types.js";
-import type { Mode } from "../../core/types.js";
-import { decisionFromRow, decisionRow } from "./decision-rows.js";
-import {
-  AccountEntity,
-  ApprovalEntity,
-  type ApprovalRow,
-  DecisionEntity,
-  type DecisionRow,
-  RecommendationEntity,
-  type RecommendationRow,
-} from "./entities.js";
+import { decisionRow } from "./decision-rows.js";
+import { ApprovalEntity, DecisionEntity, RecommendationEntity, type RecommendationRow } from "./entities.js";
 import type { Database } from "./orm.js";
+import { readRecommendations } from "./recommendation-read.js";
 
 /**
  * Lets pending I/O (a Slack ack waiting to be written) run between queries: with PGlite the database runs
@@ -81,9 +73,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
 
   async get(id: string): Promise<RecommendationRecord | null> {
     await yieldToIo();
-    const row = await this.db.em().findOne(RecommendationEntity, { id });
-    if (!row) return null;
-    const [rec] = await this.hydrate([row]);
+    const [rec] = await this.read("r.id = ?", [id], "r.id", 1);
     return rec ?? null;
   }
 
@@ -91,14 +81,22 @@ export class DbRecommendationRepo implements RecommendationRepo {
     filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {},
   ): Promise<RecommendationRecord[]> {
     await yieldToIo();
-    const where: Record<string, unknown> = {};
-    if (filter.statuses) where.status = { $in: filter.statuses };
-    if (filter.instanceId) where.instanceId = filter.instanceId;
-    if (filter.managedId) where.managedId = filter.managedId;
-    const rows = await this.db
-      .em()
-      .find(RecommendationEntity, where, { orderBy: { createdAt: "desc" }, limit: filter.limit ?? 100 });
-    return this.hydrate(rows);
+    const where: string[] = ["true"];
+    const params: unknown[] = [];
+    if (filter.statuses) {
+      if (filter.statuses.length === 0) return [];
+      where.push(`r.status in (${filter.statuses.map(() => "?").join(", ")})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.instanceId) {
+      where.push("r.instance_id = ?");
+      params.push(filter.instanceId);
+    }
+    if (filter.managedId) {
+      where.push("r.managed_id = ?");
+      params.push(filter.managedId);
+    }
+    return this.read(where.join(" and "), params, "r.created_at desc, r.id", filter.limit ?? 100);
   }
 
   async transition(
@@ -186,84 +184,23 @@ export class DbRecommendationRepo implements RecommendationRepo {
 
   async duePending(now: number): Promise<RecommendationRecord[]> {
     await yieldToIo();
-    const rows = await this.db
-      .em()
-      .find(
-        RecommendationEntity,
-        { status: "pending", expiresAt: { $lte: new Date(now) } },
-        { orderBy: { expiresAt: "asc" }, limit: 500 },
-      );
-    return this.hydrate(rows);
+    return this.read("r.status = 'pending' and r.expires_at <= ?", [new Date(now)], "r.expires_at, r.id", 500);
   }
 
   async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {
     await yieldToIo();
-    const row = await this.db
-      .em()
-      .findOne(
-        RecommendationEntity,
-        { managedId, status: "snoozed", snoozedUntil: { $gt: new Date(now) } },
-        { orderBy: { snoozedUntil: "desc" } },
-      );
-    if (!row) return null;
-    const [rec] = await this.hydrate([row]);
+    const [rec] = await this.read(
+      "r.managed_id = ? and r.status = 'snoozed' and r.snoozed_until > ?",
+      [managedId, new Date(now)],
+      "r.snoozed_until desc, r.id",
+      1,
+    );
     return rec ?? null;
   }
 
-  private async hydrate(rows: RecommendationRow[]): Promise<RecommendationRecord[]> {
-    if (rows.length === 0) return [];
-    const em = this.db.em();
-    const ids = rows.map((r) => r.id);
-    const [decisions, approvals, accounts] = await Promise.all([
-      em.find(DecisionEntity, { id: { $in: [...new Set(rows.map((r) => r.decisionId))] } }),
-      em.find(ApprovalEntity, { recommendationId: { $in: ids } }, { orderBy: { id: "asc" } }),
-      em.find(AccountEntity, { id: { $in: [...new Set(rows.map((r) => r.accountId))] } }),
-    ]);
-    const decisionById = new Map(decisions.map((d) => [d.id, d]));
-    const nameById = new Map(accounts.map((a) => [a.id, a.name]));
-    const out: RecommendationRecord[] = [];
-    for (const r of rows) {
-      const d = decisionById.get(r.decisionId);
-      if (!d) continue;
-      out.push(
-        toRecord(
-          r,
-          d,
-          approvals.filter((a) => a.recommendationId === r.id),
-          nameById.get(r.accountId),
-        ),
-      );
-    }
-    return out;
+  private read(where: string, params: unknown[], order: string, limit: number): Promise<RecommendationRecord[]> {
+    return readRecommendations(this.db.em().getConnection(), where, params, order, limit);
   }
-}
-
-function toRecord(r: RecommendationRow, d: DecisionRow, approvals: ApprovalRow[], accountName?: string) {
-  const decision = decisionFromRow(d);
-  const rec: RecommendationRecord = {
-    id: r.id,
-    decisionId: r.decisionId,
-    instanceId: r.instanceId,
-    managedId: r.managedId ?? r.instanceId,
-    accountId: r.accountId,
-    accountName: accountName ?? r.accountId,
-    region: decision.from.region,
-    mode: (d.mode === "approve" ? "approve" : "shadow") satisfies Mode,
-    status: r.status,
-    decision,
-    channel: r.channel ?? null,
-    messageTs: r.messageTs ?? null,
-    expiresAt: r.expiresAt.getTime(),
-    snoozedUntil: r.snoozedUntil ? r.snoozedUntil.getTime() : null,
-    createdAt: r.createdAt.getTime(),
-    resolvedAt: r.resolvedAt ? r.resolvedAt.getTime() : null,
-    resolvedBy: r.resolvedBy ?? null,
-    postedSavingPerMonth: r.postedSavingPerMonth ?? null,
-    approvals: approvals.map(
-      (a): ApprovalRecord => ({ userId: a.userId, verdict: a.verdict, at: a.createdAt.getTime() }),
-    ),
-  };
-  return rec;
 }
 
 function managedIdOfDecision(d: { instanceId: string; managedId?: string }): string {
