@@ -285,7 +285,12 @@ async function approveAll(
   }
   if (![...open.values()].some(Boolean)) return;
   const log = { warn: () => {}, info: () => {} };
-  for (const rec of await c.recommendations.list({ statuses: ["pending"] })) {
+  // newest first as listed, those of one tick in fleet order: which advice today's budget lets through must not
+  // depend on how the database breaks ties (the list's tie-break is the recommendation's random id)
+  const pending = (await c.recommendations.list({ statuses: ["pending"] })).sort(
+    (a, b) => b.createdAt - a.createdAt || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0),
+  );
+  for (const rec of pending) {
     if (open.get(rec.accountId) === false) continue;
     const can = await c.control.canApprove(rec.accountId);
     if (!can.ok) {
