@@ -5,7 +5,6 @@ import type { InstanceTypeInfo, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import {
   BASE_TYPE_TAG,
-  CandidateIndex,
   CompatibleTypes,
   candidatePools,
   compatibleTypes,
@@ -151,29 +150,6 @@ describe("candidate pools", () => {
     const all = ids(candidatePools({ instance: inst, pools, catalog, rules, anyAz: true }));
     expect(all).toHaveLength(6);
     expect(all.every((id) => id.startsWith("us-east-1/"))).toBe(true);
-  });
-
-  it("memoises per instance alike: one index asked in turn answers each query as a fresh index does", () => {
-    const index = new CandidateIndex(pools, new CompatibleTypes(catalog, rules));
-    const flexible = { ...inst, azFlexible: true };
-    const queries = [
-      { instance: inst },
-      { instance: inst, subnetAzs: new Set(["us-east-1c"]) },
-      { instance: flexible },
-      { instance: flexible, subnetAzs: new Set(["us-east-1c"]) },
-      { instance: flexible, subnetAzs: new Set(["us-east-1b", "us-east-1c"]) },
-      { instance: flexible, subnetAzs: new Set(["us-east-1c", "us-east-1b"]) },
-      { instance: inst, anyAz: true },
-      { instance: { ...inst, az: "us-east-1b" } },
-      { instance: { ...inst, instanceType: "m5a.large" } },
-      { instance: { ...inst, instanceType: "m5.xlarge", tags: { [BASE_TYPE_TAG]: "m5.large" } } },
-      { instance: { ...inst, instanceType: "m5.xlarge" } },
-    ];
-    for (const q of [...queries, ...queries]) {
-      const fresh = new CandidateIndex(pools, new CompatibleTypes(catalog, rules)).candidates(q);
-      expect(index.candidates(q)).toEqual(fresh);
-      expect(fresh).toEqual(candidatePools({ ...q, pools, catalog, rules }));
-    }
   });
 
   it("bounds candidates by the base-type tag so repeated moves never drift upwards", () => {

@@ -150,14 +150,12 @@ export interface PoolEntry {
 const byId = (a: PoolEntry, b: PoolEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * A set of pools indexed by region and instance type: the candidates of each instance come from the few
+ * The pools of a tick indexed by region and instance type: the candidates of each instance come from the few
  * (region, type) lists of its compatible types (CompatibleTypes, memoised for the process) instead of a scan of
- * every pool and of the whole catalog. One index serves every instance of a tick, and every tick while the
- * market's pools stay the same: the candidates of instances alike are computed once (entries are memoised).
+ * every pool and of the whole catalog. One index serves every instance of the tick.
  */
 export class CandidateIndex {
   private readonly byRegionType = new Map<string, PoolEntry[]>();
-  private readonly memo = new Map<string, PoolEntry[]>();
 
   constructor(
     pools: Iterable<PoolKey>,
@@ -176,23 +174,8 @@ export class CandidateIndex {
     }
   }
 
-  /**
-   * Candidate pools with their ids, sorted by pool id; the instance's current pool is included. The list is
-   * shared by every query alike (same pool, base type, AZ rules): do not mutate it.
-   */
-  entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): readonly PoolEntry[] {
-    const { instance } = q;
-    const azs = q.anyAz === true ? "*" : instance.azFlexible && q.subnetAzs ? [...q.subnetAzs].sort().join(",") : "";
-    const key = `${instance.region}|${instance.az}|${instance.instanceType}|${baseTypeOf(instance)}|${azs}`;
-    let out = this.memo.get(key);
-    if (!out) {
-      out = this.compute(q);
-      this.memo.set(key, out);
-    }
-    return out;
-  }
-
-  private compute(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
+  /** Candidate pools with their ids, sorted by pool id; the instance's current pool is included. */
+  entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
     const { instance } = q;
     const azOk = (az: string): boolean =>
       az === instance.az || q.anyAz === true || (instance.azFlexible && (q.subnetAzs?.has(az) ?? false));

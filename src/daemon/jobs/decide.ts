@@ -7,7 +7,6 @@ import type { Logger } from "../../adapters/log/logger.js";
 import type { PolicyConfig } from "../../config/schema.js";
 import type { ControlService } from "../../core/control/service.js";
 import { buildFeatureMatrix } from "../../core/features/engine.js";
-import { readFeatureSeries } from "../../core/features/inputs.js";
 import type { DecisionStore } from "../../core/fleet/decisions.js";
 import { discoverFleet, type FleetStore, managedIdOf } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
@@ -17,12 +16,10 @@ import type { ChampionChallenger } from "../../core/models/champion-challenger.j
 import {
   BASE_TYPE_TAG,
   budgetOrder,
-  CandidateIndex,
   type CandidateQuote,
   type CompatibleTypes,
   decideFromQuotes,
   escapeEvidence,
-  type PoolEntry,
   type SharedCandidates,
 } from "../../core/policy/index.js";
 import type { Ec2Factory } from "../../core/ports/ec2.js";
@@ -36,10 +33,10 @@ import {
   type ManagedInstance,
   type Mode,
   type PoolKey,
-  parsePoolId,
   poolId,
 } from "../../core/types.js";
 import type { Job } from "../job.js";
+import { DecideInputs, type ShapeCandidates } from "./decide-inputs.js";
 import { type AdvicePlan, planNewAdvice } from "./decide-plan.js";
 import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
 
@@ -93,10 +90,11 @@ export class DecideJob implements Job {
   /** The last tick's decisions, for `spotwise decide --once --json` and the demo. */
   last: DecideResult | null = null;
   private readonly subnetAzsOf = new Map<string, ReadonlySet<string>>();
-  /** The candidate index of the last tick and the pool ids it indexes. */
-  private lastIndex: { ids: string[]; index: CandidateIndex } | null = null;
+  private readonly inputs: DecideInputs;
 
-  constructor(private readonly d: DecideDeps) {}
+  constructor(private readonly d: DecideDeps) {
+    this.inputs = new DecideInputs(d.candidateTypes);
+  }
 
   /** AZs with a subnet known for the account (AZ moves need one). */
   private subnetAzs(accountId: string): ReadonlySet<string> {
@@ -108,10 +106,9 @@ export class DecideJob implements Job {
     return azs;
   }
 
-  /** Pending recommendations by managed instance (one read for the tick), when the tick has switches to offer. */
-  private async pendingAdvice(switches: number): Promise<Map<string, RecommendationRecord>> {
-    if (switches === 0) return new Map();
-    const recs = await this.d.recommendations.list({ statuses: ["pending"], limit: switches + 100 });
+  /** Pending recommendations by managed instance (one read for the tick; at most one per managed instance). */
+  private async pendingAdvice(instances: number): Promise<Map<string, RecommendationRecord>> {
+    const recs = await this.d.recommendations.list({ statuses: ["pending"], limit: instances + 100 });
     return new Map(recs.map((r) => [r.managedId, r]));
   }
 
@@ -131,20 +128,6 @@ export class DecideJob implements Job {
     );
   }
 
-  /**
-   * The candidate index of the pools with market data in every region of the fleet: the last tick's while those
-   * pools are the same (its candidates of instances alike are computed once), else a new one.
-   */
-  private async candidateIndex(instances: readonly ManagedInstance[]): Promise<CandidateIndex> {
-    const ids: string[] = [];
-    for (const region of new Set(instances.map((i) => i.region))) ids.push(...(await this.d.market.listPools(region)));
-    const last = this.lastIndex;
-    if (last && last.ids.length === ids.length && last.ids.every((id, k) => id === ids[k])) return last.index;
-    const index = new CandidateIndex(ids.map(parsePoolId), this.d.candidateTypes);
-    this.lastIndex = { ids, index };
-    return index;
-  }
-
   async tick(now: number, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const { d } = this;
     const pause = await d.control.pauseStatus();
@@ -153,6 +136,8 @@ export class DecideJob implements Job {
       return { paused: true, reason: pause.reason ?? null };
     }
     const mode = (await d.control.mode()).mode;
+    // the market read of the last tick's pools runs while EC2 is listed
+    const ahead = this.inputs.readAhead(d.market, now);
     const discovery = await discoverFleet(d.accounts, d.ec2, d.fleet, now);
     const failedAccounts = new Set(discovery.failures.map((f) => f.accountId));
     for (const f of discovery.failures) {
@@ -170,31 +155,20 @@ export class DecideJob implements Job {
       return { instances: 0, failures: discovery.failures.length };
     }
 
-    // every pool in play: the current pools and the candidates of every instance
-    const index = await this.candidateIndex(instances);
-    // instances alike in what candidates depend on share one candidate list (fleets are many of a kind), and
-    // alike also in lifecycle and model share the policy's scan of those candidates (SharedCandidates)
-    const byShape = new Map<string, Shape>();
-    const shapeOf: Shape[] = new Array(instances.length);
+    // every pool in play: the current pools and the candidates of every instance. Instances alike in what
+    // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
+    // model share the policy's scan of those candidates (SharedCandidates)
+    const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a));
     const inPlay = new Map<string, PoolKey>();
-    for (let n = 0; n < instances.length; n++) {
-      const inst = instances[n];
-      const key = `${inst.accountId}|${inst.region}|${inst.az}|${inst.instanceType}|${inst.tags[BASE_TYPE_TAG] ?? ""}|${inst.azFlexible}`;
-      let shape = byShape.get(key);
-      if (!shape) {
-        const entries = index.entries({
-          instance: inst,
-          subnetAzs: this.subnetAzs(inst.accountId),
-        });
-        shape = { entries, pools: entries.map((e) => e.pool), joined: new Map(), shared: new Map() };
-        byShape.set(key, shape);
-        for (const e of entries) inPlay.set(e.id, e.pool);
-      }
-      shapeOf[n] = shape;
-    }
+    for (const shape of new Set(shapeOf)) for (const e of shape.entries) inPlay.set(e.id, e.pool);
     const pools = [...inPlay.values()];
     const ids = [...inPlay.keys()];
-    const series = await readFeatureSeries(d.market, ids, now);
+    // the market, the lineages' history and the standing advice, read at once
+    const [series, history, pending] = await Promise.all([
+      this.inputs.series(d.market, ids, now, ahead),
+      d.decisions.history([...new Set(instances.map(managedIdOf))], now),
+      this.pendingAdvice(instances.length),
+    ]);
     const features = buildFeatureMatrix({
       now,
       pools,
@@ -210,7 +184,6 @@ export class DecideJob implements Job {
       cols: features.cols,
       labModelNames: [...new Set(instances.map((i) => i.modelOverride).filter((x): x is string => !!x))],
     });
-    const history = await d.decisions.history([...new Set(instances.map(managedIdOf))], now);
 
     // a quote depends only on the pool (and the model deciding): computed once per pool per tick
     const quoteMaps = new Map<string, PoolQuotes>();
@@ -234,6 +207,8 @@ export class DecideJob implements Job {
       return q;
     };
 
+    // per shape, this tick: the join of its candidates with each model's quotes, and the policy's scans of it
+    const scansOf = new Map<ShapeCandidates, Scans>();
     const decideOne = (n: number, switchingNow: number): Decision => {
       const inst = instances[n];
       const baseType = inst.tags[BASE_TYPE_TAG] || inst.instanceType;
@@ -244,6 +219,11 @@ export class DecideJob implements Job {
       }
       const pq = quotesFor(inst.modelOverride);
       const shape = shapeOf[n];
+      let scans = scansOf.get(shape);
+      if (!scans) {
+        scans = { joined: new Map(), shared: new Map() };
+        scansOf.set(shape, scans);
+      }
       const h = history.get(managedIdOf(inst));
       const currentId = poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType });
       const evidence =
@@ -259,19 +239,19 @@ export class DecideJob implements Job {
           : null;
       // the join of the shape's candidates with this model's quotes, and its scan per lifecycle
       const groupKey = `${inst.modelOverride ?? ""}|${inst.lifecycle}`;
-      let shared = shape.shared.get(groupKey);
+      let shared = scans.shared.get(groupKey);
       if (!shared) {
-        let joined = shape.joined.get(inst.modelOverride ?? "");
+        let joined = scans.joined.get(inst.modelOverride ?? "");
         if (!joined) {
           joined = [];
           for (const e of shape.entries) {
             const q = pq.quotes.get(e.id);
             if (q) joined.push(q);
           }
-          shape.joined.set(inst.modelOverride ?? "", joined);
+          scans.joined.set(inst.modelOverride ?? "", joined);
         }
         shared = { joined };
-        shape.shared.set(groupKey, shared);
+        scans.shared.set(groupKey, shared);
       }
       const decision = decideFromQuotes(
         {
@@ -315,7 +295,6 @@ export class DecideJob implements Job {
     }
     // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
     // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
-    const pending = await this.pendingAdvice(decisions.filter((x) => x.action === "SWITCH").length);
     const unswitchable = await planNewAdvice(decisions, pending, d);
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
       pools: pools.length,
@@ -365,10 +344,8 @@ export class DecideJob implements Job {
   }
 }
 
-/** The candidates of instances alike (CandidateIndex.entries), their join with each model's quotes and scans. */
-interface Shape {
-  entries: readonly PoolEntry[];
-  pools: PoolKey[];
+/** A shape's join with each model's quotes and the policy's scans of it, for one tick. */
+interface Scans {
   /** Joined candidates per model override ("" = the champion). */
   joined: Map<string, CandidateQuote[]>;
   /** The policy's shared scan per model override and lifecycle. */
