@@ -5,8 +5,9 @@ import type {
   SaveTickOptions,
   StoredDecision,
   TickSummary,
+  UnrealizedSwitch,
 } from "../../core/fleet/decisions.js";
-import { type Decision, type Mode, poolId } from "../../core/types.js";
+import { type Decision, type Mode, parsePoolId, poolId } from "../../core/types.js";
 import { decisionFromRow, decisionRow } from "./decision-rows.js";
 import { DecisionEntity, type DecisionRow } from "./entities.js";
 import type { Database } from "./orm.js";
@@ -375,6 +376,24 @@ export class DbDecisionStore implements DecisionStore {
       .em()
       .find(DecisionEntity, where, { orderBy: { tickAt: "desc", id: "asc" }, limit: filter.limit ?? 10_000 });
     return rows.map(toDomain);
+  }
+
+  async unrealizedSwitches(until: number, limit: number): Promise<UnrealizedSwitch[]> {
+    const rows = await this.db
+      .em()
+      .getConnection()
+      .execute<Array<{ id: string; tick_at: Date | string; from_pool: string; to_pool: string }>>(
+        `select id, tick_at, from_pool, to_pool from decision
+         where action = 'SWITCH' and realized_saving_usd is null and to_pool is not null and tick_at < ?
+         order by tick_at desc, id asc limit ?`,
+        [new Date(until), limit],
+      );
+    return rows.map((r: { id: string; tick_at: Date | string; from_pool: string; to_pool: string }) => ({
+      id: r.id,
+      tickAt: new Date(r.tick_at).getTime(),
+      from: parsePoolId(r.from_pool),
+      to: parsePoolId(r.to_pool),
+    }));
   }
 
   async setRealized(id: string, savingUsd: number, at: number): Promise<void> {

@@ -1,5 +1,5 @@
 /** Where decisions are kept, and the per-instance history the policy's churn guards need. */
-import type { Decision, Mode } from "../types.js";
+import type { Decision, Mode, PoolKey } from "../types.js";
 
 export interface StoredDecision extends Decision {
   id: string;
@@ -62,6 +62,20 @@ export interface DecisionStore {
     managedId?: string;
     limit?: number;
   }): Promise<StoredDecision[]>;
+  /**
+   * SWITCH advice decided before `until` whose realized saving is not set yet, newest first, at most `limit`: what
+   * the label job prices. Only the fields it needs, so that a history of thousands of labelled switches costs
+   * nothing to skip.
+   */
+  unrealizedSwitches(until: number, limit: number): Promise<UnrealizedSwitch[]>;
   setRealized(id: string, savingUsd: number, at: number): Promise<void>;
   get(id: string): Promise<StoredDecision | null>;
+}
+
+/** A SWITCH decision row whose realized saving is still to be priced. */
+export interface UnrealizedSwitch {
+  id: string;
+  tickAt: number;
+  from: PoolKey;
+  to: PoolKey;
 }

@@ -28,17 +28,14 @@ export class LabelJob implements Job {
   async tick(now: number): Promise<Record<string, unknown>> {
     const { d } = this;
     const outcomes = await d.labeler.labelDue();
-    const due = (
-      await d.decisions.list({ action: "SWITCH", until: now - COUNTERFACTUAL_WINDOW_MS, limit: 5_000 })
-    ).filter((x) => x.realizedSavingUsd === null && x.to !== null);
+    const due = await d.decisions.unrealizedSwitches(now - COUNTERFACTUAL_WINDOW_MS, 5_000);
     let realized = 0;
     let total = 0;
     if (due.length) {
-      const ids = [...new Set(due.flatMap((x) => [poolId(x.from), poolId(x.to ?? x.from)]))];
+      const ids = [...new Set(due.flatMap((x) => [poolId(x.from), poolId(x.to)]))];
       const since = Math.min(...due.map((x) => x.tickAt)) - 7 * 24 * 3_600_000;
       const series = await d.market.readPrices(ids, since);
       for (const x of due) {
-        if (!x.to) continue;
         const od = d.onDemand.get(tableKey(x.from.region, x.from.instanceType)) ?? 0;
         const r = counterfactualSaving({
           from: { pool: x.from },
