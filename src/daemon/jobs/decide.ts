@@ -136,7 +136,11 @@ export class DecideJob implements Job {
       return { paused: true, reason: pause.reason ?? null };
     }
     const mode = (await d.control.mode()).mode;
-    // the market read of the last tick's pools runs while EC2 is listed
+    // the pool listing and the market read of the last tick's pools run while EC2 is listed
+    const listed = this.inputs.listAhead(
+      d.market,
+      d.accounts.flatMap((a) => a.regions),
+    );
     const ahead = this.inputs.readAhead(d.market, now);
     const discovery = await discoverFleet(d.accounts, d.ec2, d.fleet, now);
     const failedAccounts = new Set(discovery.failures.map((f) => f.accountId));
@@ -158,7 +162,7 @@ export class DecideJob implements Job {
     // every pool in play: the current pools and the candidates of every instance. Instances alike in what
     // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
     // model share the policy's scan of those candidates (SharedCandidates)
-    const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a));
+    const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a), listed);
     const inPlay = new Map<string, PoolKey>();
     for (const shape of new Set(shapeOf)) for (const e of shape.entries) inPlay.set(e.id, e.pool);
     const pools = [...inPlay.values()];
