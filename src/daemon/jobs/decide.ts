@@ -37,7 +37,7 @@ import {
 } from "../../core/types.js";
 import type { Job } from "../job.js";
 import { DecideInputs, type ShapeCandidates } from "./decide-inputs.js";
-import { type AdvicePlan, planNewAdvice } from "./decide-plan.js";
+import { type AdvicePlan, PlanMemo, planNewAdvice } from "./decide-plan.js";
 import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
 
 export { type AdvicePlan, NOT_CARRIED } from "./decide-plan.js";
@@ -91,6 +91,7 @@ export class DecideJob implements Job {
   last: DecideResult | null = null;
   private readonly subnetAzsOf = new Map<string, ReadonlySet<string>>();
   private readonly inputs: DecideInputs;
+  private readonly plans = new PlanMemo();
 
   constructor(private readonly d: DecideDeps) {
     this.inputs = new DecideInputs(d.candidateTypes);
@@ -299,7 +300,7 @@ export class DecideJob implements Job {
     }
     // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
     // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
-    const unswitchable = await planNewAdvice(decisions, pending, d);
+    const unswitchable = await planNewAdvice(decisions, pending, d, { plans: this.plans, now });
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
       pools: pools.length,
       undiscovered: discovery.failures,
