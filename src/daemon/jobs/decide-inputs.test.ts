@@ -104,12 +104,19 @@ describe("decide inputs carried across ticks", () => {
     expect(one.map((s) => s.entries.map((e) => e.id))).toEqual(await expected());
     expect(one[0].entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5.large");
     expect(one[2].entries.map((e) => e.id)).not.toContain("us-east-1/us-east-1b/m5.large");
-    // the same pools: the same lists are kept
-    const two = await inputs.candidates(market, fleet, subnets);
+    // the same pools (listed ahead, before the fleet is known): the same lists are kept
+    const two = await inputs.candidates(market, fleet, subnets, inputs.listAhead(market, ["us-east-1", "eu-west-1"]));
     expect(two[0]).toBe(one[0]);
     // a pool appears: the candidates take it in
     await market.appendPrices([record("us-east-1b", "m5a.large", 1, 0.02)]);
-    const three = await inputs.candidates(market, fleet, subnets);
+    // a listing ahead that failed is listed again
+    const broken = new Proxy(market, {
+      get(target, prop) {
+        if (prop === "listPools") return async () => Promise.reject(new Error("ECONNRESET"));
+        return Reflect.get(target, prop);
+      },
+    });
+    const three = await inputs.candidates(market, fleet, subnets, inputs.listAhead(broken, ["us-east-1"]));
     expect(three.map((s) => s.entries.map((e) => e.id))).toEqual(await expected());
     expect(three[0].entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5a.large");
   });

@@ -65,10 +65,30 @@ export class DecideInputs {
     return pre.series;
   }
 
-  /** The pools with market data in every region of the fleet, as parsed pool keys and ids. */
-  private async listPools(market: MarketStore, instances: readonly ManagedInstance[]): Promise<string[]> {
+  /**
+   * Starts listing the pools with market data of `regions` (the configured ones, before the fleet is known);
+   * never rejects (a failed listing is listed again by `candidates`).
+   */
+  listAhead(market: MarketStore, regions: Iterable<string>): Map<string, Promise<string[] | null>> {
+    const out = new Map<string, Promise<string[] | null>>();
+    for (const r of new Set(regions))
+      out.set(
+        r,
+        market.listPools(r).catch(() => null),
+      );
+    return out;
+  }
+
+  /** The pools with market data in every region of the fleet, in the fleet's region order. */
+  private async listPools(
+    market: MarketStore,
+    instances: readonly ManagedInstance[],
+    listed: Map<string, Promise<string[] | null>>,
+  ): Promise<string[]> {
     const out: string[] = [];
-    for (const region of new Set(instances.map((i) => i.region))) out.push(...(await market.listPools(region)));
+    for (const region of new Set(instances.map((i) => i.region))) {
+      out.push(...((await listed.get(region)) ?? (await market.listPools(region))));
+    }
     return out;
   }
 
@@ -80,8 +100,9 @@ export class DecideInputs {
     market: MarketStore,
     instances: readonly ManagedInstance[],
     subnetAzs: (accountId: string) => ReadonlySet<string>,
+    listed: Map<string, Promise<string[] | null>> = new Map(),
   ): Promise<ShapeCandidates[]> {
-    const ids = await this.listPools(market, instances);
+    const ids = await this.listPools(market, instances, listed);
     if (!this.index || !sameList(ids, this.poolIds)) {
       this.index = new CandidateIndex(ids.map(parsePoolId), this.types);
       this.poolIds = ids;

@@ -12,6 +12,37 @@ export type AdvicePlan = { ok: true; notCarried: string[] } | { ok: false; reaso
 /** The reason line of a recommendation that names what a switch cannot carry over. */
 export const NOT_CARRIED = "a switch does not carry over: ";
 
+/** How long a plan made for an advice (instance, target pool) is reused by later ticks. */
+export const PLAN_REUSE_MS = 3_600_000;
+
+/**
+ * Plans made by recent ticks, per EC2 instance and target pool: an advice the saga refuses (a one-time Spot
+ * source with data volumes, stop protection) is refused again at every tick until something changes, and
+ * asking again every 15 minutes costs EC2 calls per such instance. A plan is reused for PLAN_REUSE_MS;
+ * advice is only advice, and the switch's own preflight looks at the world again before anything changes.
+ */
+export class PlanMemo {
+  private readonly plans = new Map<string, { at: number; plan: AdvicePlan }>();
+
+  get(x: Decision, now: number): AdvicePlan | undefined {
+    const hit = this.plans.get(planKey(x));
+    return hit && now - hit.at < PLAN_REUSE_MS && hit.at <= now ? hit.plan : undefined;
+  }
+
+  set(x: Decision, now: number, plan: AdvicePlan): void {
+    this.plans.set(planKey(x), { at: now, plan });
+  }
+
+  /** Drops plans older than PLAN_REUSE_MS (once per tick). */
+  prune(now: number): void {
+    for (const [k, v] of this.plans) if (now - v.at >= PLAN_REUSE_MS || v.at > now) this.plans.delete(k);
+  }
+}
+
+function planKey(x: Decision): string {
+  return `${x.accountId}|${x.instanceId}|${x.to ? poolId(x.to) : "-"}`;
+}
+
 /**
  * Plans the switch of each new SWITCH advice (DecideDeps.planAdvice): what it cannot carry over becomes a
  * reason; an advice the saga would refuse becomes a STAY (strategy `not-switchable`, with the refusal). An
@@ -21,8 +52,10 @@ export async function planNewAdvice(
   decisions: Decision[],
   pending: Map<string, RecommendationRecord>,
   d: Pick<DecideDeps, "planAdvice" | "log">,
+  memo?: { plans: PlanMemo; now: number },
 ): Promise<number> {
   const plan = d.planAdvice;
+  memo?.plans.prune(memo.now);
   let refused = 0;
   for (let i = 0; i < decisions.length; i++) {
     const x = decisions[i];
@@ -35,10 +68,14 @@ export async function planNewAdvice(
       continue;
     }
     if (!plan) continue;
-    const p = await plan(x).catch((e: unknown): AdvicePlan | null => {
-      d.log.warn({ err: e, instanceId: x.instanceId }, "could not plan the advice's switch; posting it without");
-      return null;
-    });
+    let p: AdvicePlan | null | undefined = memo?.plans.get(x, memo.now);
+    if (p === undefined) {
+      p = await plan(x).catch((e: unknown): AdvicePlan | null => {
+        d.log.warn({ err: e, instanceId: x.instanceId }, "could not plan the advice's switch; posting it without");
+        return null;
+      });
+      if (p && memo) memo.plans.set(x, memo.now, p);
+    }
     if (p?.ok && p.notCarried.length) x.reasons.push(`${NOT_CARRIED}${p.notCarried.join("; ")}`);
     if (p && !p.ok) {
       refused++;

@@ -37,7 +37,7 @@ import {
 } from "../../core/types.js";
 import type { Job } from "../job.js";
 import { DecideInputs, type ShapeCandidates } from "./decide-inputs.js";
-import { type AdvicePlan, planNewAdvice } from "./decide-plan.js";
+import { type AdvicePlan, PlanMemo, planNewAdvice } from "./decide-plan.js";
 import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
 
 export { type AdvicePlan, NOT_CARRIED } from "./decide-plan.js";
@@ -91,6 +91,7 @@ export class DecideJob implements Job {
   last: DecideResult | null = null;
   private readonly subnetAzsOf = new Map<string, ReadonlySet<string>>();
   private readonly inputs: DecideInputs;
+  private readonly plans = new PlanMemo();
 
   constructor(private readonly d: DecideDeps) {
     this.inputs = new DecideInputs(d.candidateTypes);
@@ -136,7 +137,11 @@ export class DecideJob implements Job {
       return { paused: true, reason: pause.reason ?? null };
     }
     const mode = (await d.control.mode()).mode;
-    // the market read of the last tick's pools runs while EC2 is listed
+    // the pool listing and the market read of the last tick's pools run while EC2 is listed
+    const listed = this.inputs.listAhead(
+      d.market,
+      d.accounts.flatMap((a) => a.regions),
+    );
     const ahead = this.inputs.readAhead(d.market, now);
     const discovery = await discoverFleet(d.accounts, d.ec2, d.fleet, now);
     const failedAccounts = new Set(discovery.failures.map((f) => f.accountId));
@@ -158,7 +163,7 @@ export class DecideJob implements Job {
     // every pool in play: the current pools and the candidates of every instance. Instances alike in what
     // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
     // model share the policy's scan of those candidates (SharedCandidates)
-    const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a));
+    const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a), listed);
     const inPlay = new Map<string, PoolKey>();
     for (const shape of new Set(shapeOf)) for (const e of shape.entries) inPlay.set(e.id, e.pool);
     const pools = [...inPlay.values()];
@@ -295,7 +300,7 @@ export class DecideJob implements Job {
     }
     // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
     // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
-    const unswitchable = await planNewAdvice(decisions, pending, d);
+    const unswitchable = await planNewAdvice(decisions, pending, d, { plans: this.plans, now });
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
       pools: pools.length,
       undiscovered: discovery.failures,
