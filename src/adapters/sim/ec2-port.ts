@@ -150,12 +150,13 @@ export class SimEc2Port implements Ec2Port {
           if (!this.mine(this.cloud.instances.get(id))) this.notFound("InvalidInstanceID.NotFound", `instance ${id}`);
         }
       }
+      // terminated instances are left out before the copy (listed only when asked for by id)
       return [...this.cloud.instances.values()]
         .filter((i) => this.mine(i))
         .filter((i) => !input.instanceIds || input.instanceIds.includes(i.instanceId))
         .filter((i) => Object.entries(input.tagFilters ?? {}).every(([k, v]) => i.tags[k] === v))
-        .map((i) => this.view(i))
-        .filter((i) => i.state !== "terminated" || !!input.instanceIds);
+        .filter((i) => !!input.instanceIds || this.cloud.stateOf(i) !== "terminated")
+        .map((i) => this.view(i));
     });
   }
 

@@ -102,3 +102,20 @@ describe("simulated EC2 answers like EC2", () => {
     expect(cloud.stateOf(a)).toBe("shutting-down");
   });
 });
+
+describe("simulated DescribeInstances", () => {
+  it("lists a terminated instance only when asked for by id; shutting-down ones are listed", async () => {
+    const { clock, cloud, a, b, ec2 } = world();
+    cloud.reclaim(a.instanceId);
+    const listed = async () =>
+      (await ec2.describeInstances({ tagFilters: { "spotwise:managed": "true" } })).map((i) => [i.instanceId, i.state]);
+    expect(await listed()).toEqual([
+      [a.instanceId, "shutting-down"],
+      [b.instanceId, "running"],
+    ]);
+    clock.advance(cloud.latencies.terminateMs);
+    expect(await listed()).toEqual([[b.instanceId, "running"]]);
+    const byId = await ec2.describeInstances({ instanceIds: [a.instanceId] });
+    expect(byId.map((i) => [i.instanceId, i.state])).toEqual([[a.instanceId, "terminated"]]);
+  });
+});
