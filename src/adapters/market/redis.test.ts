@@ -7,7 +7,7 @@ import { redisUrl } from "../../../test/support/services.js";
 import { silentLogger } from "../../core/market/log.js";
 import { SpotPriceScraper, spotCursorKey } from "../../core/market/scraper.js";
 import { ManualClock } from "../../core/ports/clock.js";
-import { RedisMarketStore } from "./redis.js";
+import { RedisMarketStore, readNumber } from "./redis.js";
 
 const url = redisUrl();
 
@@ -77,5 +77,42 @@ describe.runIf(url)("RedisMarketStore (real Redis)", () => {
     // every record from now-7d on, plus the one in effect at now-7d, per pool
     const expected = fake.records.filter((r) => r.ts >= now - 7 * 24 * H).length + 30;
     expect(total).toBe(expected);
+  });
+});
+
+describe("readNumber (the read's number parser)", () => {
+  it("reads every number as Number() does: prices, timestamps, exponents, signs, long fractions", () => {
+    const samples = [
+      "0",
+      "1",
+      "0.1",
+      "0.0123",
+      "3.0600",
+      "0.30000000000000004",
+      "1e-7",
+      "1.5e+21",
+      "-0.25",
+      "1619827200000",
+      "123456789012345",
+      "1234567890123456",
+      "0.1234567890123456789",
+      "26.4400",
+      "-0",
+      "7.",
+      ".5",
+    ];
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const v = rnd() * 10 ** Math.floor(rnd() * 6 - 3);
+      samples.push(`${v}`, v.toFixed(4), v.toPrecision(1 + Math.floor(rnd() * 15)));
+    }
+    for (const s of samples) {
+      const text = `x${s},`;
+      expect(Object.is(readNumber(text, 1, text.length - 1), Number(s)), s).toBe(true);
+    }
   });
 });

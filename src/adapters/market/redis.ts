@@ -119,7 +119,37 @@ export interface RedisMarketStoreOptions {
 
 type Kind = "price" | "cap";
 
-/** "ts:value,ts:value,..." → points, one pass, no intermediate arrays. */
+/**
+ * The number written by `${n}` in s[from, end), read without cutting a substring: digits, one optional "." and
+ * sign, as the integer of its digits over a power of ten (both exact doubles, so the one rounding of the division
+ * gives exactly what Number() gives). Anything else (an exponent, more than 15 digits) goes through Number().
+ */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+export function readNumber(s: string, from: number, end: number): number {
+  let i = from;
+  let neg = false;
+  if (s.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && scale < 0) scale = i;
+    else return Number(s.slice(from, end));
+  }
+  if (digits === 0 || digits > 15) return Number(s.slice(from, end));
+  const v = scale < 0 ? m : m / POW10[end - scale - 1];
+  return neg ? -v : v;
+}
+
+/** "ts:value,ts:value,..." → points, one pass, no intermediate strings or arrays. */
 function parseSeries<P>(s: string, point: (ts: number, v: number) => P): P[] {
   const out: P[] = [];
   let from = 0;
@@ -127,7 +157,7 @@ function parseSeries<P>(s: string, point: (ts: number, v: number) => P): P[] {
     let end = s.indexOf(",", from);
     if (end < 0) end = s.length;
     const at = s.indexOf(":", from);
-    out.push(point(Number(s.slice(from, at)), Number(s.slice(at + 1, end))));
+    out.push(point(readNumber(s, from, at), readNumber(s, at + 1, end)));
     from = end + 1;
   }
   return out;
