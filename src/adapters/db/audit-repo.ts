@@ -1,3 +1,7 @@
+/**
+ * The audit log in the audit_event table: every change anyone makes (approvals, switch steps, controls), in
+ * order, append-only.
+ */
 import type { AuditEvent, AuditLog } from "../../core/ports/audit.js";
 import { AuditEventEntity } from "./entities-ops.js";
 import type { Database } from "./orm.js";
@@ -6,15 +10,14 @@ export class DbAuditLog implements AuditLog {
   constructor(private readonly db: Database) {}
 
   async record(event: AuditEvent): Promise<void> {
-    const em = this.db.em();
-    em.create(AuditEventEntity, {
+    // one insert: no unit of work to flush (change sets, and a transaction around the one statement)
+    await this.db.em().insert(AuditEventEntity, {
       at: new Date(event.at),
       actor: event.actor,
       action: event.action,
       subject: event.subject ?? null,
       detail: event.detail ?? {},
     });
-    await em.flush();
   }
 
   async list(

@@ -100,6 +100,30 @@ describe(`DbSagaStore (${backendLabel()})`, () => {
     expect((await store.get(s.id))!.error).toBe(reason);
   });
 
+  it("finishing a step merges its detail (new keys win), values with ';' included; an unknown step is not_found", async () => {
+    const store = new DbSagaStore(db);
+    const s = await store.create(newSaga());
+    const id = await store.addStep({
+      executionId: s.id,
+      step: "launch",
+      status: "started",
+      startedAt: 1000,
+      detail: { target: "us-east-1/us-east-1b/m5a.large", attempt: 1 },
+    });
+    await store.finishStep(id, "failed", 2000, undefined, { attempt: 2, error: "InsufficientInstanceCapacity; retry" });
+    const [step] = await store.steps(s.id);
+    expect(step).toMatchObject({ status: "failed", finishedAt: 2000, awsRequestId: undefined });
+    expect(step.detail).toEqual({
+      target: "us-east-1/us-east-1b/m5a.large",
+      attempt: 2,
+      error: "InsufficientInstanceCapacity; retry",
+    });
+    await expect(store.finishStep(9_999_999, "ok", 3000)).rejects.toMatchObject({ code: "not_found" });
+    await expect(store.finishStep(9_999_999, "ok", 3000, undefined, { note: "a;b" })).rejects.toMatchObject({
+      code: "not_found",
+    });
+  });
+
   it("records steps with timestamps and request ids, and lists images due for cleanup", async () => {
     const store = new DbSagaStore(db);
     const s = await store.create(newSaga());

@@ -188,14 +188,18 @@ export class DbSagaStore implements SagaStore {
     awsRequestId?: string,
     detail?: Record<string, unknown>,
   ): Promise<void> {
-    const em = this.db.em();
-    const row = await em.findOne(SwitchStepEntity, { id });
-    if (!row) throw new CodedError("not_found", `step ${id} does not exist`);
-    row.status = status;
-    row.finishedAt = new Date(finishedAt);
-    row.awsRequestId = awsRequestId ?? null;
-    row.detail = { ...row.detail, ...(detail ?? {}) };
-    await em.flush();
+    // one statement, not a read and a flush: the detail is merged key by key (jsonb ||, the new keys win)
+    const rows = await this.db
+      .em()
+      .getConnection()
+      .execute<Array<{ id: string }>>(
+        `update switch_step set status = ?, finished_at = ?, aws_request_id = ?, detail = detail || ?::jsonb
+         where id = ? returning id`,
+        [status, new Date(finishedAt), awsRequestId ?? null, JSON.stringify(detail ?? {}), id],
+        "all",
+      );
+    // flat(): on PGlite a statement whose values contain ";" comes back as one row list per statement
+    if (rows.flat().length === 0) throw new CodedError("not_found", `step ${id} does not exist`);
   }
 
   async steps(executionId: string): Promise<StepRecord[]> {
