@@ -2,10 +2,15 @@
  * Child process of the decide bench: the daemon alone (no fixture in its heap) at the bench's fleet, over a
  * simulated day of decide ticks (BENCH_DAY_TICKS, default 24, BENCH_TICK_MINUTES apart, default 60) with the
  * cleanup job every simulated hour, on the world the parent built (BENCH_PREFIX in Redis, BENCH_DB_URL).
- * Prints one JSON line: steady-state RSS (after the last tick and a full GC), peak RSS, per-tick times.
+ * Prints one JSON line: steady-state RSS, peak RSS, per-tick times.
+ *
+ * Steady state is the daemon between two ticks: at the default schedule it decides every 15 minutes for a second
+ * or two and is idle the rest of the time, when V8's memory reducer gives back the heap a tick grew (it starts
+ * ~8 s after allocation stops). So after the last tick and a full GC the child idles BENCH_IDLE_S seconds
+ * (default 40) and reports the RSS it settled at; the RSS right after the GC is reported too.
  */
 import { Writable } from "node:stream";
-import { writeHeapSnapshot } from "node:v8";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import { Redis } from "ioredis";
 import { openDatabase } from "../src/adapters/db/orm.js";
 import { createLogger } from "../src/adapters/log/logger.js";
@@ -49,6 +54,13 @@ const c = await buildContainer(infra, {
 });
 gc();
 const idleMb = mb(process.memoryUsage().rss);
+const spacesOf = () =>
+  Object.fromEntries(
+    getHeapSpaceStatistics().map((x) => [
+      x.space_name,
+      [Math.round(mb(x.space_size)), Math.round(mb(x.space_used_size))],
+    ]),
+  );
 const tickMs: number[] = [];
 const rssMb: number[] = [];
 const heapTotalMb: number[] = [];
@@ -65,6 +77,13 @@ try {
     heapTotalMb.push(mb(m.heapTotal));
   }
   gc();
+  const afterGcMb = mb(process.memoryUsage().rss);
+  const idleS = Number(env.BENCH_IDLE_S ?? 40);
+  const idleRss: number[] = [];
+  for (let s = 0; s < idleS; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    idleRss.push(Math.round(mb(process.memoryUsage().rss)));
+  }
   // BENCH_HEAPSNAPSHOT=<file>: what the daemon still holds after the day, for a heap profiler
   if (env.BENCH_HEAPSNAPSHOT) writeHeapSnapshot(env.BENCH_HEAPSNAPSHOT);
   const mem = process.memoryUsage();
@@ -72,6 +91,9 @@ try {
   console.log(
     JSON.stringify({
       steadyMb,
+      afterGcMb,
+      idleRss,
+      spaces: spacesOf(),
       idleMb,
       peakMb: process.resourceUsage().maxRSS / 1024,
       heapMb: mb(mem.heapUsed),

@@ -59,6 +59,10 @@ function compareToReference(got: { sha256: string; decisions: number }): string 
 
 interface DayResult {
   steadyMb: number;
+  /** RSS right after the last tick and a full GC, before the idle time between ticks. */
+  afterGcMb: number;
+  /** RSS each second of that idle time. */
+  idleRss: number[];
   idleMb: number;
   peakMb: number;
   heapMb: number;
@@ -257,7 +261,9 @@ export async function run(): Promise<BenchResult[]> {
           unit: "MB",
           baseline: { name: "the same daemon before its first tick", value: day.idleMb },
           notes:
-            `child process, after ${day.ticks} decide ticks ${day.stepMinutes} min apart (+ hourly cleanup) and a full GC; ` +
+            `child process, after ${day.ticks} decide ticks ${day.stepMinutes} min apart (+ hourly cleanup), a full GC ` +
+            `(RSS then ${day.afterGcMb.toFixed(0)} MB) and ${day.idleRss.length} s idle, as between two ticks (the memory ` +
+            `reducer gives the ticks' heap back); ` +
             `its peak RSS ${day.peakMb.toFixed(0)} MB, heap ${day.heapMb.toFixed(0)} MB used of ${day.heapTotalMb.toFixed(0)} MB, ` +
             `external ${day.externalMb.toFixed(0)} MB; compiled (dist/bench/daemon-day.js), as the product runs, node options ` +
             `${daemonNodeArgs().join(" ") || "none"}; ` +
