@@ -105,7 +105,7 @@ describe(`DbSagaStore (${backendLabel()})`, () => {
     const s = await store.create(newSaga());
     const id = await store.addStep({
       executionId: s.id,
-      step: "launch",
+      step: "run_instances",
       status: "started",
       startedAt: 1000,
       detail: { target: "us-east-1/us-east-1b/m5a.large", attempt: 1 },
