@@ -129,6 +129,7 @@ export class SimCloud {
   /** target group arn → registered instance ids */
   readonly targetGroups = new Map<string, Set<string>>();
   readonly calls: SimCall[] = [];
+  /** The recorded market, sorted by time (DescribeSpotPriceHistory looks up its start by bisection). */
   prices: PriceRecord[];
   instanceTypes: InstanceTypeInfo[];
 

@@ -102,10 +102,20 @@ export class SimEc2Port implements Ec2Port {
     return this.op("describeSpotPriceHistory", input, () => {
       const end = Math.min(input.endTime ?? this.cloud.clock.now(), this.cloud.clock.now());
       const types = input.instanceTypes?.length ? new Set(input.instanceTypes) : null;
-      const all = this.cloud.prices.filter(
-        (p) =>
-          p.region === this.region && p.ts >= input.startTime && p.ts <= end && (!types || types.has(p.instanceType)),
-      );
+      // the records are sorted by time (SimCloud, loadSimMarket): only those from startTime to end are looked at
+      const prices = this.cloud.prices;
+      let lo = 0;
+      let hi = prices.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (prices[mid].ts < input.startTime) lo = mid + 1;
+        else hi = mid;
+      }
+      const all: PriceRecord[] = [];
+      for (let k = lo; k < prices.length && prices[k].ts <= end; k++) {
+        const p = prices[k];
+        if (p.region === this.region && (!types || types.has(p.instanceType))) all.push(p);
+      }
       const offset = Number(input.nextToken ?? 0);
       const max = input.maxResults ?? 1000;
       const records = all.slice(offset, offset + max);

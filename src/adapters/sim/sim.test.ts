@@ -38,6 +38,13 @@ describe("SimCloud", () => {
     expect(later.records.length).toBeGreaterThan(0);
     expect(later.records.every((r) => r.instanceType === "p3.2xlarge")).toBe(true);
     expect(later.records.at(-1)!.ts).toBeGreaterThan(Date.UTC(2020, 0, 1));
+    // from a start inside the series: exactly the records from there to now, in the series' order
+    const mid = Date.UTC(2019, 11, 28, 7, 30);
+    const fromMid = await ec2.describeSpotPriceHistory({ startTime: mid, maxResults: 100_000 });
+    expect(fromMid.records).toEqual(
+      cloud.prices.filter((r) => r.region === "us-east-1" && r.ts >= mid && r.ts <= clock.now()),
+    );
+    expect(fromMid.records.length).toBeGreaterThan(0);
   });
 
   it("moves instances and images through their states on the clock", async () => {
