@@ -275,7 +275,7 @@ export async function buildContainer(infra: Infra, opts: ContainerOptions): Prom
       repostShare: file.slack.repostSavingShare,
       reofferBeforeExpiryMs: Math.min(3_600_000, (sw.approvalTtlMinutes * 60_000) / 2),
       policy: file.policy,
-      switchingNow: async () => (await sagaStore.listActive()).length,
+      switchingNow: () => sagaStore.countActive(),
       health,
       metrics,
       log,

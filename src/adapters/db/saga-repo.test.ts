@@ -76,6 +76,18 @@ describe(`DbSagaStore (${backendLabel()})`, () => {
     await expect(store.create(newSaga({ instanceId: a.instanceId }))).resolves.toMatchObject({ active: true });
   });
 
+  it("counts the sagas in flight as listActive lists them", async () => {
+    const store = new DbSagaStore(db);
+    const before = (await store.listActive()).length;
+    expect(await store.countActive()).toBe(before);
+    const a = await store.create(newSaga());
+    await store.create(newSaga());
+    expect(await store.countActive()).toBe(before + 2);
+    await store.update(a.id, 1, { state: "done", active: false, finishedAt: Date.UTC(2026, 10, 28, 1) });
+    expect(await store.countActive()).toBe(before + 1);
+    expect(await store.countActive()).toBe((await store.listActive()).length);
+  });
+
   it("updates with optimistic versions and keeps the context", async () => {
     const store = new DbSagaStore(db);
     const s = await store.create(newSaga());

@@ -145,6 +145,15 @@ export class DbSagaStore implements SagaStore {
     return rows.map(toRecord);
   }
 
+  /** How many sagas are in flight (listActive().length, without reading them: the decide tick asks each time). */
+  async countActive(): Promise<number> {
+    const [r] = await this.db
+      .em()
+      .getConnection()
+      .execute<Array<{ n: string | number }>>("select count(*) as n from switch_execution where active", []);
+    return Number(r?.n ?? 0);
+  }
+
   async listNeedsAttention(): Promise<SagaRecord[]> {
     const rows = await this.db
       .em()
