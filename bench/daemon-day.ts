@@ -7,7 +7,7 @@
  * Steady state is the daemon between two ticks: at the default schedule it decides every 15 minutes for a second
  * or two and is idle the rest of the time, when V8's memory reducer gives back the heap a tick grew (it starts
  * ~8 s after allocation stops). So after the last tick and a full GC the child idles BENCH_IDLE_S seconds
- * (default 40) and reports the RSS it settled at; the RSS right after the GC is reported too.
+ * (default 90; it took 40-45 s at 10,000 instances) and reports the RSS it settled at; the RSS right after the GC is reported too.
  */
 import { Writable } from "node:stream";
 import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
@@ -78,7 +78,7 @@ try {
   }
   gc();
   const afterGcMb = mb(process.memoryUsage().rss);
-  const idleS = Number(env.BENCH_IDLE_S ?? 40);
+  const idleS = Number(env.BENCH_IDLE_S ?? 90);
   const idleRss: number[] = [];
   for (let s = 0; s < idleS; s++) {
     await new Promise((r) => setTimeout(r, 1000));
