@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { switchDecision } from "../../../test/core/recommendation-fixtures.js";
-import { type AdvicePlan, PLAN_REUSE_MS, PlanMemo, planNewAdvice } from "./decide-plan.js";
+import { type AdvicePlan, PLAN_CONCURRENCY, PLAN_REUSE_MS, PlanMemo, planNewAdvice } from "./decide-plan.js";
 
 const T0 = Date.UTC(2026, 10, 20, 12);
 const log = { warn: () => {}, info: () => {} } as never;
@@ -44,5 +44,28 @@ describe("planNewAdvice with a plan memo", () => {
     const moved = switchDecision("i-ok", { to: { region: "us-east-1", az: "us-east-1f", instanceType: "m5a.large" } });
     await planNewAdvice([moved], new Map(), { planAdvice, log }, { plans, now: T0 + PLAN_REUSE_MS + 1 });
     expect(asked).toHaveLength(5);
+  });
+
+  it("asks the plans of a large fleet's new advice a few at a time and applies them in fleet order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const planAdvice = async (x: { instanceId: string }): Promise<AdvicePlan> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // later instances answer sooner: the answers come back out of order
+      await new Promise((r) => setTimeout(r, 30 - Number(x.instanceId.slice(2)) / 2));
+      inFlight--;
+      return Number(x.instanceId.slice(2)) % 3 === 0
+        ? { ok: false, reason: `refused ${x.instanceId}` }
+        : { ok: true, notCarried: [`ip of ${x.instanceId}`] };
+    };
+    const decisions = Array.from({ length: 50 }, (_, n) => switchDecision(`i-${n}`));
+    const refused = await planNewAdvice(decisions, new Map(), { planAdvice, log });
+    expect(most).toBe(PLAN_CONCURRENCY);
+    expect(refused).toBe(17);
+    decisions.forEach((d, n) => {
+      if (n % 3 === 0) expect([d.action, d.reasons[0]]).toEqual(["STAY", `not switchable now: refused i-${n}`]);
+      else expect([d.action, d.reasons.at(-1)]).toEqual(["SWITCH", `a switch does not carry over: ip of i-${n}`]);
+    });
   });
 });

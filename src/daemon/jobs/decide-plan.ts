@@ -56,7 +56,10 @@ export async function planNewAdvice(
 ): Promise<number> {
   const plan = d.planAdvice;
   memo?.plans.prune(memo.now);
-  let refused = 0;
+  // the plan of each new advice: kept from its posted recommendation, reused from the memo, or asked (a few at
+  // a time: each is several read-only EC2 calls, and the first tick of a large fleet has thousands)
+  const plans = new Map<number, AdvicePlan | null>();
+  const ask: number[] = [];
   for (let i = 0; i < decisions.length; i++) {
     const x = decisions[i];
     if (x.action !== "SWITCH" || !x.to) continue;
@@ -64,18 +67,28 @@ export async function planNewAdvice(
     const kept = rec?.decision.to && poolId(rec.decision.to) === poolId(x.to) ? rec.decision : null;
     if (kept) {
       const carried = kept.reasons.find((r) => r.startsWith(NOT_CARRIED));
-      if (carried) x.reasons.push(carried);
+      plans.set(i, { ok: true, notCarried: carried ? [carried.slice(NOT_CARRIED.length)] : [] });
       continue;
     }
     if (!plan) continue;
-    let p: AdvicePlan | null | undefined = memo?.plans.get(x, memo.now);
-    if (p === undefined) {
-      p = await plan(x).catch((e: unknown): AdvicePlan | null => {
+    const hit = memo?.plans.get(x, memo.now);
+    if (hit) plans.set(i, hit);
+    else ask.push(i);
+  }
+  if (plan) {
+    await forEachLimit(ask, PLAN_CONCURRENCY, async (i) => {
+      const x = decisions[i];
+      const p = await plan(x).catch((e: unknown): AdvicePlan | null => {
         d.log.warn({ err: e, instanceId: x.instanceId }, "could not plan the advice's switch; posting it without");
         return null;
       });
       if (p && memo) memo.plans.set(x, memo.now, p);
-    }
+      plans.set(i, p);
+    });
+  }
+  let refused = 0;
+  for (const [i, p] of [...plans].sort((a, b) => a[0] - b[0])) {
+    const x = decisions[i];
     if (p?.ok && p.notCarried.length) x.reasons.push(`${NOT_CARRIED}${p.notCarried.join("; ")}`);
     if (p && !p.ok) {
       refused++;
@@ -98,4 +111,16 @@ export async function planNewAdvice(
     }
   }
   return refused;
+}
+
+/** Plans asked at once (each is a handful of read-only EC2 calls). */
+export const PLAN_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
