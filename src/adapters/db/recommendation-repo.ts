@@ -96,7 +96,8 @@ export class DbRecommendationRepo implements RecommendationRepo {
       where.push("r.managed_id = ?");
       params.push(filter.managedId);
     }
-    return this.read(where.join(" and "), params, "r.created_at desc, r.id", filter.limit ?? 100);
+    // newest first; advice posted at the same tick in instance order (deterministic for callers that act on it)
+    return this.read(where.join(" and "), params, "r.created_at desc, r.instance_id, r.id", filter.limit ?? 100);
   }
 
   async transition(
@@ -184,7 +185,7 @@ export class DbRecommendationRepo implements RecommendationRepo {
 
   async duePending(now: number): Promise<RecommendationRecord[]> {
     await yieldToIo();
-    return this.read("r.status = 'pending' and r.expires_at <= ?", [new Date(now)], "r.expires_at, r.id", 500);
+    return this.read("r.status = 'pending' and r.expires_at <= ?", [new Date(now)], "r.expires_at, r.instance_id, r.id", 500);
   }
 
   async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {
