@@ -5,7 +5,7 @@
  * under a unique key prefix removed afterwards.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { RedisMarketStore } from "../src/adapters/market/redis.js";
 import { BUNDLED, bundledPath, loadAdvisor, loadOnDemand } from "../src/adapters/tables/index.js";
@@ -13,14 +13,19 @@ import { buildFeatureMatrix } from "../src/core/features/engine.js";
 import { parsePriceFile } from "../src/core/market/import.js";
 import type { PoolKey, PriceRecord } from "../src/core/types.js";
 import { poolId } from "../src/core/types.js";
+import { sharedDataFile } from "./data.js";
 import { type BenchResult, medianMs } from "./types.js";
 
 const POOLS = 5_000;
 const DAY = 24 * 3_600_000;
-const SHARED = "/work/shared/data/prices-us-east-1-2021-03-02_2021-04-30.csv";
 
 function realRecords(): { records: PriceRecord[]; source: string } {
-  const path = existsSync(SHARED) ? SHARED : bundledPath(BUNDLED.demoPrices);
+  let path: string;
+  try {
+    path = sharedDataFile("prices-us-east-1-2021-03-02_2021-04-30.csv");
+  } catch {
+    path = bundledPath(BUNDLED.demoPrices);
+  }
   return { records: parsePriceFile(readFileSync(path, "utf8"), path).records, source: path };
 }
 

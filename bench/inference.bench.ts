@@ -4,7 +4,7 @@
  * the TypeScript engine from ../shared/data/aux/spot-traces.csv (other features NaN, as in production without
  * prices); without that file, the golden vectors repeated.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { OnnxModelLoader } from "../src/adapters/onnx/runner.js";
 import { FEATURE_COUNT } from "../src/core/features/contract.js";
@@ -12,14 +12,24 @@ import { goldenMatrix } from "../src/core/models/golden.js";
 import { traceFeatureMatrix } from "../src/core/models/risk-eval.js";
 import { parseTraces } from "../src/core/models/traces.js";
 import { DEFAULT_MODEL_PATH } from "../test/adapters/onnx-fixtures.js";
+import { sharedDataFile } from "./data.js";
 import { type BenchResult, medianMs } from "./types.js";
 
 const POOLS = 5_000;
-const TRACES = "/work/shared/data/aux/spot-traces.csv";
+
+/** aux/spot-traces.csv of the shared data, if it is there. */
+function tracesFile(): string | null {
+  try {
+    return sharedDataFile("aux/spot-traces.csv");
+  } catch {
+    return null;
+  }
+}
 
 function featureRows(): { x: Float32Array; source: string } {
   const x = new Float32Array(POOLS * FEATURE_COUNT);
-  if (existsSync(TRACES)) {
+  const TRACES = tracesFile();
+  if (TRACES) {
     const traces = parseTraces(readFileSync(TRACES, "utf8"));
     const per = Math.ceil(POOLS / traces.length);
     let row = 0;

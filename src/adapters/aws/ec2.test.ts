@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sharedDataPath } from "../../../test/support/shared-data.js";
 import { isCodedError } from "../../core/errors.js";
 import { loadCatalog } from "../tables/index.js";
 import { createEc2Client, SdkEc2Port, toInstanceTypeInfo } from "./ec2.js";
@@ -370,8 +371,8 @@ describe("AWS_ENDPOINT_URL_EC2 (real HTTP, no mock)", () => {
 });
 
 describe("toInstanceTypeInfo on real DescribeInstanceTypes output (shared data)", () => {
-  const file = "/work/shared/data/aux/instance-types-describe.json";
-  it.runIf(existsSync(file))("matches the bundled catalog built from the same source for every type", async () => {
+  it("matches the bundled catalog built from the same source for every type", async () => {
+    const file = sharedDataPath("aux/instance-types-describe.json");
     const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, SdkInstanceTypeInfo>;
     const bundled = await loadCatalog();
     let compared = 0;

@@ -185,7 +185,12 @@ export class DbRecommendationRepo implements RecommendationRepo {
 
   async duePending(now: number): Promise<RecommendationRecord[]> {
     await yieldToIo();
-    return this.read("r.status = 'pending' and r.expires_at <= ?", [new Date(now)], "r.expires_at, r.instance_id, r.id", 500);
+    return this.read(
+      "r.status = 'pending' and r.expires_at <= ?",
+      [new Date(now)],
+      "r.expires_at, r.instance_id, r.id",
+      500,
+    );
   }
 
   async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {

@@ -3,8 +3,9 @@
  * Cross-checks the time-weighted statistics against an independent method (sampling the step function every
  * 10 s) and the cross-AZ features against their definitions, for every pool of the file at one tick.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { sharedDataPath } from "../../../test/support/shared-data.js";
 import { MemoryMarketStore } from "../../adapters/market/memory.js";
 import { parsePriceFile } from "../market/import.js";
 import type { PoolKey, PricePoint } from "../types.js";
@@ -13,7 +14,7 @@ import { FEATURE_COUNT, featureIndex } from "./contract.js";
 import { buildFeatureMatrix } from "./engine.js";
 import { readFeatureSeries } from "./inputs.js";
 
-const FILE = "/work/shared/data/prices-us-east-1-2021-03-02_2021-04-30.csv";
+const FILE = sharedDataPath("prices-us-east-1-2021-03-02_2021-04-30.csv");
 const H = 3_600_000;
 
 function sampledMean(points: PricePoint[], t: number, w: number): number {
@@ -30,7 +31,7 @@ function sampledMean(points: PricePoint[], t: number, w: number): number {
   return n ? sum / n : Number.NaN;
 }
 
-describe.runIf(existsSync(FILE))("features on the real us-east-1 series (shared data)", () => {
+describe("features on the real us-east-1 series (shared data)", () => {
   it("agree with independent computations for every pool", async () => {
     const records = parsePriceFile(readFileSync(FILE, "utf8"), FILE).records;
     const store = new MemoryMarketStore({ retentionMs: 0 });

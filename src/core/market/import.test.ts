@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { sharedDataPath } from "../../../test/support/shared-data.js";
 import { MemoryMarketStore } from "../../adapters/market/memory.js";
 import { isCodedError } from "../errors.js";
 import { poolId } from "../types.js";
@@ -10,7 +11,6 @@ import { formatAwsPriceJson, formatPriceCsv, parsePriceFile, regionOfAz } from "
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "../features/fixtures");
 const csvText = readFileSync(resolve(fixtures, "gpu-slice.csv"), "utf8");
 const jsonText = readFileSync(resolve(fixtures, "gpu-slice.aws.json"), "utf8");
-const SHARED = "/work/shared/data";
 
 function refusal(text: string, source: string): { message: string; line: unknown; field: unknown } {
   try {
@@ -66,16 +66,13 @@ describe("price file import", () => {
     expect(ids).toContain(poolId({ region: "us-east-1", az: "us-east-1c", instanceType: "p3.2xlarge" }));
   });
 
-  it.runIf(existsSync(`${SHARED}/prices-sa-east-1-2019-12-31_2020-04-30.csv`))(
-    "round-trips a full real shared-data file",
-    () => {
-      const text = readFileSync(`${SHARED}/prices-sa-east-1-2019-12-31_2020-04-30.csv`, "utf8");
-      const parsed = parsePriceFile(text, "prices-sa-east-1.csv");
-      expect(parsed.records).toHaveLength(71_794);
-      expect(parsed.duplicates).toBe(0);
-      expect(formatPriceCsv(parsed.records)).toBe(text);
-    },
-  );
+  it("round-trips a full real shared-data file", () => {
+    const text = readFileSync(sharedDataPath("prices-sa-east-1-2019-12-31_2020-04-30.csv"), "utf8");
+    const parsed = parsePriceFile(text, "prices-sa-east-1.csv");
+    expect(parsed.records).toHaveLength(71_794);
+    expect(parsed.duplicates).toBe(0);
+    expect(formatPriceCsv(parsed.records)).toBe(text);
+  });
 
   it("keeps only Linux/UNIX and drops exact duplicates", () => {
     const text = [
