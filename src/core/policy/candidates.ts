@@ -51,73 +51,27 @@ export function compatibleTypes(baseType: string, catalog: Catalog, rules: Candi
   return out.sort();
 }
 
-/** A catalog entry with what isCompatibleType derives from it, computed once. */
-interface TypeFacts {
-  info: InstanceTypeInfo;
-  arch: string;
-  gpuModel: string | null;
-  allowed: boolean;
-}
-
 /**
  * compatibleTypes() memoised per base type, for a process whose catalog and rules do not change (the daemon,
  * the replay): the scrape scope and every decide tick ask for the same few hundred base types each tick. Built
- * once by the composition root; the architecture and the family lists are read once per catalog type.
+ * once by the composition root; each base type's list is computed once, by compatibleTypes() itself.
  */
 export class CompatibleTypes {
-  private readonly facts: TypeFacts[] = [];
-  private readonly byType = new Map<string, TypeFacts>();
   private readonly memo = new Map<string, readonly string[]>();
 
   constructor(
-    catalog: Catalog,
+    private readonly catalog: Catalog,
     private readonly rules: CandidateRules,
-  ) {
-    for (const info of catalog.values()) {
-      const fam = instanceFamily(info.instanceType);
-      const allowed =
-        !rules.denyFamilies.includes(fam) && (rules.allowFamilies.length === 0 || rules.allowFamilies.includes(fam));
-      const f = { info, arch: archKey(info), gpuModel: info.gpuModel ?? null, allowed };
-      this.facts.push(f);
-      this.byType.set(info.instanceType, f);
-    }
-  }
+  ) {}
 
-  /** compatibleTypes(baseType, catalog, rules): the same list, computed once per base type (do not mutate). */
+  /** compatibleTypes(baseType, catalog, rules), computed once per base type (do not mutate). */
   of(baseType: string): readonly string[] {
     let out = this.memo.get(baseType);
     if (!out) {
-      out = this.compute(baseType);
+      out = compatibleTypes(baseType, this.catalog, this.rules);
       this.memo.set(baseType, out);
     }
     return out;
-  }
-
-  private compute(baseType: string): string[] {
-    const b = this.byType.get(baseType);
-    if (!b) return [baseType];
-    const base = b.info;
-    const maxVcpus = this.rules.maxVcpuFactor * base.vcpus;
-    const out: string[] = [];
-    for (const c of this.facts) {
-      const cand = c.info;
-      // isCompatibleType, on the facts read once
-      if (
-        cand.instanceType === base.instanceType ||
-        (c.arch === b.arch &&
-          cand.gpuCount === base.gpuCount &&
-          c.gpuModel === b.gpuModel &&
-          cand.burstable === base.burstable &&
-          cand.vcpus >= base.vcpus &&
-          cand.memoryMib >= base.memoryMib &&
-          cand.vcpus <= maxVcpus &&
-          c.allowed)
-      ) {
-        out.push(cand.instanceType);
-      }
-    }
-    if (!out.includes(baseType)) out.push(baseType);
-    return out.sort();
   }
 }
 

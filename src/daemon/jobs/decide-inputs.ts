@@ -71,11 +71,12 @@ export class DecideInputs {
    */
   listAhead(market: MarketStore, regions: Iterable<string>): Map<string, Promise<string[] | null>> {
     const out = new Map<string, Promise<string[] | null>>();
-    for (const r of new Set(regions))
+    for (const r of new Set(regions)) {
       out.set(
         r,
         market.listPools(r).catch(() => null),
       );
+    }
     return out;
   }
 
