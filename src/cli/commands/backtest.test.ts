@@ -1,29 +1,19 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sharedDataPath } from "../../../test/support/shared-data.js";
 import { memoryIo } from "../io.js";
 import { runCli } from "../program.js";
 
-/** The real AWS data: ../shared/data relative to the repository root (CI has it there too). */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const dataDir = resolve(repoRoot, "../shared/data");
 const SERIES = {
   "sa-east-1": "prices-sa-east-1-2019-12-31_2020-04-30.csv",
   "us-east-1": "prices-us-east-1-2021-03-02_2021-04-30.csv",
   gpu: "prices-gpu-p2p3-6regions-2019-12-20_2020-01-31.csv",
 } as const;
 
-function requireData(file: string): string {
-  const p = join(dataDir, file);
-  if (!existsSync(p)) {
-    throw new Error(
-      `backtest data missing: ${p} (the real AWS series must be at ../shared/data next to the repository)`,
-    );
-  }
-  return p;
-}
+/** The real AWS data (test/support/shared-data: ../shared/data next to the repository). */
+const requireData = sharedDataPath;
 
 interface JsonReport {
   hours: number;

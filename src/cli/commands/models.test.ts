@@ -5,9 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_PATH, fixturePath } from "../../../test/adapters/onnx-fixtures.js";
+import { sharedDataPath } from "../../../test/support/shared-data.js";
 import { DbAuditLog } from "../../adapters/db/audit-repo.js";
 import { DbModelRepository } from "../../adapters/db/model-repo.js";
 import { openDatabase } from "../../adapters/db/orm.js";
@@ -345,7 +346,7 @@ describe("spotwise risk-eval", () => {
   });
 
   it("on the real traces: held-out rows only, both slices, intervals from whole traces", async () => {
-    const traces = resolve(process.cwd(), "../shared/data/aux/spot-traces.csv");
+    const traces = sharedDataPath("aux/spot-traces.csv");
     const r = await run(
       "risk-eval",
       "--traces",
