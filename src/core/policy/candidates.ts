@@ -95,6 +95,19 @@ export function baseTypeOf(instance: Pick<ManagedInstance, "instanceType" | "tag
   return instance.tags[BASE_TYPE_TAG] || instance.instanceType;
 }
 
+/**
+ * What listed() depends on besides the index: instances with the same key have the same listed pools (the
+ * account's subnets, the region, the base type and the AZs allowed: the instance's own, or with `azFlexible`
+ * those with a subnet plus its own). `subnetAzs`: as in CandidateQuery.
+ */
+export function familyKey(
+  instance: Pick<ManagedInstance, "accountId" | "region" | "az" | "instanceType" | "azFlexible" | "tags">,
+  subnetAzs: ReadonlySet<string>,
+): string {
+  const azs = instance.azFlexible ? (subnetAzs.has(instance.az) ? "*" : `*+${instance.az}`) : instance.az;
+  return `${instance.accountId}|${instance.region}|${baseTypeOf(instance)}|${azs}`;
+}
+
 /** A pool with its id (poolId()). */
 export interface PoolEntry {
   id: string;
@@ -128,19 +141,31 @@ export class CandidateIndex {
     }
   }
 
-  /** Candidate pools with their ids, sorted by pool id; the instance's current pool is included. */
-  entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
+  /**
+   * The listed pools of the instance's compatible types in the AZs it may use, sorted by pool id: its candidates
+   * but for its current pool, which entries() always adds. Instances of one familyKey() get the same list.
+   */
+  listed(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
     const { instance } = q;
     const azOk = (az: string): boolean =>
       az === instance.az || q.anyAz === true || (instance.azFlexible && (q.subnetAzs?.has(az) ?? false));
-    const current: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
-    const currentId = poolId(current);
-    const out: PoolEntry[] = [{ id: currentId, pool: current }];
+    const out: PoolEntry[] = [];
     for (const t of this.types.of(baseTypeOf(instance))) {
       const list = this.byRegionType.get(`${instance.region}|${t}`);
       if (!list) continue;
-      for (const e of list) if (e.id !== currentId && azOk(e.pool.az)) out.push(e);
+      for (const e of list) if (azOk(e.pool.az)) out.push(e);
     }
+    return out.sort(byId);
+  }
+
+  /** Candidate pools with their ids, sorted by pool id; the instance's current pool is included. */
+  entries(q: Omit<CandidateQuery, "pools" | "catalog" | "rules">): PoolEntry[] {
+    const { instance } = q;
+    const current: PoolKey = { region: instance.region, az: instance.az, instanceType: instance.instanceType };
+    const currentId = poolId(current);
+    const out = this.listed(q);
+    if (out.some((e) => e.id === currentId)) return out;
+    out.push({ id: currentId, pool: current });
     return out.sort(byId);
   }
 

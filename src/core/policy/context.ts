@@ -4,6 +4,7 @@ import { money, riskPerHour } from "../format.js";
 import type { Decision, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
+import type { CandidateRanking } from "./ranking.js";
 import { HOURS_PER_MONTH } from "./settings.js";
 import type { CandidateQuote, PolicyInput, PoolQuote } from "./types.js";
 
@@ -38,7 +39,10 @@ const HOUR_MS = 3_600_000;
  * maxPriceAgeHours (stale), a spot price at or above the on-demand price, a risk above the ceiling, or a model
  * P(launch finds no capacity) above maxLaunchFailure.
  */
-export function targetProblem(input: PolicyInput, c: PoolQuote): string | null {
+export function targetProblem(
+  input: Pick<PolicyInput, "now" | "config" | "onDemandPrice">,
+  c: PoolQuote,
+): string | null {
   const { config } = input;
   if (!Number.isFinite(c.price) || c.price < 0 || !Number.isFinite(c.risk)) return "no usable quote";
   if (c.priceTs !== undefined && input.now - c.priceTs > config.maxPriceAgeHours * HOUR_MS) {
@@ -67,7 +71,11 @@ export function judgedPrice(q: PoolQuote, role: "current" | "target", weight: nu
 }
 
 /** Expected cost per hour of a spot pool, capped at the on-demand price (spotwise can always run on-demand). */
-export function expectedCostOf(input: PolicyInput, price: number, risk: number): number {
+export function expectedCostOf(
+  input: Pick<PolicyInput, "config" | "onDemandPrice">,
+  price: number,
+  risk: number,
+): number {
   return Math.min(
     input.onDemandPrice,
     expectedCostPerHour(price, risk, input.onDemandPrice, input.config.interruptionCostOdHours),
@@ -86,6 +94,9 @@ export interface CandidateScan {
   excluded: Map<string, number>;
   /** Memo of rankedAlternatives() per limit and excluded pool id. */
   alternatives: Map<string, PoolKey[]>;
+  /** The ranking this scan was read off (CandidateRanking.scanFor()), and the pool it leaves out. */
+  ranking?: CandidateRanking;
+  skip?: string | null;
 }
 
 /** Whether the instance of `input` counts as on-demand now (so every candidate, its own pool included, is a target). */
@@ -154,6 +165,11 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   const memo = ctx.scan.alternatives.get(key);
   if (memo) return memo.slice();
   const { input } = ctx;
+  if (ctx.scan.ranking) {
+    const ranked = ctx.scan.ranking.alternatives(exclude, ctx.scan.skip ?? null, limit);
+    ctx.scan.alternatives.set(key, ranked);
+    return ranked.slice();
+  }
   const list: { c: CandidateQuote; cost: number }[] = [];
   for (const c of input.candidates) {
     if (c.id === exclude || (!ctx.onDemandNow && c.id === ctx.currentId)) continue;

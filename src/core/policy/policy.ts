@@ -6,6 +6,7 @@
 import type { Decision, EpochMs, ManagedInstance, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { buildContext, type CandidateScan, expectedCostOf, fmt, judgedPrice, targetProblem } from "./context.js";
+import { CandidateRanking } from "./ranking.js";
 import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import { DEFAULT_STRATEGIES, type Strategy } from "./strategies.js";
 import type { CandidateQuote, FleetState, InstanceHistory, ModelRef, PolicyInput, PoolQuote } from "./types.js";
@@ -18,6 +19,40 @@ import type { CandidateQuote, FleetState, InstanceHistory, ModelRef, PolicyInput
 export interface SharedCandidates {
   joined?: CandidateQuote[];
   scan?: CandidateScan;
+  /**
+   * Shared more widely, by instances with the same candidates (the same `joined` list) whatever their current
+   * pool: the candidates ranked once, each instance's scan read off it (CandidateRanking).
+   */
+  family?: { ranking?: CandidateRanking };
+  /**
+   * Decisions made on this shared state, by what else a decision depends on (alikeKey()): an instance alike in
+   * all of it gets the same decision under its own name (its identity fields and fresh reason and alternative
+   * lists), without deciding again. Filled in by decide().
+   */
+  decided?: Map<string, Decision>;
+}
+
+/**
+ * What a decision depends on besides what SharedCandidates holds (candidates, quotes, current pool, lifecycle,
+ * on-demand price, time, settings, model): the instance's own history, evidence and switch block, and the fleet.
+ * The strategies read nothing else of the instance than its identity, which alike() replaces.
+ */
+function alikeKey(input: PolicyInput): string {
+  const { history, fleet } = input;
+  return `${history.lastSwitchAt}|${history.switchesPastWeek}|${fleet.switchingNow}|${fleet.fleetSize}|${input.evidence ?? ""}|${input.instance.switchBlocked ?? ""}`;
+}
+
+/** `d` for the instance of `input`: its identity, and reason and alternative lists of its own. */
+function alike(d: Decision, input: PolicyInput): Decision {
+  const { instance } = input;
+  return {
+    ...d,
+    instanceId: instance.instanceId,
+    managedId: instance.managedId ?? instance.instanceId,
+    accountId: instance.accountId,
+    reasons: d.reasons.slice(),
+    alternatives: d.alternatives.slice(),
+  };
 }
 
 export function decide(
@@ -25,11 +60,27 @@ export function decide(
   strategies: readonly Strategy[] = DEFAULT_STRATEGIES,
   shared?: SharedCandidates,
 ): Decision {
-  const ctx = buildContext(input, shared?.scan);
+  const key = shared ? alikeKey(input) : "";
+  const made = shared?.decided?.get(key);
+  if (made) return alike(made, input);
+  let scan = shared?.scan;
+  if (!scan && shared?.family) {
+    let ranking = shared.family.ranking;
+    if (!ranking?.serves(input)) {
+      ranking = new CandidateRanking(input);
+      shared.family.ranking = ranking;
+    }
+    scan = ranking.scanFor(input);
+  }
+  const ctx = buildContext(input, scan);
   if (shared && !shared.scan) shared.scan = ctx.scan;
   for (const s of strategies) {
     const d = s.evaluate(ctx);
-    if (d) return d;
+    if (!d) continue;
+    if (!shared) return d;
+    shared.decided ??= new Map();
+    shared.decided.set(key, d);
+    return alike(d, input);
   }
   throw new Error("policy: the strategy list must end with a strategy that always decides (payback)");
 }
