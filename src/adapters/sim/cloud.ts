@@ -134,6 +134,8 @@ export class SimCloud {
   instanceTypes: InstanceTypeInfo[];
 
   readonly volumes = new Map<string, SimVolume>();
+  /** Volumes detaching (detachVolume()), settled by settleVolumes() once the detach latency has passed. */
+  readonly detaching = new Set<SimVolume>();
   /** Pools (region/az/type) whose type is not offered in that AZ (DescribeInstanceTypeOfferings, Unsupported). */
   readonly notOffered = new Set<string>();
   private bundledCatalog: Map<string, InstanceTypeInfo> | null = null;
@@ -173,6 +175,7 @@ export class SimCloud {
   reset(): void {
     this.instances.clear();
     this.volumes.clear();
+    this.detaching.clear();
     this.notOffered.clear();
     this.images.clear();
     this.addresses.clear();

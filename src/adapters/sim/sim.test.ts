@@ -116,4 +116,32 @@ describe("SimCloud", () => {
     expect(cloud.calls).toEqual([]);
     expect(cloud.instances.size).toBe(0);
   });
+
+  it("describes by id those instances only, terminated ones included, as copies the caller may change", async () => {
+    const clock = new ManualClock();
+    const cloud = new SimCloud({ clock });
+    const [a, b, c] = seedSimFleet(cloud);
+    const ec2 = new SimEc2Port(cloud, "sim", "us-east-1");
+    await ec2.terminateInstances({ instanceIds: [b!.instanceId] });
+    clock.advance(3_600_000);
+    const got = await ec2.describeInstances({ instanceIds: [c!.instanceId, b!.instanceId, c!.instanceId] });
+    expect(got.map((i) => i.instanceId)).toEqual([c!.instanceId, b!.instanceId]);
+    expect(got[1]!.state).toBe("terminated");
+    expect((await ec2.describeInstances({})).map((i) => i.instanceId)).not.toContain(b!.instanceId);
+    // what the caller does to the answer does not reach the simulated instance
+    const [view] = await ec2.describeInstances({ instanceIds: [a!.instanceId] });
+    view!.tags.Name = "changed";
+    view!.securityGroupIds.push("sg-changed");
+    if (view!.placement) view!.placement.tenancy = "changed";
+    const [again] = await ec2.describeInstances({ instanceIds: [a!.instanceId] });
+    expect(again!.tags.Name).not.toBe("changed");
+    expect(again!.securityGroupIds).not.toContain("sg-changed");
+    expect(again!.placement?.tenancy).not.toBe("changed");
+    expect(again).toEqual({
+      ...view,
+      tags: again!.tags,
+      securityGroupIds: again!.securityGroupIds,
+      placement: again!.placement,
+    });
+  });
 });

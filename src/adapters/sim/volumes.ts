@@ -11,13 +11,21 @@ import { awsError, type SimVolume } from "./identity.js";
 
 /** Finishes the detachments whose time has come: the volume is available, the instance no longer lists it. */
 export function settleVolumes(cloud: SimCloud): void {
+  if (cloud.detaching.size === 0) return;
   const now = cloud.clock.now();
-  for (const v of cloud.volumes.values()) {
+  // only the volumes detachVolume() started detaching: every call settles them, and a cloud of 10,000 instances
+  // has as many volumes to skip
+  for (const v of cloud.detaching) {
     const att = v.attachment;
-    if (!att || att.detachingAt === undefined || now < att.detachingAt + cloud.latencies.volumeMs) continue;
+    if (!att || att.detachingAt === undefined) {
+      cloud.detaching.delete(v);
+      continue;
+    }
+    if (now < att.detachingAt + cloud.latencies.volumeMs) continue;
     const holder = cloud.instances.get(att.instanceId);
     if (holder?.blockDevices) holder.blockDevices = holder.blockDevices.filter((b) => b.volumeId !== v.volumeId);
     v.attachment = undefined;
+    cloud.detaching.delete(v);
   }
 }
 
@@ -88,6 +96,7 @@ export function detachVolume(
   const state = attachmentState(cloud, att);
   if (state !== "attached") throw awsError("IncorrectState", `Volume '${v.volumeId}' is in the '${state}' state.`);
   att.detachingAt = cloud.clock.now();
+  cloud.detaching.add(v);
 }
 
 export function attachVolume(
