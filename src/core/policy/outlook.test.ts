@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hourlyEwma, priceEwma } from "./outlook.js";
+import { hourlyEwma, priceEwma, priceEwmaPair } from "./outlook.js";
 
 const H = 3_600_000;
 
@@ -31,5 +31,26 @@ describe("price EWMA", () => {
     hourlyEwma([Number.NaN, 2, Number.NaN, 2], 10, out);
     expect(out[0]).toBeNaN();
     expect(Array.from(out.subarray(1))).toEqual([2, 2, 2]);
+  });
+
+  it("in one pass at two half-lives gives exactly priceEwma() at each", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let run = 0; run < 50; run++) {
+      let ts = 0;
+      const pts = Array.from({ length: 1 + Math.floor(next() * 200) }, () => {
+        ts += Math.floor(next() * 7 * H);
+        return { ts, price: Math.round(next() * 1e4) / 1e5 };
+      });
+      for (const now of [-1, pts[0].ts, ts / 2, ts, ts + 5 * H]) {
+        const pair = priceEwmaPair(pts, now, 6, 168);
+        expect(Object.is(pair.a, priceEwma(pts, now, 6))).toBe(true);
+        expect(Object.is(pair.b, priceEwma(pts, now, 168))).toBe(true);
+        expect(priceEwmaPair(pts, now, 6, 0).b).toBeNaN();
+      }
+    }
   });
 });

@@ -20,6 +20,34 @@ export function priceEwma(points: readonly PricePoint[], now: EpochMs, halfLifeH
   return mean;
 }
 
+/**
+ * priceEwma() at two half-lives in one pass over the points (the decide tick wants both for every pool), each
+ * exactly what priceEwma() gives; `halfLifeB` ≤ 0 gives NaN for the second.
+ */
+export function priceEwmaPair(
+  points: readonly PricePoint[],
+  now: EpochMs,
+  halfLifeA: number,
+  halfLifeB: number,
+): { a: number; b: number } {
+  let a = Number.NaN;
+  let b = Number.NaN;
+  for (let i = 0; i < points.length && points[i].ts <= now; i++) {
+    const p = points[i].price;
+    if (Number.isNaN(a)) {
+      a = p;
+      b = p;
+    }
+    const end = i + 1 < points.length && points[i + 1].ts < now ? points[i + 1].ts : now;
+    const hours = (end - points[i].ts) / HOUR_MS;
+    if (hours > 0) {
+      a += (1 - 2 ** (-hours / halfLifeA)) * (p - a);
+      if (halfLifeB > 0) b += (1 - 2 ** (-hours / halfLifeB)) * (p - b);
+    }
+  }
+  return { a, b: halfLifeB > 0 ? b : Number.NaN };
+}
+
 /** The same mean on hourly samples (the backtester's grid): m_h = m_{h-1} + (1 − 2^(−1/halfLife)) (p_h − m_{h-1}). */
 export function hourlyEwma(prices: ArrayLike<number>, halfLifeHours: number, out: Float64Array, offset = 0): void {
   const a = 1 - 2 ** (-1 / halfLifeHours);

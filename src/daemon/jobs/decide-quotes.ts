@@ -8,7 +8,7 @@ import type { AdvisorTable } from "../../core/market/tables.js";
 import { tableKey } from "../../core/market/tables.js";
 import type { InstanceRisk, TickScores } from "../../core/models/champion-challenger.js";
 import { type CandidateQuote, poolHourlyRisk } from "../../core/policy/index.js";
-import { priceEwma } from "../../core/policy/outlook.js";
+import { priceEwmaPair } from "../../core/policy/outlook.js";
 import type { CapacityPoint, PoolKey, PricePoint } from "../../core/types.js";
 
 export interface PoolQuotes {
@@ -53,6 +53,7 @@ export function poolQuotes(args: {
     const r = scores.forInstance(row, override);
     const launchFailure = !r.fallback && (capacity?.length ?? 0) > 0 ? r.risk : null;
     if (launchFailure !== null) scored++;
+    const means = priceEwmaPair(points, now, policy.priceHalfLifeHours, policy.stayLevelHalfLifeHours);
     quotes.set(id, {
       price: last.price,
       priceTs: last.ts,
@@ -61,8 +62,8 @@ export function poolQuotes(args: {
       launchFailure,
       // max(p, 1-p) is not a confidence (a calibrated 2% risk is not "98% confident"): no field until one is
       confidence: null,
-      recentMean: priceEwma(points, now, policy.priceHalfLifeHours),
-      slowMean: policy.stayLevelHalfLifeHours > 0 ? priceEwma(points, now, policy.stayLevelHalfLifeHours) : undefined,
+      recentMean: means.a,
+      slowMean: policy.stayLevelHalfLifeHours > 0 ? means.b : undefined,
       pool: p,
       id,
     });
