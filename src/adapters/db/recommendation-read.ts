@@ -4,8 +4,8 @@
  * approvals and accounts by id lists), which at fleet scale (the decide tick lists thousands of pending
  * recommendations) spent its time hydrating entities and sending lists of thousands of ids.
  */
-import type { ApprovalRecord, RecommendationRecord } from "../../core/recommendations/types.js";
-import type { Mode } from "../../core/types.js";
+import type { ApprovalRecord, RecommendationRecord, StandingAdvice } from "../../core/recommendations/types.js";
+import { type Mode, parsePoolId } from "../../core/types.js";
 import { decisionFromRow } from "./decision-rows.js";
 import type { DecisionRow, RecommendationRow } from "./entities.js";
 
@@ -117,4 +117,53 @@ export async function readRecommendations(
 ): Promise<RecommendationRecord[]> {
   const rows = await conn.execute<Raw[]>(`${SELECT} where ${where} order by ${order} limit ?`, [...params, limit]);
   return rows.map(toRecord);
+}
+
+interface StandingRaw {
+  id: string;
+  decision_id: string;
+  instance_id: string;
+  managed_id: string | null;
+  mode: string;
+  channel: string | null;
+  message_ts: string | null;
+  expires_at: Date | string;
+  posted_saving_per_month: number | string | null;
+  to_pool: string | null;
+  saving_per_month: number | string;
+  not_carried: string | null;
+}
+
+/**
+ * Every pending recommendation as StandingAdvice, in list()'s order (newest first, then instance): the columns
+ * the decide tick weighs new advice against, and of the decision's reasons only the first that starts with
+ * `notCarriedPrefix`. At fleet scale the tick reads thousands each time; reading them whole (verdicts, account,
+ * the decision as JSON) was the longest step of its reads.
+ */
+export async function readStanding(conn: Conn, notCarriedPrefix: string): Promise<StandingAdvice[]> {
+  const rows = await conn.execute<StandingRaw[]>(
+    `select r.id, r.decision_id, r.instance_id, r.managed_id, d.mode, r.channel, r.message_ts, r.expires_at,
+        r.posted_saving_per_month, d.to_pool, d.saving_per_month,
+        (select t.x from jsonb_array_elements_text(d.reasons) with ordinality as t(x, n)
+          where starts_with(t.x, ?) order by t.n limit 1) as not_carried
+      from recommendation r
+      join decision d on d.id = r.decision_id
+      where r.status = 'pending'
+      order by r.created_at desc, r.instance_id, r.id`,
+    [notCarriedPrefix],
+  );
+  return rows.map(
+    (r): StandingAdvice => ({
+      id: r.id,
+      decisionId: r.decision_id,
+      managedId: r.managed_id ?? r.instance_id,
+      mode: r.mode === "approve" ? "approve" : "shadow",
+      channel: r.channel ?? null,
+      messageTs: r.message_ts ?? null,
+      expiresAt: ms(r.expires_at),
+      postedSavingPerMonth: r.posted_saving_per_month == null ? null : Number(r.posted_saving_per_month),
+      decision: { to: r.to_pool ? parsePoolId(r.to_pool) : null, savingPerMonth: Number(r.saving_per_month) },
+      notCarried: r.not_carried ?? null,
+    }),
+  );
 }

@@ -13,13 +13,14 @@ import type {
   RecommendationRepo,
   RecommendationStatus,
   RefreshRecommendation,
+  StandingAdvice,
   TransitionPatch,
   Verdict,
 } from "../../core/recommendations/types.js";
 import { decisionRow } from "./decision-rows.js";
 import { ApprovalEntity, DecisionEntity, RecommendationEntity, type RecommendationRow } from "./entities.js";
 import type { Database } from "./orm.js";
-import { readRecommendations } from "./recommendation-read.js";
+import { readRecommendations, readStanding } from "./recommendation-read.js";
 
 /**
  * Lets pending I/O (a Slack ack waiting to be written) run between queries: with PGlite the database runs
@@ -191,6 +192,11 @@ export class DbRecommendationRepo implements RecommendationRepo {
       "r.expires_at, r.instance_id, r.id",
       500,
     );
+  }
+
+  async standing(notCarriedPrefix: string): Promise<StandingAdvice[]> {
+    await yieldToIo();
+    return readStanding(this.db.em().getConnection(), notCarriedPrefix);
   }
 
   async activeSnooze(managedId: string, now: number): Promise<RecommendationRecord | null> {

@@ -61,6 +61,38 @@ describe("RecommendationService on a real database", () => {
     expect(await svc.rearm([])).toBe(0);
   });
 
+  it("lists standing advice narrowly: every pending one, in list()'s order, as list() has it", async () => {
+    const carried = "a switch does not carry over: the instance store (ephemeral0)";
+    const plain = await create("i-standing-a");
+    const r = await svc.create({
+      decision: switchDecision("i-standing-b", { reasons: ["cheaper", carried, `${carried} twice`] }),
+      mode: "approve",
+    });
+    if (r.kind !== "created") throw new Error(r.kind);
+    await svc.attachMessage(r.rec.id, { channel: "C1", ts: "1700000000.000100" });
+    expect(await svc.approve(await create("i-standing-c"), "U1")).toMatchObject({ kind: "approved" });
+    const standing = await svc.standing("a switch does not carry over: ");
+    const pending = await svc.list({ statuses: ["pending"], limit: 10_000 });
+    expect(standing.map((x) => x.id)).toEqual(pending.map((x) => x.id));
+    expect(standing).toEqual(
+      pending.map((x) => ({
+        id: x.id,
+        decisionId: x.decisionId,
+        managedId: x.managedId,
+        mode: x.mode,
+        channel: x.channel,
+        messageTs: x.messageTs,
+        expiresAt: x.expiresAt,
+        postedSavingPerMonth: x.postedSavingPerMonth,
+        decision: { to: x.decision.to, savingPerMonth: x.decision.savingPerMonth },
+        notCarried: x.decision.reasons.find((line) => line.startsWith("a switch does not carry over: ")) ?? null,
+      })),
+    );
+    expect(standing.find((x) => x.id === r.rec.id)).toMatchObject({ notCarried: carried, channel: "C1" });
+    expect(standing.find((x) => x.id === plain)?.notCarried).toBeNull();
+    expect(standing.some((x) => x.managedId === "i-standing-c")).toBe(false);
+  });
+
   it("refuses to create a recommendation for a STAY decision", async () => {
     const r = await svc.create({ decision: switchDecision("i-stay", { action: "STAY", to: null }), mode: "approve" });
     expect(r.kind).toBe("not_a_switch");

@@ -9,7 +9,7 @@ import type { AuditLog } from "../ports/audit.js";
 import type { Clock } from "../ports/clock.js";
 import type { MessageRef, RecommendationMessage } from "../ports/notifier.js";
 import { type Decision, type Mode, poolId } from "../types.js";
-import type { RecommendationRecord, RecommendationRepo, RecommendationStatus } from "./types.js";
+import type { RecommendationRecord, RecommendationRepo, RecommendationStatus, StandingAdvice } from "./types.js";
 
 export const SNOOZE_MS = 24 * 60 * 60 * 1000;
 
@@ -157,6 +157,11 @@ export class RecommendationService {
 
   list(filter: { statuses?: RecommendationStatus[]; instanceId?: string; managedId?: string; limit?: number } = {}) {
     return this.deps.repo.list(filter);
+  }
+
+  /** Every pending recommendation, narrowly (RecommendationRepo.standing()). */
+  standing(notCarriedPrefix: string): Promise<StandingAdvice[]> {
+    return this.deps.repo.standing(notCarriedPrefix);
   }
 
   /** Approve by `userId` (the caller has checked that this user is an approver). */
@@ -332,7 +337,11 @@ export function managedIdOf(d: Decision): string {
 }
 
 /** Same target pool, and the saving within `share` of the one the message was posted with. */
-export function sameAdvice(rec: RecommendationRecord, decision: Decision, share: number): boolean {
+export function sameAdvice(
+  rec: { decision: Pick<Decision, "to" | "savingPerMonth">; postedSavingPerMonth: number | null },
+  decision: Decision,
+  share: number,
+): boolean {
   if (!rec.decision.to || !decision.to || poolId(rec.decision.to) !== poolId(decision.to)) return false;
   const posted = rec.postedSavingPerMonth ?? rec.decision.savingPerMonth;
   return Math.abs(decision.savingPerMonth - posted) <= share * Math.abs(posted);

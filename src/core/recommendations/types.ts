@@ -58,6 +58,24 @@ export interface RecommendationRecord {
   postedSavingPerMonth: number | null;
 }
 
+/**
+ * A pending recommendation as the decide tick weighs new advice against it (RecommendationRepo.standing()): what
+ * says whether the advice still stands as posted, without its verdicts, account or whole decision.
+ */
+export interface StandingAdvice {
+  id: string;
+  decisionId: string;
+  managedId: string;
+  mode: Mode;
+  channel: string | null;
+  messageTs: string | null;
+  expiresAt: EpochMs;
+  postedSavingPerMonth: number | null;
+  /** Of its decision row: the target and the saving, and the reason naming what a switch does not carry over. */
+  decision: Pick<Decision, "to" | "savingPerMonth">;
+  notCarried: string | null;
+}
+
 export interface NewRecommendation {
   id: string;
   /** The decision row this comes from; when absent the repository stores the decision itself. */
@@ -124,6 +142,11 @@ export interface RecommendationRepo {
    * at another decision) is left alone. Returns how many were re-armed.
    */
   rearm(items: ReadonlyArray<{ id: string; decisionId: string }>, expiresAt: EpochMs): Promise<number>;
+  /**
+   * Every pending recommendation as StandingAdvice, newest first (as list() orders them); `notCarriedPrefix`
+   * starts the reason line to return as `notCarried`.
+   */
+  standing(notCarriedPrefix: string): Promise<StandingAdvice[]>;
   /** Pending recommendations whose expires_at is at or before `now`. */
   duePending(now: EpochMs): Promise<RecommendationRecord[]>;
   /** The latest snooze of a managed instance still running at `now`, if any. */
