@@ -101,9 +101,9 @@ describe("decide inputs carried across ticks", () => {
     };
     const one = await inputs.candidates(market, fleet, subnets);
     expect(one[0]).toBe(one[1]);
-    expect(one.map((s) => s.entries.map((e) => e.id))).toEqual(await expected());
-    expect(one[0].entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5.large");
-    expect(one[2].entries.map((e) => e.id)).not.toContain("us-east-1/us-east-1b/m5.large");
+    expect(one.map((s) => s.candidates.entries.map((e) => e.id))).toEqual(await expected());
+    expect(one[0].candidates.entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5.large");
+    expect(one[2].candidates.entries.map((e) => e.id)).not.toContain("us-east-1/us-east-1b/m5.large");
     // the same pools (listed ahead, before the fleet is known): the same lists are kept
     const two = await inputs.candidates(market, fleet, subnets, inputs.listAhead(market, ["us-east-1", "eu-west-1"]));
     expect(two[0]).toBe(one[0]);
@@ -117,7 +117,7 @@ describe("decide inputs carried across ticks", () => {
       },
     });
     const three = await inputs.candidates(market, fleet, subnets, inputs.listAhead(broken, ["us-east-1"]));
-    expect(three.map((s) => s.entries.map((e) => e.id))).toEqual(await expected());
-    expect(three[0].entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5a.large");
+    expect(three.map((s) => s.candidates.entries.map((e) => e.id))).toEqual(await expected());
+    expect(three[0].candidates.entries.map((e) => e.id)).toContain("us-east-1/us-east-1b/m5a.large");
   });
 });

@@ -7,16 +7,38 @@
  * at the same `now` gives.
  */
 import { readFeatureSeries } from "../../core/features/inputs.js";
-import { BASE_TYPE_TAG, CandidateIndex, type CompatibleTypes, type PoolEntry } from "../../core/policy/index.js";
+import {
+  BASE_TYPE_TAG,
+  baseTypeOf,
+  CandidateIndex,
+  type CompatibleTypes,
+  familyKey,
+  type PoolEntry,
+} from "../../core/policy/index.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
-import { type ManagedInstance, type PoolKey, parsePoolId } from "../../core/types.js";
+import { type ManagedInstance, type PoolKey, parsePoolId, poolId } from "../../core/types.js";
 
 export type FeatureSeries = Awaited<ReturnType<typeof readFeatureSeries>>;
 
-/** The candidates shared by instances alike in what candidates depend on. */
+/**
+ * The candidates shared by instances alike in what candidates depend on. Instances of one family (familyKey())
+ * whose current pool is among the family's listed pools share one object, whatever their current pool: their
+ * candidate lists are equal.
+ */
 export interface ShapeCandidates {
   entries: PoolEntry[];
   pools: PoolKey[];
+}
+
+/**
+ * What instances of one shape (shapeKey()) share: their candidates (the family's list, or their own), their
+ * current pool's id and the base type that bounds the candidates. One object per shape, kept across ticks with
+ * the candidates.
+ */
+export interface InstanceSlot {
+  candidates: ShapeCandidates;
+  currentId: string;
+  baseType: string;
 }
 
 /** The key of what an instance's candidates depend on. */
@@ -28,7 +50,9 @@ export class DecideInputs {
   /** The pool ids the index was built on, in listing order, and the shapes computed on it. */
   private poolIds: string[] = [];
   private index: CandidateIndex | null = null;
-  private shapes = new Map<string, ShapeCandidates>();
+  private shapes = new Map<string, InstanceSlot>();
+  /** The listed pools of each family (familyKey()) on the same index, with their ids. */
+  private families = new Map<string, ShapeCandidates & { ids: Set<string> }>();
   /** The pools in play at the last tick: read ahead at the next one. */
   private lastInPlay: string[] = [];
 
@@ -71,10 +95,16 @@ export class DecideInputs {
    */
   listAhead(market: MarketStore, regions: Iterable<string>): Map<string, Promise<string[] | null>> {
     const out = new Map<string, Promise<string[] | null>>();
-    for (const r of new Set(regions)) {
+    const wanted = new Set(regions);
+    // one listing of every pool, split by region: each region's own listing would read the whole set again
+    const all = wanted.size > 1 ? market.listPools().catch(() => null) : null;
+    for (const r of wanted) {
+      const prefix = `${r}/`;
       out.set(
         r,
-        market.listPools(r).catch(() => null),
+        all
+          ? all.then((ids) => ids?.filter((id) => id.startsWith(prefix)) ?? null)
+          : market.listPools(r).catch(() => null),
       );
     }
     return out;
@@ -102,29 +132,47 @@ export class DecideInputs {
     instances: readonly ManagedInstance[],
     subnetAzs: (accountId: string) => ReadonlySet<string>,
     listed: Map<string, Promise<string[] | null>> = new Map(),
-  ): Promise<ShapeCandidates[]> {
+  ): Promise<InstanceSlot[]> {
     const ids = await this.listPools(market, instances, listed);
     if (!this.index || !sameList(ids, this.poolIds)) {
       this.index = new CandidateIndex(ids.map(parsePoolId), this.types);
       this.poolIds = ids;
       this.shapes = new Map();
+      this.families = new Map();
     }
-    const out: ShapeCandidates[] = new Array(instances.length);
+    const out: InstanceSlot[] = new Array(instances.length);
     // the shapes of this tick only are kept (a fleet that changes does not grow the memo)
-    const used = new Map<string, ShapeCandidates>();
+    const used = new Map<string, InstanceSlot>();
     for (let n = 0; n < instances.length; n++) {
       const inst = instances[n];
       const key = shapeKey(inst);
       let shape = used.get(key) ?? this.shapes.get(key);
       if (!shape) {
-        const entries = this.index.entries({ instance: inst, subnetAzs: subnetAzs(inst.accountId) });
-        shape = { entries, pools: entries.map((e) => e.pool) };
+        shape = {
+          candidates: this.shapeOf(this.index, inst, subnetAzs(inst.accountId)),
+          currentId: poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType }),
+          baseType: baseTypeOf(inst),
+        };
       }
       used.set(key, shape);
       out[n] = shape;
     }
     this.shapes = used;
     return out;
+  }
+
+  /** The family's object when the instance's current pool is listed in it, else the instance's own candidates. */
+  private shapeOf(index: CandidateIndex, inst: ManagedInstance, subnetAzs: ReadonlySet<string>): ShapeCandidates {
+    const key = familyKey(inst, subnetAzs);
+    let family = this.families.get(key);
+    if (!family) {
+      const entries = index.listed({ instance: inst, subnetAzs });
+      family = { entries, pools: entries.map((e) => e.pool), ids: new Set(entries.map((e) => e.id)) };
+      this.families.set(key, family);
+    }
+    if (family.ids.has(poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType }))) return family;
+    const entries = index.entries({ instance: inst, subnetAzs });
+    return { entries, pools: entries.map((e) => e.pool) };
   }
 }
 

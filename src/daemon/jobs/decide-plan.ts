@@ -3,7 +3,7 @@
  * of the advice, and advice no switch could run becomes a STAY that says why.
  */
 import { managedIdOf } from "../../core/fleet/discovery.js";
-import type { RecommendationRecord } from "../../core/recommendations/types.js";
+import type { StandingAdvice } from "../../core/recommendations/types.js";
 import { type Decision, poolId } from "../../core/types.js";
 import type { DecideDeps } from "./decide.js";
 
@@ -50,7 +50,7 @@ function planKey(x: Decision): string {
  */
 export async function planNewAdvice(
   decisions: Decision[],
-  pending: Map<string, RecommendationRecord>,
+  pending: Map<string, StandingAdvice>,
   d: Pick<DecideDeps, "planAdvice" | "log">,
   memo?: { plans: PlanMemo; now: number },
 ): Promise<number> {
@@ -64,9 +64,8 @@ export async function planNewAdvice(
     const x = decisions[i];
     if (x.action !== "SWITCH" || !x.to) continue;
     const rec = pending.get(managedIdOf(x));
-    const kept = rec?.decision.to && poolId(rec.decision.to) === poolId(x.to) ? rec.decision : null;
-    if (kept) {
-      const carried = kept.reasons.find((r) => r.startsWith(NOT_CARRIED));
+    if (rec?.decision.to && poolId(rec.decision.to) === poolId(x.to)) {
+      const carried = rec.notCarried;
       plans.set(i, { ok: true, notCarried: carried ? [carried.slice(NOT_CARRIED.length)] : [] });
       continue;
     }

@@ -11,33 +11,18 @@ import type { DecisionStore } from "../../core/fleet/decisions.js";
 import { discoverFleet, type FleetStore, managedIdOf } from "../../core/fleet/discovery.js";
 import type { HealthService } from "../../core/health/health.js";
 import type { AdvisorTable, Catalog, OnDemandTable } from "../../core/market/tables.js";
-import { tableKey } from "../../core/market/tables.js";
 import type { ChampionChallenger } from "../../core/models/champion-challenger.js";
-import {
-  BASE_TYPE_TAG,
-  budgetOrder,
-  type CandidateQuote,
-  type CompatibleTypes,
-  decideFromQuotes,
-  escapeEvidence,
-  type SharedCandidates,
-} from "../../core/policy/index.js";
+import { budgetOrder, type CompatibleTypes } from "../../core/policy/index.js";
 import type { Ec2Factory } from "../../core/ports/ec2.js";
 import type { MarketStore } from "../../core/ports/market-store.js";
 import type { RecommendationPublisher } from "../../core/recommendations/publisher.js";
 import { REPOST_SAVING_SHARE, type RecommendationService, sameAdvice } from "../../core/recommendations/service.js";
-import type { RecommendationRecord } from "../../core/recommendations/types.js";
-import {
-  type AccountRef,
-  type Decision,
-  type ManagedInstance,
-  type Mode,
-  type PoolKey,
-  poolId,
-} from "../../core/types.js";
+import type { StandingAdvice } from "../../core/recommendations/types.js";
+import type { AccountRef, Decision, Mode, PoolKey } from "../../core/types.js";
 import type { Job } from "../job.js";
-import { DecideInputs, type ShapeCandidates } from "./decide-inputs.js";
-import { type AdvicePlan, PlanMemo, planNewAdvice } from "./decide-plan.js";
+import { DecideInputs } from "./decide-inputs.js";
+import { TickDecider } from "./decide-one.js";
+import { type AdvicePlan, NOT_CARRIED, PlanMemo, planNewAdvice } from "./decide-plan.js";
 import { type PoolQuotes, poolQuotes } from "./decide-quotes.js";
 
 export { type AdvicePlan, NOT_CARRIED } from "./decide-plan.js";
@@ -56,7 +41,7 @@ export interface DecideDeps {
   scoring: ChampionChallenger;
   control: ControlService;
   publisher: Pick<RecommendationPublisher, "publish">;
-  recommendations: Pick<RecommendationService, "list" | "rearm">;
+  recommendations: Pick<RecommendationService, "standing" | "rearm">;
   policy: PolicyConfig;
   /** Sagas in flight now (the fleet disruption budget counts them). */
   switchingNow(): Promise<number>;
@@ -107,10 +92,16 @@ export class DecideJob implements Job {
     return azs;
   }
 
-  /** Pending recommendations by managed instance (one read for the tick; at most one per managed instance). */
-  private async pendingAdvice(instances: number): Promise<Map<string, RecommendationRecord>> {
-    const recs = await this.d.recommendations.list({ statuses: ["pending"], limit: instances + 100 });
-    return new Map(recs.map((r) => [r.managedId, r]));
+  /**
+   * Pending recommendations by managed instance (one read for the tick; at most one per managed instance); never
+   * rejects before it is awaited.
+   */
+  private pendingAdvice(): Promise<Map<string, StandingAdvice>> {
+    const read = this.d.recommendations
+      .standing(NOT_CARRIED)
+      .then((recs) => new Map(recs.map((r) => [r.managedId, r])));
+    read.catch(() => {});
+    return read;
   }
 
   /**
@@ -119,7 +110,7 @@ export class DecideJob implements Job {
    * within the repost share. Such advice only needs its expiry re-armed once it comes within
    * REOFFER_BEFORE_EXPIRY_MS (what offer() would do, without touching the message).
    */
-  private stillPosted(rec: RecommendationRecord, x: Decision, decisionId: string, mode: Mode): boolean {
+  private stillPosted(rec: StandingAdvice, x: Decision, decisionId: string, mode: Mode): boolean {
     return (
       rec.decisionId === decisionId &&
       rec.mode === mode &&
@@ -137,12 +128,14 @@ export class DecideJob implements Job {
       return { paused: true, reason: pause.reason ?? null };
     }
     const mode = (await d.control.mode()).mode;
+    const laps = new Laps();
     // the pool listing and the market read of the last tick's pools run while EC2 is listed
     const listed = this.inputs.listAhead(
       d.market,
       d.accounts.flatMap((a) => a.regions),
     );
     const ahead = this.inputs.readAhead(d.market, now);
+    const advice = this.pendingAdvice();
     const discovery = await discoverFleet(d.accounts, d.ec2, d.fleet, now);
     const failedAccounts = new Set(discovery.failures.map((f) => f.accountId));
     for (const f of discovery.failures) {
@@ -151,6 +144,7 @@ export class DecideJob implements Job {
     }
     for (const a of d.accounts) if (!failedAccounts.has(a.accountId)) await d.health.ok(`aws:${a.accountId}`);
     const instances = discovery.instances;
+    laps.lap("discover");
     // safe point: the slow part (EC2 discovery) is done and nothing has been decided or published yet
     signal?.throwIfAborted();
     if (instances.length === 0) {
@@ -165,14 +159,15 @@ export class DecideJob implements Job {
     // model share the policy's scan of those candidates (SharedCandidates)
     const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a), listed);
     const inPlay = new Map<string, PoolKey>();
-    for (const shape of new Set(shapeOf)) for (const e of shape.entries) inPlay.set(e.id, e.pool);
+    for (const shape of new Set(shapeOf.map((s) => s.candidates)))
+      for (const e of shape.entries) inPlay.set(e.id, e.pool);
     const pools = [...inPlay.values()];
     const ids = [...inPlay.keys()];
     // the market, the lineages' history and the standing advice, read at once
     const [series, history, pending] = await Promise.all([
       this.inputs.series(d.market, ids, now, ahead),
       d.decisions.history([...new Set(instances.map(managedIdOf))], now),
-      this.pendingAdvice(instances.length),
+      advice,
     ]);
     const features = buildFeatureMatrix({
       now,
@@ -182,6 +177,7 @@ export class DecideJob implements Job {
       onDemand: d.tables.onDemand,
       advisor: d.tables.advisor,
     });
+    laps.lap("inputs");
     const scores = await d.scoring.scoreTick({
       tickAt: now,
       poolIds: features.poolIds,
@@ -212,80 +208,25 @@ export class DecideJob implements Job {
       return q;
     };
 
-    // per shape, this tick: the join of its candidates with each model's quotes, and the policy's scans of it
-    const scansOf = new Map<ShapeCandidates, Scans>();
-    const decideOne = (n: number, switchingNow: number): Decision => {
-      const inst = instances[n];
-      const baseType = inst.tags[BASE_TYPE_TAG] || inst.instanceType;
-      const od = d.tables.onDemand.get(tableKey(inst.region, baseType));
-      if (od === undefined) {
-        const current: PoolKey = { region: inst.region, az: inst.az, instanceType: inst.instanceType };
-        return stay(inst, current, `no on-demand price for ${baseType} in ${inst.region}: cannot price a switch`);
-      }
-      const pq = quotesFor(inst.modelOverride);
-      const shape = shapeOf[n];
-      let scans = scansOf.get(shape);
-      if (!scans) {
-        scans = { joined: new Map(), shared: new Map() };
-        scansOf.set(shape, scans);
-      }
-      const h = history.get(managedIdOf(inst));
-      const currentId = poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType });
-      const evidence =
-        inst.lifecycle === "spot"
-          ? escapeEvidence({
-              poolId: currentId,
-              capacity: d.risk === "advisor" ? undefined : series.capacity.get(currentId),
-              since: h?.poolSince ?? inst.launchedAt ?? null,
-              now,
-              bucket: d.tables.advisor.get(tableKey(inst.region, inst.instanceType))?.bucket,
-              riskCeiling: d.policy.riskCeiling,
-            })
-          : null;
-      // the join of the shape's candidates with this model's quotes, and its scan per lifecycle
-      const groupKey = `${inst.modelOverride ?? ""}|${inst.lifecycle}`;
-      let shared = scans.shared.get(groupKey);
-      if (!shared) {
-        let joined = scans.joined.get(inst.modelOverride ?? "");
-        if (!joined) {
-          joined = [];
-          for (const e of shape.entries) {
-            const q = pq.quotes.get(e.id);
-            if (q) joined.push(q);
-          }
-          scans.joined.set(inst.modelOverride ?? "", joined);
-        }
-        shared = { joined };
-        scans.shared.set(groupKey, shared);
-      }
-      const decision = decideFromQuotes(
-        {
-          instance: inst.managedId ? inst : { ...inst, managedId: managedIdOf(inst) },
-          now,
-          history: { lastSwitchAt: h?.lastSwitchAt ?? null, switchesPastWeek: h?.switchesLastWeek ?? 0 },
-          candidates: shape.pools,
-          quotes: pq.quotes,
-          onDemandPrice: od,
-          fleet: { switchingNow, fleetSize: instances.length },
-          config: d.policy,
-          model: pq.model,
-          evidence,
-        },
-        undefined,
-        shared,
-      );
-      decision.reasons.push(...pq.reasons);
-      // the switch's mode for data volumes, in the advice itself (the recommendation shows its reasons)
-      if (inst.dataVolumes && decision.action !== "STAY") decision.reasons.push(inst.dataVolumes);
-      return decision;
-    };
+    const decider = new TickDecider({
+      now,
+      instances,
+      slots: shapeOf,
+      capacity: series.capacity,
+      history,
+      quotesFor,
+      tables: d.tables,
+      policy: d.policy,
+      risk: d.risk,
+    });
 
     // first pass without the budget; then hand the budget out by priority (escapes, largest savings)
+    laps.lap("score");
     const inFlight = await d.switchingNow();
     const decisions: Decision[] = new Array(instances.length);
     const moving: number[] = [];
     for (let n = 0; n < instances.length; n++) {
-      decisions[n] = decideOne(n, inFlight);
+      decisions[n] = decider.decide(n, inFlight);
       if (decisions[n].action !== "STAY") moving.push(n);
     }
     moving.sort((a, b) => budgetOrder(decisions[a], decisions[b]));
@@ -294,17 +235,20 @@ export class DecideJob implements Job {
     // it may become, so no more is advised than the budget lets run at once.
     let switching = inFlight;
     for (const n of mode === "shadow" ? [] : moving) {
-      const again = decideOne(n, switching);
+      const again = decider.decide(n, switching);
       decisions[n] = again;
       if (again.action !== "STAY") switching++;
     }
     // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
     // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
+    laps.lap("decide");
     const unswitchable = await planNewAdvice(decisions, pending, d, { plans: this.plans, now });
+    laps.lap("plan");
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
       pools: pools.length,
       undiscovered: discovery.failures,
     });
+    laps.lap("save");
     let posted = 0;
     let refreshed = 0;
     let standing = 0;
@@ -330,6 +274,7 @@ export class DecideJob implements Job {
       else if (r.kind === "refreshed") refreshed++;
     }
     const rearmed = await d.recommendations.rearm(rearm);
+    laps.lap("publish");
     this.last = { decisions, ids: savedIds };
     return {
       mode,
@@ -345,38 +290,18 @@ export class DecideJob implements Job {
       unswitchable,
       model: scores.fallback ? "advisor-heuristic" : (scores.champion?.name ?? null),
       failures: discovery.failures.length,
+      ms: laps.ms,
     };
   }
 }
 
-/** A shape's join with each model's quotes and the policy's scans of it, for one tick. */
-interface Scans {
-  /** Joined candidates per model override ("" = the champion). */
-  joined: Map<string, CandidateQuote[]>;
-  /** The policy's shared scan per model override and lifecycle. */
-  shared: Map<string, SharedCandidates>;
-}
-
-function stay(inst: ManagedInstance, from: PoolKey, reason: string): Decision {
-  return {
-    action: "STAY",
-    instanceId: inst.instanceId,
-    managedId: managedIdOf(inst),
-    accountId: inst.accountId,
-    from,
-    to: null,
-    savingPerHour: 0,
-    savingPerMonth: 0,
-    priceSavingPerHour: 0,
-    priceSavingPerMonth: 0,
-    riskFrom: 0,
-    riskTo: null,
-    modelName: null,
-    modelId: null,
-    confidence: null,
-    fallback: true,
-    strategy: "no-data",
-    reasons: [reason],
-    alternatives: [],
-  };
+/** Milliseconds per phase of a tick, in its result (the scheduler logs it): where a slow tick's time went. */
+class Laps {
+  readonly ms: Record<string, number> = {};
+  private at = performance.now();
+  lap(phase: string): void {
+    const now = performance.now();
+    this.ms[phase] = Math.round(now - this.at);
+    this.at = now;
+  }
 }
