@@ -1,6 +1,6 @@
 /**
  * Child process of the decide bench: the daemon alone (no fixture in its heap) at the bench's fleet, over a
- * simulated day of decide ticks (BENCH_DAY_TICKS, default 24, BENCH_TICK_MINUTES apart, default 60) with the
+ * simulated day of decide ticks (BENCH_DAY_TICKS, default 96, BENCH_TICK_MINUTES apart, default 15: the daemon's schedule) with the
  * cleanup job every simulated hour, on the world the parent built (BENCH_PREFIX in Redis, BENCH_DB_URL).
  * Prints one JSON line: steady-state RSS, peak RSS, per-tick times.
  *
@@ -30,8 +30,8 @@ const prefix = env.BENCH_PREFIX ?? "";
 const dbUrl = env.BENCH_DB_URL ?? "";
 const end = Number(env.BENCH_END);
 const instances = Number(env.BENCH_INSTANCES ?? 10_000);
-const ticks = Number(env.BENCH_DAY_TICKS ?? 24);
-const step = Number(env.BENCH_TICK_MINUTES ?? 60) * 60_000;
+const ticks = Number(env.BENCH_DAY_TICKS ?? 96);
+const step = Number(env.BENCH_TICK_MINUTES ?? 15) * 60_000;
 if (!prefix || !dbUrl || !Number.isFinite(end)) throw new Error("daemon-day.ts is started by decide.bench.ts");
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});

@@ -466,7 +466,10 @@ export class SimEc2Port implements Ec2Port {
  */
 function copyTwoLevels<T extends object>(x: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) {
+  const src = x as Record<string, unknown>;
+  for (const k in src) {
+    if (!Object.hasOwn(src, k)) continue;
+    const v = src[k];
     if (Array.isArray(v)) out[k] = v.map((e: unknown) => (e !== null && typeof e === "object" ? { ...e } : e));
     else if (v !== null && typeof v === "object") out[k] = { ...v };
     else out[k] = v;

@@ -147,13 +147,15 @@ export function toPolicyInput(args: DecideFromQuotesInput, shared?: SharedCandid
   };
 }
 
+/** 0 for the escapes and fallbacks, which get the fleet budget first; 1 for plain paybacks. */
+const urgent = (d: Decision): number => (d.strategy === "payback" ? 1 : 0);
+
 /**
  * Order in which SWITCH/ONDEMAND decisions of one tick should get the fleet disruption budget: escapes and
  * fallbacks first, then the largest saving per hour, then managed-instance id. Re-run `decide()` with the growing
  * `switchingNow` in this order.
  */
 export function budgetOrder(a: Decision, b: Decision): number {
-  const urgent = (d: Decision): number => (d.strategy === "payback" ? 1 : 0);
   // ties by the stable managed id: the same order whatever EC2 instance runs the workload now
   const ka = a.managedId ?? a.instanceId;
   const kb = b.managedId ?? b.instanceId;

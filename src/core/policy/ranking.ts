@@ -16,9 +16,9 @@ type RankingInput = Pick<PolicyInput, "candidates" | "now" | "config" | "onDeman
 export class CandidateRanking {
   /**
    * Positions of the usable candidates, cheapest expected cost first, ties by id (scanCandidates()'s and
-   * rankedAlternatives()' order); typed arrays, as a tick ranks thousands of lists.
+   * rankedAlternatives()' order), and their expected costs by position; no object per candidate, as a tick ranks thousands of lists.
    */
-  private readonly ranked: Int32Array;
+  private readonly ranked: number[];
   private readonly cost: Float64Array;
   /** Why each candidate is left out (null: usable), by position. */
   private readonly problems: Array<string | null>;
@@ -47,7 +47,8 @@ export class CandidateRanking {
       usable.push(i);
     }
     const cost = this.cost;
-    this.ranked = Int32Array.from(usable).sort((a, b) => {
+    // sorted as a plain array of small integers (a typed array's comparator sort boxes every element)
+    this.ranked = usable.sort((a, b) => {
       const ia = candidates[a].id;
       const ib = candidates[b].id;
       return cost[a] - cost[b] || (ia < ib ? -1 : ia > ib ? 1 : 0);

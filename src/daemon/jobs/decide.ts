@@ -229,7 +229,7 @@ export class DecideJob implements Job {
       decisions[n] = decider.decide(n, inFlight);
       if (decisions[n].action !== "STAY") moving.push(n);
     }
-    moving.sort((a, b) => budgetOrder(decisions[a], decisions[b]));
+    if (mode !== "shadow") moving.sort((a, b) => budgetOrder(decisions[a], decisions[b]));
     // In shadow mode nothing executes, so advice takes no share of the budget: every instance's advice is shown
     // (and counted in the digest's missed savings). In approve mode each advice holds the slot of the switch
     // it may become, so no more is advised than the budget lets run at once.
