@@ -84,13 +84,27 @@ describe(`decide tick: unchanged advice is re-armed in bulk (${backendLabel()})`
     let rearmed = 0;
     let refreshed = 0;
     let firstExpiry: number | null = null;
+    let standing = 0;
     for (let t = START; t <= START + 24 * HOUR; t += 15 * 60_000) {
       clock.set(t);
       await c.jobRunner.run(c.jobs.scrape, t);
-      const stats = (await c.jobs.decide.tick(t)) as { rearmed?: number; refreshed?: number; switch?: number };
+      const stats = (await c.jobs.decide.tick(t)) as {
+        rearmed?: number;
+        refreshed?: number;
+        standing?: number;
+        recommendations?: number;
+        switch?: number;
+        ms?: Record<string, number>;
+      };
       expect(stats.switch).toBe(1);
+      // each tick's advice is posted, refreshed, re-armed or left standing: one of them
+      expect((stats.recommendations ?? 0) + (stats.refreshed ?? 0) + (stats.rearmed ?? 0) + (stats.standing ?? 0)).toBe(1);
+      // where the tick's time went, phase by phase, in its stats (logged and recorded)
+      expect(Object.keys(stats.ms ?? {})).toEqual(["discover", "inputs", "score", "decide", "plan", "save", "publish"]);
+      expect(Object.values(stats.ms ?? {}).every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
       rearmed += stats.rearmed ?? 0;
       refreshed += stats.refreshed ?? 0;
+      standing += stats.standing ?? 0;
       const [rec] = await c.recommendations.list({ statuses: ["pending"] });
       expect(rec, `a pending recommendation at ${new Date(t).toISOString()}`).toBeDefined();
       firstExpiry ??= rec.expiresAt;
@@ -102,6 +116,7 @@ describe(`decide tick: unchanged advice is re-armed in bulk (${backendLabel()})`
     expect(ttl).toBe(240 * 60_000);
     expect(rearmed).toBeGreaterThanOrEqual(7);
     expect(refreshed).toBe(0);
+    expect(standing).toBeGreaterThan(80);
     expect(notifier.recommendations).toBe(1);
     expect(notifier.counts.updates).toBe(0);
     const all = await c.recommendations.list({});
