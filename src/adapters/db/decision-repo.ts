@@ -22,8 +22,9 @@ interface HistoryRow {
   id: string;
   managed_id: string | null;
   state: string;
-  pool_since: Date | string | null;
-  last_switch_at: Date | string | null;
+  /** Epoch milliseconds (floor(extract(epoch) × 1000)): no date parsing for 10,000 rows. */
+  pool_since: number | null;
+  last_switch_at: number | null;
 }
 
 function toDomain(r: DecisionRow): StoredDecision {
@@ -331,12 +332,13 @@ export class DbDecisionStore implements DecisionStore {
       .getConnection()
       .execute<HistoryRow[]>(
         `with ids as (select jsonb_array_elements_text(?::jsonb) as id)
-       select m.id, m.managed_id, m.state, m.pool_since, m.last_switch_at from managed_instance m
+       select m.id, m.managed_id, m.state, floor(extract(epoch from m.pool_since) * 1000)::float8 as pool_since,
+         floor(extract(epoch from m.last_switch_at) * 1000)::float8 as last_switch_at from managed_instance m
        where m.managed_id in (select id from ids) or (m.managed_id is null and m.id in (select id from ids))
        order by m.last_seen_at asc, m.id asc`,
         [JSON.stringify(managedIds)],
       );
-    const time = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
+    const time = (ms: number | string | null): number | null => (ms === null ? null : Number(ms));
     for (const id of managedIds) out.set(id, { poolSince: null, lastSwitchAt: null, switchesLastWeek: 0 });
     for (const r of rows) {
       const h = out.get(r.managed_id ?? r.id);

@@ -127,7 +127,8 @@ interface StandingRaw {
   mode: string;
   channel: string | null;
   message_ts: string | null;
-  expires_at: Date | string;
+  /** Epoch milliseconds. */
+  expires_at: number | string;
   posted_saving_per_month: number | string | null;
   to_pool: string | null;
   saving_per_month: number | string;
@@ -142,7 +143,8 @@ interface StandingRaw {
  */
 export async function readStanding(conn: Conn, notCarriedPrefix: string): Promise<StandingAdvice[]> {
   const rows = await conn.execute<StandingRaw[]>(
-    `select r.id, r.decision_id, r.instance_id, r.managed_id, d.mode, r.channel, r.message_ts, r.expires_at,
+    `select r.id, r.decision_id, r.instance_id, r.managed_id, d.mode, r.channel, r.message_ts,
+        floor(extract(epoch from r.expires_at) * 1000)::float8 as expires_at,
         r.posted_saving_per_month, d.to_pool, d.saving_per_month,
         (select t.x from jsonb_array_elements_text(d.reasons) with ordinality as t(x, n)
           where starts_with(t.x, ?) order by t.n limit 1) as not_carried
@@ -160,7 +162,7 @@ export async function readStanding(conn: Conn, notCarriedPrefix: string): Promis
       mode: r.mode === "approve" ? "approve" : "shadow",
       channel: r.channel ?? null,
       messageTs: r.message_ts ?? null,
-      expiresAt: ms(r.expires_at),
+      expiresAt: Number(r.expires_at),
       postedSavingPerMonth: r.posted_saving_per_month == null ? null : Number(r.posted_saving_per_month),
       decision: { to: r.to_pool ? parsePoolId(r.to_pool) : null, savingPerMonth: Number(r.saving_per_month) },
       notCarried: r.not_carried ?? null,
