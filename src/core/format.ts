@@ -16,7 +16,9 @@ export function usd(v: number): string {
   if (!Number.isFinite(v)) return "n/a";
   const cents = Math.round(Math.abs(v) * 100) / 100;
   const sign = v < 0 && cents > 0 ? "-" : "";
-  return `${sign}$${DOLLARS.format(cents)}`;
+  // below a thousand there is no separator and toFixed(2) writes what the formatter writes, several times faster
+  // (the decide tick formats thousands of amounts)
+  return `${sign}$${cents < 1000 ? cents.toFixed(2) : DOLLARS.format(cents)}`;
 }
 
 /** An hourly price or saving: "$0.0312/h" below a dollar, "$10.08/h" above. */

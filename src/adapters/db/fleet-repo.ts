@@ -24,7 +24,7 @@ function toDomain(r: ManagedInstanceRow): ManagedInstance {
 const CHUNK = 1_000;
 
 const SYNC_COLUMNS =
-  "id, account_id, region, az, instance_type, lifecycle, subnet_id, az_flexible, model_override, tags, managed_id, state, last_seen_at";
+  "id, account_id, region, az, instance_type, lifecycle, subnet_id, az_flexible, model_override, tags, managed_id, state";
 
 interface SyncRow {
   id: string;
@@ -39,7 +39,6 @@ interface SyncRow {
   tags: Record<string, string> | string;
   managed_id: string | null;
   state: string;
-  last_seen_at: Date | string;
 }
 
 function sameTags(stored: Record<string, string> | string, tags: Record<string, string>): boolean {

@@ -99,6 +99,8 @@ export interface DecideFromQuotesInput {
   model: ModelRef | null;
   /** Evidence allowing an early move (escapeEvidence()), or null. */
   evidence?: string | null;
+  /** poolId() of the instance's pool, when the caller has it (saves building it again per decision). */
+  currentId?: string;
 }
 
 /** Joins candidates with the quote map and decides: the entry point of the daemon. */
@@ -132,7 +134,8 @@ export function toPolicyInput(args: DecideFromQuotesInput, shared?: SharedCandid
     candidates = joinCandidates(args.candidates, quotes);
     if (shared) shared.joined = candidates;
   }
-  const currentId = poolId({ region: instance.region, az: instance.az, instanceType: instance.instanceType });
+  const currentId =
+    args.currentId ?? poolId({ region: instance.region, az: instance.az, instanceType: instance.instanceType });
   return {
     instance,
     now: args.now,

@@ -39,8 +39,8 @@ export interface TickInputs {
 interface SlotState {
   od: number | undefined;
   bucket: number | null | undefined;
-  /** The policy's shared state per model override and lifecycle. */
-  shared: Map<string, SharedCandidates>;
+  /** The policy's shared state per model override ("" = the champion), then lifecycle. */
+  shared: Map<string, Map<string, SharedCandidates>>;
 }
 
 export class TickDecider {
@@ -86,11 +86,15 @@ export class TickDecider {
           })
         : null;
     const model = inst.modelOverride ?? "";
-    const groupKey = `${model}|${inst.lifecycle}`;
-    let shared = state.shared.get(groupKey);
+    let byLifecycle = state.shared.get(model);
+    if (!byLifecycle) {
+      byLifecycle = new Map();
+      state.shared.set(model, byLifecycle);
+    }
+    let shared = byLifecycle.get(inst.lifecycle);
     if (!shared) {
       shared = { ...this.joinedOf(slot.candidates, model, pq) };
-      state.shared.set(groupKey, shared);
+      byLifecycle.set(inst.lifecycle, shared);
     }
     const decision = decideFromQuotes(
       {
@@ -104,6 +108,7 @@ export class TickDecider {
         config: t.policy,
         model: pq.model,
         evidence,
+        currentId: slot.currentId,
       },
       undefined,
       shared,

@@ -98,7 +98,9 @@ describe(`decide tick: unchanged advice is re-armed in bulk (${backendLabel()})`
       };
       expect(stats.switch).toBe(1);
       // each tick's advice is posted, refreshed, re-armed or left standing: one of them
-      expect((stats.recommendations ?? 0) + (stats.refreshed ?? 0) + (stats.rearmed ?? 0) + (stats.standing ?? 0)).toBe(1);
+      expect((stats.recommendations ?? 0) + (stats.refreshed ?? 0) + (stats.rearmed ?? 0) + (stats.standing ?? 0)).toBe(
+        1,
+      );
       // where the tick's time went, phase by phase, in its stats (logged and recorded)
       expect(Object.keys(stats.ms ?? {})).toEqual(["discover", "inputs", "score", "decide", "plan", "save", "publish"]);
       expect(Object.values(stats.ms ?? {}).every((v) => Number.isInteger(v) && v >= 0)).toBe(true);

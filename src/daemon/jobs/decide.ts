@@ -157,6 +157,10 @@ export class DecideJob implements Job {
     // every pool in play: the current pools and the candidates of every instance. Instances alike in what
     // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
     // model share the policy's scan of those candidates (SharedCandidates)
+    // the lineages' history is read while the candidates are worked out (it needs only the fleet); never rejects
+    // before it is awaited
+    const history = d.decisions.history([...new Set(instances.map(managedIdOf))], now);
+    history.catch(() => {});
     const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a), listed);
     const inPlay = new Map<string, PoolKey>();
     for (const shape of new Set(shapeOf.map((s) => s.candidates)))
@@ -164,9 +168,9 @@ export class DecideJob implements Job {
     const pools = [...inPlay.values()];
     const ids = [...inPlay.keys()];
     // the market, the lineages' history and the standing advice, read at once
-    const [series, history, pending] = await Promise.all([
+    const [series, lineages, pending] = await Promise.all([
       this.inputs.series(d.market, ids, now, ahead),
-      d.decisions.history([...new Set(instances.map(managedIdOf))], now),
+      history,
       advice,
     ]);
     const features = buildFeatureMatrix({
@@ -213,7 +217,7 @@ export class DecideJob implements Job {
       instances,
       slots: shapeOf,
       capacity: series.capacity,
-      history,
+      history: lineages,
       quotesFor,
       tables: d.tables,
       policy: d.policy,
