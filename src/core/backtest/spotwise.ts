@@ -111,6 +111,22 @@ export function spotwisePolicy(
         }
         q.confidence = confidence ? confidence[at] : null;
       };
+      // one quote per pool, filled once an hour and shared by every instance that has the pool as a candidate
+      // or runs in it (a quote depends on the pool and the hour only; decide() never changes its input)
+      const poolQuote = new Map<number, CandidateQuote>();
+      const quoteOf = (p: number): CandidateQuote => {
+        let q = poolQuote.get(p);
+        if (!q) {
+          q = { pool: grid.pools[p], id: grid.ids[p], price: Number.NaN, risk: Number.NaN, confidence: null };
+          poolQuote.set(p, q);
+        }
+        return q;
+      };
+      for (const inst of instances) {
+        quoteOf(inst.startPool);
+        for (const p of inst.candidates) quoteOf(p);
+      }
+      const inUse = [...poolQuote.entries()];
       const states = instances.map((inst) => {
         const instance: ManagedInstance = {
           instanceId: inst.instanceId,
@@ -122,19 +138,12 @@ export function spotwisePolicy(
           azFlexible: inst.azFlexible !== false,
           tags: {},
         };
-        const quotes: CandidateQuote[] = Array.from(inst.candidates, (p) => ({
-          pool: grid.pools[p],
-          id: grid.ids[p],
-          price: Number.NaN,
-          risk: Number.NaN,
-          confidence: null,
-        }));
-        const current: PoolQuote = { price: Number.NaN, risk: Number.NaN, confidence: null };
+        const quotes: CandidateQuote[] = Array.from(inst.candidates, quoteOf);
         const input: PolicyInput = {
           instance,
           now: 0,
           history: { lastSwitchAt: null, switchesPastWeek: 0 },
-          current,
+          current: quoteOf(inst.startPool),
           candidates: quotes,
           onDemandPrice: inst.odPrice,
           fleet: { switchingNow: 0, fleetSize: instances.length },
@@ -144,7 +153,6 @@ export function spotwisePolicy(
         return {
           inst,
           input,
-          current,
           quotes,
           cur: inst.startPool,
           switchTimes: [] as number[],
@@ -183,20 +191,19 @@ export function spotwisePolicy(
         // pass 1: every instance decides as if nobody else were switching
         const wanting: { i: number; d: Decision }[] = [];
         if (launch) launchFailure = await launch.score(now, observed);
+        for (const [p, q] of inUse) fill(q, p, h, now);
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
-          for (let k = 0; k < s.quotes.length; k++) {
-            fill(s.quotes[k], inst.candidates[k], h, now);
-            const lf = s.quotes[k].launchFailure;
-            if (launch && lf != null && lf > settings.maxLaunchFailure && inst.candidates[k] !== s.cur) {
-              launch.stats.vetoed++;
+          if (launch) {
+            for (let k = 0; k < s.quotes.length; k++) {
+              const lf = s.quotes[k].launchFailure;
+              if (lf != null && lf > settings.maxLaunchFailure && inst.candidates[k] !== s.cur) launch.stats.vetoed++;
             }
           }
-          if (s.cur !== ON_DEMAND) fill(s.current, s.cur, h, now);
           while (s.switchTimes.length > 0 && s.switchTimes[0] <= now - WEEK_MS) s.switchTimes.shift();
           input.now = now;
-          input.current = s.cur === ON_DEMAND ? null : s.current;
+          input.current = s.cur === ON_DEMAND ? null : quoteOf(s.cur);
           input.history = {
             lastSwitchAt: s.switchTimes.length > 0 ? s.switchTimes[s.switchTimes.length - 1] : null,
             switchesPastWeek: s.switchTimes.length,

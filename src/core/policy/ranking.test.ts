@@ -113,6 +113,17 @@ describe("a ranking shared by instances with the same candidates", () => {
     expect(ranking.serves(dearer)).toBe(false);
     expect(decide(dearer, undefined, { joined: cands, family: { ranking } })).toEqual(decide(dearer));
   });
+
+  it("does not serve the input it was made from once that input moved on to another hour", () => {
+    const cands = [quote(pool("us-east-1b", "m5.large"), 0.03), quote(pool("us-east-1c", "m5.large"), 0.035)];
+    const reused = input({ candidates: cands });
+    const ranking = new CandidateRanking(reused);
+    // the backtester refills the same quote objects and input each hour
+    reused.now += HOUR;
+    cands[0].price = 0.09;
+    expect(ranking.serves(reused)).toBe(false);
+    expect(decide(reused, undefined, { joined: cands, family: { ranking } })).toEqual(decide(reused));
+  });
 });
 
 describe("decisions shared among instances alike", () => {

@@ -25,7 +25,19 @@ export class CandidateRanking {
   /** Per reason, in order of first appearance: how many candidates, and the positions of the first two. */
   private readonly reasons = new Map<string, { n: number; first: number; second: number }>();
 
-  constructor(private readonly input: RankingInput) {
+  /**
+   * What the ranking was made of, copied: an input object the caller reuses and changes (the backtester fills one
+   * per instance each hour) must not make an old ranking look current.
+   */
+  private readonly input: RankingInput;
+
+  constructor(input: RankingInput) {
+    this.input = {
+      candidates: input.candidates,
+      now: input.now,
+      config: input.config,
+      onDemandPrice: input.onDemandPrice,
+    };
     const { candidates, config } = input;
     this.problems = new Array(candidates.length);
     this.cost = new Float64Array(candidates.length);
