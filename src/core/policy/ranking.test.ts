@@ -5,23 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { HOUR, input, instance, NOW, pool, quote } from "../../../test/core/policy-testkit.js";
+import { seededRandom as rng } from "../models/bootstrap.js";
 import type { PoolKey } from "../types.js";
 import { buildContext, rankedAlternatives, scanCandidates } from "./context.js";
 import { decide, type SharedCandidates } from "./policy.js";
 import { CandidateRanking } from "./ranking.js";
 import type { CandidateQuote, PolicyInput } from "./types.js";
-
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AZS = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
 const TYPES = ["m5.large", "m5a.large", "m6i.large", "m5n.large", "m6a.large"];
