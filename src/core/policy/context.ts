@@ -4,7 +4,7 @@ import { money, riskPerHour } from "../format.js";
 import type { Decision, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
-import type { CandidateRanking } from "./ranking.js";
+import { CandidateRanking } from "./ranking.js";
 import { HOURS_PER_MONTH } from "./settings.js";
 import type { CandidateQuote, PolicyInput, PoolQuote } from "./types.js";
 
@@ -82,6 +82,11 @@ export function expectedCostOf(
   );
 }
 
+/** The expected cost a candidate is judged on as a target (its judged price and risk, capped at on-demand). */
+export function targetCost(input: Pick<PolicyInput, "config" | "onDemandPrice">, c: PoolQuote): number {
+  return expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk);
+}
+
 /**
  * The part of a decision's context that depends only on the candidates and their quotes, the on-demand price,
  * the time and the settings (not on the instance's history, fleet or evidence): the cheapest usable safe
@@ -94,9 +99,8 @@ export interface CandidateScan {
   excluded: Map<string, number>;
   /** Memo of rankedAlternatives() per limit and excluded pool id. */
   alternatives: Map<string, PoolKey[]>;
-  /** The ranking this scan was read off (CandidateRanking.scanFor()), and the pool it leaves out. */
+  /** The ranking this scan was read off (CandidateRanking.scanFor()). */
   ranking?: CandidateRanking;
-  skip?: string | null;
 }
 
 /** Whether the instance of `input` counts as on-demand now (so every candidate, its own pool included, is a target). */
@@ -116,7 +120,7 @@ export function scanCandidates(input: PolicyInput, currentId: string, onDemandNo
       excluded.set(problem, (excluded.get(problem) ?? 0) + 1);
       continue;
     }
-    const cost = expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk);
+    const cost = targetCost(input, c);
     // ties go to the lowest pool id: the decision does not depend on the candidates' order
     if (cost < bestCost || (cost === bestCost && best !== null && c.id < best.id)) {
       best = c;
@@ -164,20 +168,9 @@ export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, l
   const key = `${limit} ${exclude ?? ""}`;
   const memo = ctx.scan.alternatives.get(key);
   if (memo) return memo.slice();
-  const { input } = ctx;
-  if (ctx.scan.ranking) {
-    const ranked = ctx.scan.ranking.alternatives(exclude, ctx.scan.skip ?? null, limit);
-    ctx.scan.alternatives.set(key, ranked);
-    return ranked.slice();
-  }
-  const list: { c: CandidateQuote; cost: number }[] = [];
-  for (const c of input.candidates) {
-    if (c.id === exclude || (!ctx.onDemandNow && c.id === ctx.currentId)) continue;
-    if (targetProblem(input, c)) continue;
-    list.push({ c, cost: expectedCostOf(input, judgedPrice(c, "target", input.config.meanWeight), c.risk) });
-  }
-  list.sort((a, b) => a.cost - b.cost || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
-  const ranked = list.slice(0, limit).map((x) => x.c.pool);
+  // the scan's ranking when it was read off one (instances sharing candidates), else one made for this decision
+  const ranking = ctx.scan.ranking ?? new CandidateRanking(ctx.input);
+  const ranked = ranking.alternatives(exclude, ctx.onDemandNow ? null : ctx.currentId, limit);
   ctx.scan.alternatives.set(key, ranked);
   return ranked.slice();
 }

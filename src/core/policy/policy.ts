@@ -5,7 +5,15 @@
  */
 import type { Decision, EpochMs, ManagedInstance, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { buildContext, type CandidateScan, expectedCostOf, fmt, judgedPrice, targetProblem } from "./context.js";
+import {
+  buildContext,
+  type CandidateScan,
+  expectedCostOf,
+  fmt,
+  judgedPrice,
+  targetCost,
+  targetProblem,
+} from "./context.js";
 import { CandidateRanking } from "./ranking.js";
 import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import { DEFAULT_STRATEGIES, type Strategy } from "./strategies.js";
@@ -237,7 +245,7 @@ function stillWorthIt(
     ? expectedCostOf(fresh, judgedPrice(fresh.current!, "current", fresh.config.meanWeight), fresh.current!.risk)
     : fresh.onDemandPrice;
   const currentPrice = spot && Number.isFinite(fresh.current!.price) ? fresh.current!.price : fresh.onDemandPrice;
-  const saving = current - expectedCostOf(fresh, judgedPrice(c, "target", fresh.config.meanWeight), c.risk);
+  const saving = current - targetCost(fresh, c);
   const priceSavingPerHour = Math.min(fresh.onDemandPrice, currentPrice - c.price);
   const need = fresh.onDemandPrice * config.switchCostOdHours * config.paybackMargin;
   const pct = current > 0 ? (saving / current) * 100 : 0;

@@ -7,7 +7,7 @@
  */
 import type { PoolKey } from "../types.js";
 import { poolId } from "../types.js";
-import { type CandidateScan, expectedCostOf, isOnDemandNow, judgedPrice, targetProblem } from "./context.js";
+import { type CandidateScan, isOnDemandNow, targetCost, targetProblem } from "./context.js";
 import type { CandidateQuote, PolicyInput } from "./types.js";
 
 /** What a ranking depends on besides the candidates: it serves only inputs equal in these. */
@@ -22,8 +22,8 @@ export class CandidateRanking {
   private readonly cost: Float64Array;
   /** Why each candidate is left out (null: usable), by position. */
   private readonly problems: Array<string | null>;
-  /** Per reason, in order of first appearance: how many candidates, and the positions of the first two. */
-  private readonly reasons = new Map<string, { n: number; first: number; second: number }>();
+  /** How many candidates each reason leaves out, in order of first appearance (as scanCandidates counts them). */
+  private readonly excluded = new Map<string, number>();
 
   /**
    * What the ranking was made of, copied: an input object the caller reuses and changes (the backtester fills one
@@ -38,7 +38,7 @@ export class CandidateRanking {
       config: input.config,
       onDemandPrice: input.onDemandPrice,
     };
-    const { candidates, config } = input;
+    const { candidates } = input;
     this.problems = new Array(candidates.length);
     this.cost = new Float64Array(candidates.length);
     const usable: number[] = [];
@@ -47,15 +47,10 @@ export class CandidateRanking {
       const problem = targetProblem(input, c);
       this.problems[i] = problem;
       if (problem) {
-        const r = this.reasons.get(problem);
-        if (!r) this.reasons.set(problem, { n: 1, first: i, second: -1 });
-        else {
-          if (r.second < 0) r.second = i;
-          r.n++;
-        }
+        this.excluded.set(problem, (this.excluded.get(problem) ?? 0) + 1);
         continue;
       }
-      this.cost[i] = expectedCostOf(input, judgedPrice(c, "target", config.meanWeight), c.risk);
+      this.cost[i] = targetCost(input, c);
       usable.push(i);
     }
     const cost = this.cost;
@@ -97,25 +92,23 @@ export class CandidateRanking {
       }
       break;
     }
-    return { best, bestCost, excluded: this.excludedWithout(skip), alternatives: new Map(), ranking: this, skip };
+    return { best, bestCost, excluded: this.excludedWithout(skip), alternatives: new Map(), ranking: this };
   }
 
-  /** The reasons counted over every candidate but `skip`, in order of first appearance (as scanCandidates counts). */
+  /**
+   * The reasons counted over every candidate but `skip`, in order of first appearance (as scanCandidates counts):
+   * the counts made once, unless `skip` itself is left out, when its reason's count and place may differ.
+   */
   private excludedWithout(skip: string | null): Map<string, number> {
-    const at = skip === null ? -1 : this.input.candidates.findIndex((c) => c.id === skip);
-    const skipped = at >= 0 ? this.problems[at] : null;
-    if (!skipped) {
-      const out = new Map<string, number>();
-      for (const [why, r] of this.reasons) out.set(why, r.n);
-      return out;
+    const { candidates } = this.input;
+    const at = skip === null ? -1 : candidates.findIndex((c) => c.id === skip);
+    if (at < 0 || this.problems[at] === null) return new Map(this.excluded);
+    const out = new Map<string, number>();
+    for (let i = 0; i < candidates.length; i++) {
+      const why = this.problems[i];
+      if (why !== null && i !== at) out.set(why, (out.get(why) ?? 0) + 1);
     }
-    const order: Array<{ why: string; n: number; first: number }> = [];
-    for (const [why, r] of this.reasons) {
-      if (why !== skipped) order.push({ why, n: r.n, first: r.first });
-      else if (r.n > 1) order.push({ why, n: r.n - 1, first: r.first === at ? r.second : r.first });
-    }
-    order.sort((a, b) => a.first - b.first);
-    return new Map(order.map((o) => [o.why, o.n]));
+    return out;
   }
 
   /** rankedAlternatives(): usable candidates but `exclude` and `skip`, cheapest first, at most `limit`. */

@@ -148,9 +148,10 @@ export class DecideInputs {
       const key = shapeKey(inst);
       let shape = used.get(key) ?? this.shapes.get(key);
       if (!shape) {
+        const currentId = poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType });
         shape = {
-          candidates: this.shapeOf(this.index, inst, subnetAzs(inst.accountId)),
-          currentId: poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType }),
+          candidates: this.shapeOf(this.index, inst, currentId, subnetAzs(inst.accountId)),
+          currentId,
           baseType: baseTypeOf(inst),
         };
       }
@@ -162,7 +163,12 @@ export class DecideInputs {
   }
 
   /** The family's object when the instance's current pool is listed in it, else the instance's own candidates. */
-  private shapeOf(index: CandidateIndex, inst: ManagedInstance, subnetAzs: ReadonlySet<string>): ShapeCandidates {
+  private shapeOf(
+    index: CandidateIndex,
+    inst: ManagedInstance,
+    currentId: string,
+    subnetAzs: ReadonlySet<string>,
+  ): ShapeCandidates {
     const key = familyKey(inst, subnetAzs);
     let family = this.families.get(key);
     if (!family) {
@@ -170,7 +176,7 @@ export class DecideInputs {
       family = { entries, pools: entries.map((e) => e.pool), ids: new Set(entries.map((e) => e.id)) };
       this.families.set(key, family);
     }
-    if (family.ids.has(poolId({ region: inst.region, az: inst.az, instanceType: inst.instanceType }))) return family;
+    if (family.ids.has(currentId)) return family;
     const entries = index.entries({ instance: inst, subnetAzs });
     return { entries, pools: entries.map((e) => e.pool) };
   }

@@ -154,13 +154,13 @@ export class DecideJob implements Job {
       return { instances: 0, failures: discovery.failures.length };
     }
 
-    // every pool in play: the current pools and the candidates of every instance. Instances alike in what
-    // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
-    // model share the policy's scan of those candidates (SharedCandidates)
     // the lineages' history is read while the candidates are worked out (it needs only the fleet); never rejects
     // before it is awaited
     const history = d.decisions.history([...new Set(instances.map(managedIdOf))], now);
     history.catch(() => {});
+    // every pool in play: the current pools and the candidates of every instance. Instances alike in what
+    // candidates depend on share one candidate list (fleets are many of a kind), and alike also in lifecycle and
+    // model share the policy's scan of those candidates (SharedCandidates)
     const shapeOf = await this.inputs.candidates(d.market, instances, (a) => this.subnetAzs(a), listed);
     const inPlay = new Map<string, PoolKey>();
     for (const shape of new Set(shapeOf.map((s) => s.candidates)))
@@ -224,8 +224,8 @@ export class DecideJob implements Job {
       risk: d.risk,
     });
 
-    // first pass without the budget; then hand the budget out by priority (escapes, largest savings)
     laps.lap("score");
+    // first pass without the budget; then hand the budget out by priority (escapes, largest savings)
     const inFlight = await d.switchingNow();
     const decisions: Decision[] = new Array(instances.length);
     const moving: number[] = [];
@@ -243,9 +243,9 @@ export class DecideJob implements Job {
       decisions[n] = again;
       if (again.action !== "STAY") switching++;
     }
+    laps.lap("decide");
     // the switch's plan for each new advice, before the decisions are saved: what it cannot carry over is part
     // of the advice (the recommendation shows the decision row), and advice no switch could run is a STAY
-    laps.lap("decide");
     const unswitchable = await planNewAdvice(decisions, pending, d, { plans: this.plans, now });
     laps.lap("plan");
     const savedIds = await d.decisions.saveTick(now, mode, decisions, {
