@@ -6,7 +6,7 @@
 import { CodedError } from "../errors.js";
 import type { Catalog, OnDemandTable } from "../market/tables.js";
 import { readCsv, tableKey } from "../market/tables.js";
-import { type CandidateRules, candidatePools } from "../policy/candidates.js";
+import { CandidateIndex, type CandidateRules, CompatibleTypes } from "../policy/candidates.js";
 import { poolId } from "../types.js";
 import type { PriceGrid } from "./grid.js";
 
@@ -87,6 +87,8 @@ export function buildFleet(
 ): { instances: BacktestInstance[]; skipped: SkippedInstance[] } {
   const instances: BacktestInstance[] = [];
   const skipped: SkippedInstance[] = [];
+  // one index of the grid's pools for the whole fleet (candidatePools() would index them again per instance)
+  const index = new CandidateIndex(grid.pools, new CompatibleTypes(tables.catalog, rules));
   for (const spec of specs) {
     const odPrice = tables.onDemand.get(tableKey(spec.region, spec.instanceType));
     if (odPrice === undefined) {
@@ -99,16 +101,10 @@ export function buildFleet(
       continue;
     }
     const flexible = spec.azFlexible !== false;
-    const pools = candidatePools({
-      instance: { ...spec, azFlexible: flexible, tags: {} },
-      pools: grid.pools,
-      catalog: tables.catalog,
-      rules,
-      anyAz: flexible,
-    });
+    const entries = index.entries({ instance: { ...spec, azFlexible: flexible, tags: {} }, anyAz: flexible });
     const idx: number[] = [];
-    for (const p of pools) {
-      const i = grid.index.get(poolId(p));
+    for (const e of entries) {
+      const i = grid.index.get(e.id);
       if (i !== undefined) idx.push(i);
     }
     instances.push({ ...spec, startPool, odPrice, candidates: Int32Array.from(idx) });

@@ -1,21 +1,24 @@
 /**
- * The spotwise policy in the replay: every hour, every instance in fleet order goes through `decide()`,
- * the very function the daemon calls, with the daemon's inputs: the risk of the injected RiskScorer (the
+ * The spotwise policy in the replay: every hour, every instance in fleet order is decided by the daemon's
+ * policy (decideOnScan(): decide() on a candidate scan read off a QuoteBoard, the same scan scanCandidates()
+ * makes, judged once per pool and hour instead of once per instance and candidate), with the daemon's inputs:
+ * the risk of the injected RiskScorer (the
  * advisor prior) updated, unless `advisorOnly`, with the capacity observations the replay itself produces (a
  * launch into a pool at each switch) exactly as the daemon does (poolHourlyRisk), the same escape evidence
  * (escapeEvidence), the model's launch-failure veto on the pools it launched into when a model is injected
  * (launch.ts), the time of each pool's newest record (stale pools are no candidates), and each pool's recent
  * exponentially weighted mean prices (half-lives `priceHalfLifeHours` and `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
  * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
- * escapes first, then to the largest savings.
- */
+ * escapes first, then to the largest savings. */
 import type { AdvisorTable } from "../market/tables.js";
 import { tableKey } from "../market/tables.js";
+import { QuoteBoard } from "../policy/board.js";
+import type { CandidateScan } from "../policy/context.js";
 import { hourlyEwma } from "../policy/outlook.js";
-import { budgetOrder, decide } from "../policy/policy.js";
+import { budgetOrder, decideOnScan } from "../policy/policy.js";
 import { escapeEvidence, poolHourlyRisk } from "../policy/risk.js";
 import type { PolicySettings } from "../policy/settings.js";
-import type { CandidateQuote, PolicyInput, PoolQuote } from "../policy/types.js";
+import type { CandidateQuote, FleetState, InstanceHistory, PolicyInput, PoolQuote } from "../policy/types.js";
 import type { CapacityPoint, Decision, ManagedInstance } from "../types.js";
 import { poolId } from "../types.js";
 import type { BacktestPolicy } from "./baselines.js";
@@ -77,10 +80,8 @@ export function spotwisePolicy(
       const observe = !opts.advisorOnly && opts.advisor !== undefined;
       // capacity observations the replay produces: a launch that worked at every switch into a spot pool
       const observed = new Map<number, CapacityPoint[]>();
-      const bucketOf = (p: number): number | undefined => {
-        const pk = grid.pools[p];
-        return opts.advisor?.get(tableKey(pk.region, pk.instanceType))?.bucket;
-      };
+      const buckets = grid.pools.map((pk) => opts.advisor?.get(tableKey(pk.region, pk.instanceType))?.bucket);
+      const bucketOf = (p: number): number | undefined => buckets[p];
       const observedRisk = new Map<number, { at: number; risk: number }>();
       const launch =
         observe && opts.launch
@@ -112,13 +113,25 @@ export function spotwisePolicy(
         q.confidence = confidence ? confidence[at] : null;
       };
       // one quote per pool, filled once an hour and shared by every instance that has the pool as a candidate
-      // or runs in it (a quote depends on the pool and the hour only; decide() never changes its input)
-      const poolQuote = new Map<number, CandidateQuote>();
+      // or runs in it (a quote depends on the pool and the hour only; decide() never changes its input); made
+      // with every field fill() sets, so that all have one shape
+      const quotes: Array<CandidateQuote | undefined> = new Array(grid.pools.length).fill(undefined);
       const quoteOf = (p: number): CandidateQuote => {
-        let q = poolQuote.get(p);
+        let q = quotes[p];
         if (!q) {
-          q = { pool: grid.pools[p], id: grid.ids[p], price: Number.NaN, risk: Number.NaN, confidence: null };
-          poolQuote.set(p, q);
+          q = {
+            pool: grid.pools[p],
+            id: grid.ids[p],
+            price: Number.NaN,
+            priceTs: undefined,
+            recentMean: undefined,
+            slowMean: undefined,
+            risk: Number.NaN,
+            riskSource: "advisor",
+            launchFailure: null,
+            confidence: null,
+          };
+          quotes[p] = q;
         }
         return q;
       };
@@ -126,7 +139,12 @@ export function spotwisePolicy(
         quoteOf(inst.startPool);
         for (const p of inst.candidates) quoteOf(p);
       }
-      const inUse = [...poolQuote.entries()];
+      const inUse: number[] = [];
+      quotes.forEach((q, p) => {
+        if (q) inUse.push(p);
+      });
+      // the quotes judged once an hour, and every instance's candidates scanned off them (the daemon's scan)
+      const board = new QuoteBoard(quotes, settings);
       const states = instances.map((inst) => {
         const instance: ManagedInstance = {
           instanceId: inst.instanceId,
@@ -139,20 +157,24 @@ export function spotwisePolicy(
           tags: {},
         };
         const quotes: CandidateQuote[] = Array.from(inst.candidates, quoteOf);
+        const history: InstanceHistory = { lastSwitchAt: null, switchesPastWeek: 0 };
+        const fleet: FleetState = { switchingNow: 0, fleetSize: instances.length };
         const input: PolicyInput = {
           instance,
           now: 0,
-          history: { lastSwitchAt: null, switchesPastWeek: 0 },
+          history,
           current: quoteOf(inst.startPool),
           candidates: quotes,
           onDemandPrice: inst.odPrice,
-          fleet: { switchingNow: 0, fleetSize: instances.length },
+          fleet,
           config: settings,
           model: scorer.model,
         };
         return {
           inst,
           input,
+          history,
+          fleet,
           quotes,
           cur: inst.startPool,
           switchTimes: [] as number[],
@@ -160,7 +182,6 @@ export function spotwisePolicy(
         };
       });
       const choices = instances.map(() => new Int32Array(hours));
-      const fleetSize = instances.length;
       const apply = (s: (typeof states)[number], d: Decision, now: number): boolean => {
         if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);
         let next = s.cur;
@@ -189,9 +210,10 @@ export function spotwisePolicy(
       for (let h = 0; h < hours; h++) {
         const now = grid.start + h * HOUR_MS;
         // pass 1: every instance decides as if nobody else were switching
-        const wanting: { i: number; d: Decision }[] = [];
+        const wanting: { i: number; d: Decision; scan: CandidateScan }[] = [];
         if (launch) launchFailure = await launch.score(now, observed);
-        for (const [p, q] of inUse) fill(q, p, h, now);
+        for (const p of inUse) fill(quotes[p]!, p, h, now);
+        board.judge(now);
         for (let i = 0; i < states.length; i++) {
           const s = states[i];
           const { input, inst } = s;
@@ -204,11 +226,10 @@ export function spotwisePolicy(
           while (s.switchTimes.length > 0 && s.switchTimes[0] <= now - WEEK_MS) s.switchTimes.shift();
           input.now = now;
           input.current = s.cur === ON_DEMAND ? null : quoteOf(s.cur);
-          input.history = {
-            lastSwitchAt: s.switchTimes.length > 0 ? s.switchTimes[s.switchTimes.length - 1] : null,
-            switchesPastWeek: s.switchTimes.length,
-          };
-          input.fleet = { switchingNow: 0, fleetSize };
+          // the instance's own history and fleet objects, set in place (decide() keeps nothing of its input)
+          s.history.lastSwitchAt = s.switchTimes.length > 0 ? s.switchTimes[s.switchTimes.length - 1] : null;
+          s.history.switchesPastWeek = s.switchTimes.length;
+          s.fleet.switchingNow = 0;
           input.evidence =
             s.cur === ON_DEMAND || !observe || !observed.has(s.cur)
               ? null
@@ -220,18 +241,19 @@ export function spotwisePolicy(
                   bucket: bucketOf(s.cur),
                   riskCeiling: settings.riskCeiling,
                 });
-          const d = decide(input);
+          const scan = board.scan(inst.candidates, s.cur === ON_DEMAND ? -1 : s.cur, inst.odPrice);
+          const d = decideOnScan(input, scan);
           if (d.action === "STAY") {
             if (stats) stats.strategies.set(d.strategy, (stats.strategies.get(d.strategy) ?? 0) + 1);
-          } else wanting.push({ i, d });
+          } else wanting.push({ i, d, scan });
         }
         // pass 2: the fleet budget goes to escapes first, then to the largest savings (ties: fleet order)
         wanting.sort((a, b) => budgetOrder(a.d, b.d) || a.i - b.i);
         let switching = 0;
         for (const w of wanting) {
           const s = states[w.i];
-          s.input.fleet = { switchingNow: switching, fleetSize };
-          const d = switching === 0 ? w.d : decide(s.input);
+          s.fleet.switchingNow = switching;
+          const d = switching === 0 ? w.d : decideOnScan(s.input, w.scan);
           if (apply(s, d, now)) switching++;
         }
         for (let i = 0; i < states.length; i++) choices[i][h] = states[i].cur;

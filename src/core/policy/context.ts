@@ -1,11 +1,11 @@
 /** What every strategy needs, computed once per decision: current and best expected costs. */
 
 import { money, riskPerHour } from "../format.js";
-import type { Decision, PoolKey } from "../types.js";
+import type { Decision, EpochMs, PoolKey } from "../types.js";
 import { poolId } from "../types.js";
 import { expectedCostPerHour, switchCost } from "./cost.js";
 import { CandidateRanking } from "./ranking.js";
-import { HOURS_PER_MONTH } from "./settings.js";
+import { HOURS_PER_MONTH, type PolicySettings } from "./settings.js";
 import type { CandidateQuote, PolicyInput, PoolQuote } from "./types.js";
 
 export interface PolicyContext {
@@ -27,28 +27,44 @@ export interface PolicyContext {
   /** Evidence allowing an early move (PolicyInput.evidence), or null. */
   evidence: string | null;
   /** Candidates left out, by reason ("stale", "at or above on-demand", ...), for the decision's reasons. */
-  excluded: Map<string, number>;
+  excluded: ReadonlyMap<string, number>;
   /** The candidate scan this context was built on (shared by instances alike). */
   scan: CandidateScan;
 }
 
 const HOUR_MS = 3_600_000;
 
+/** The reason a candidate priced at or above the instance's on-demand price is left out. */
+export const ABOVE_ON_DEMAND = "spot price at or above on-demand";
+
 /**
  * Why a candidate cannot be a target, or null when it can: no usable price or risk, a price record older than
  * maxPriceAgeHours (stale), a spot price at or above the on-demand price, a risk above the ceiling, or a model
- * P(launch finds no capacity) above maxLaunchFailure.
+ * P(launch finds no capacity) above maxLaunchFailure. Checked in that order: quoteProblem(), the on-demand
+ * price, safetyProblem().
  */
 export function targetProblem(
   input: Pick<PolicyInput, "now" | "config" | "onDemandPrice">,
   c: PoolQuote,
 ): string | null {
-  const { config } = input;
+  return (
+    quoteProblem(input.now, input.config, c) ??
+    (c.price >= input.onDemandPrice ? ABOVE_ON_DEMAND : null) ??
+    safetyProblem(input.config, c)
+  );
+}
+
+/** The first problems of targetProblem(), which depend on the quote, the time and the settings only. */
+export function quoteProblem(now: EpochMs, config: PolicySettings, c: PoolQuote): string | null {
   if (!Number.isFinite(c.price) || c.price < 0 || !Number.isFinite(c.risk)) return "no usable quote";
-  if (c.priceTs !== undefined && input.now - c.priceTs > config.maxPriceAgeHours * HOUR_MS) {
+  if (c.priceTs !== undefined && now - c.priceTs > config.maxPriceAgeHours * HOUR_MS) {
     return `price older than ${config.maxPriceAgeHours} h`;
   }
-  if (c.price >= input.onDemandPrice) return "spot price at or above on-demand";
+  return null;
+}
+
+/** The last problems of targetProblem(), checked after the on-demand price: too risky, launch likely to fail. */
+export function safetyProblem(config: PolicySettings, c: PoolQuote): string | null {
   if (c.risk > config.riskCeiling) return "risk above the ceiling";
   if (c.launchFailure != null && c.launchFailure > config.maxLaunchFailure) return "launch likely to fail (model)";
   return null;
@@ -96,9 +112,9 @@ export function targetCost(input: Pick<PolicyInput, "config" | "onDemandPrice">,
 export interface CandidateScan {
   best: CandidateQuote | null;
   bestCost: number;
-  excluded: Map<string, number>;
-  /** Memo of rankedAlternatives() per limit and excluded pool id. */
-  alternatives: Map<string, PoolKey[]>;
+  excluded: ReadonlyMap<string, number>;
+  /** Memo of rankedAlternatives() per limit and excluded pool id (made by the first). */
+  alternatives?: Map<string, PoolKey[]>;
   /** The ranking this scan was read off (CandidateRanking.scanFor()). */
   ranking?: CandidateRanking;
 }
@@ -127,7 +143,7 @@ export function scanCandidates(input: PolicyInput, currentId: string, onDemandNo
       bestCost = cost;
     }
   }
-  return { best, bestCost, excluded, alternatives: new Map() };
+  return { best, bestCost, excluded };
 }
 
 /** `scan`: a scan of the same candidates, current pool, lifecycle, time and settings (scanCandidates()), reused. */
@@ -166,11 +182,12 @@ export function buildContext(input: PolicyInput, scan?: CandidateScan): PolicyCo
 /** Safe candidates other than `exclude`, cheapest expected cost first (ties by id), at most `limit`. */
 export function rankedAlternatives(ctx: PolicyContext, exclude: string | null, limit: number): PoolKey[] {
   const key = `${limit} ${exclude ?? ""}`;
-  const memo = ctx.scan.alternatives.get(key);
+  const memo = ctx.scan.alternatives?.get(key);
   if (memo) return memo.slice();
   // the scan's ranking when it was read off one (instances sharing candidates), else one made for this decision
   const ranking = ctx.scan.ranking ?? new CandidateRanking(ctx.input);
   const ranked = ranking.alternatives(exclude, ctx.onDemandNow ? null : ctx.currentId, limit);
+  ctx.scan.alternatives ??= new Map();
   ctx.scan.alternatives.set(key, ranked);
   return ranked.slice();
 }

@@ -11,6 +11,7 @@ import {
   expectedCostOf,
   fmt,
   judgedPrice,
+  type PolicyContext,
   targetCost,
   targetProblem,
 } from "./context.js";
@@ -82,13 +83,29 @@ export function decide(
   }
   const ctx = buildContext(input, scan);
   if (shared && !shared.scan) shared.scan = ctx.scan;
+  const d = firstDecision(ctx, strategies);
+  if (!shared) return d;
+  shared.decided ??= new Map();
+  shared.decided.set(key, d);
+  return alike(d, input);
+}
+
+/**
+ * decide() on a scan of `input`'s candidates made elsewhere (a QuoteBoard's): it must be what scanCandidates()
+ * gives for `input`. Nothing is shared beyond the scan.
+ */
+export function decideOnScan(
+  input: PolicyInput,
+  scan: CandidateScan,
+  strategies: readonly Strategy[] = DEFAULT_STRATEGIES,
+): Decision {
+  return firstDecision(buildContext(input, scan), strategies);
+}
+
+function firstDecision(ctx: PolicyContext, strategies: readonly Strategy[]): Decision {
   for (const s of strategies) {
     const d = s.evaluate(ctx);
-    if (!d) continue;
-    if (!shared) return d;
-    shared.decided ??= new Map();
-    shared.decided.set(key, d);
-    return alike(d, input);
+    if (d) return d;
   }
   throw new Error("policy: the strategy list must end with a strategy that always decides (payback)");
 }

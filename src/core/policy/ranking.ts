@@ -92,17 +92,17 @@ export class CandidateRanking {
       }
       break;
     }
-    return { best, bestCost, excluded: this.excludedWithout(skip), alternatives: new Map(), ranking: this };
+    return { best, bestCost, excluded: this.excludedWithout(skip), ranking: this };
   }
 
   /**
    * The reasons counted over every candidate but `skip`, in order of first appearance (as scanCandidates counts):
    * the counts made once, unless `skip` itself is left out, when its reason's count and place may differ.
    */
-  private excludedWithout(skip: string | null): Map<string, number> {
+  private excludedWithout(skip: string | null): ReadonlyMap<string, number> {
     const { candidates } = this.input;
     const at = skip === null ? -1 : candidates.findIndex((c) => c.id === skip);
-    if (at < 0 || this.problems[at] === null) return new Map(this.excluded);
+    if (at < 0 || this.problems[at] === null) return this.excluded;
     const out = new Map<string, number>();
     for (let i = 0; i < candidates.length; i++) {
       const why = this.problems[i];
