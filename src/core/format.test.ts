@@ -34,5 +34,13 @@ describe("usd", () => {
       "$0.0312",
       "$12.50",
     ]);
+    expect([usdPerHour(-0.00004), usdPerHour(-0.0312), usdPerHour(0), usdPerHour(-1.5)]).toEqual([
+      "$0.0000/h",
+      "-$0.0312/h",
+      "$0.0000/h",
+      "-$1.50/h",
+    ]);
+    // an amount that is not a number says so (it read "n" when cut from "n/a/h")
+    expect([money(Number.NaN), usdPerHour(Number.NaN), money(Number.POSITIVE_INFINITY)]).toEqual(["n/a", "n/a", "n/a"]);
   });
 });

@@ -24,9 +24,13 @@ export function usd(v: number): string {
 /** An hourly price or saving: "$0.0312/h" below a dollar, "$10.08/h" above. */
 export function usdPerHour(v: number): string {
   if (!Number.isFinite(v)) return "n/a";
-  if (Math.abs(v) >= 1) return `${usd(v)}/h`;
-  const sign = v < 0 && Math.abs(v) >= 0.00005 ? "-" : "";
-  return `${sign}$${Math.abs(v).toFixed(4)}/h`;
+  return `${Math.abs(v) >= 1 ? usd(v) : belowDollar(v)}/h`;
+}
+
+/** "$0.0312", "-$0.0312": an amount below a dollar with four decimals. */
+function belowDollar(v: number): string {
+  const abs = Math.abs(v);
+  return `${v < 0 && abs >= 0.00005 ? "-" : ""}$${abs.toFixed(4)}`;
 }
 
 /** "$7,358.40/month". */
@@ -34,9 +38,12 @@ export function usdPerMonth(v: number): string {
   return `${usd(v)}/month`;
 }
 
-/** An amount in the policy's reasons, where hourly and monthly figures share one formatter. */
+/**
+ * An amount in the policy's reasons, where hourly and monthly figures share one formatter: cents from a dollar
+ * up (and for zero), four decimals below (spot prices move in tenths of a cent).
+ */
 export function money(v: number): string {
-  return Math.abs(v) >= 1 || v === 0 ? usd(v) : usdPerHour(v).slice(0, -2);
+  return Math.abs(v) >= 1 || v === 0 || !Number.isFinite(v) ? usd(v) : belowDollar(v);
 }
 
 /**

@@ -85,6 +85,19 @@ describe("price grid", () => {
     expect(g.price[g.index.get(`${R}/${R}a/m5.large`)! * g.hours]).toBe(0.04);
   });
 
+  it("does not depend on the order of the records, but for records of one pool and time: the later one holds", () => {
+    const sorted = [...records].sort((a, b) => a.ts - b.ts);
+    const shuffled = [...records].reverse();
+    const a = buildPriceGrid(sorted);
+    const b = buildPriceGrid(shuffled);
+    expect(b.ids).toEqual(a.ids);
+    expect(b.price).toEqual(a.price);
+    expect(b.recordTs).toEqual(a.recordTs);
+    expect(b.warmupPrice).toEqual(a.warmupPrice);
+    const twice = buildPriceGrid([...records, rec(60, "b", "m5.large", 0.03)]);
+    expect(twice.price[twice.index.get(`${R}/${R}b/m5.large`)! * twice.hours + 11]).toBe(0.03);
+  });
+
   it("refuses a series shorter than the warm-up", () => {
     expect(() => buildPriceGrid(records.slice(0, 3))).toThrow(/48 h warm-up/);
   });

@@ -43,19 +43,33 @@ export const onDemandPolicy = perInstance("ondemand", (ctx) => ({
 }));
 
 /** Always the cheapest candidate by spot price, moving whenever another pool is strictly cheaper. */
-export const greedyPolicy = perInstance("greedy", (ctx, inst) => {
-  const { hours } = ctx.grid;
-  const P = ctx.grid.pools.length;
-  const byHour = pricesByHour(ctx.grid);
-  const choice = new Int32Array(hours);
-  let cur = inst.startPool;
-  for (let h = 0; h < hours; h++) {
-    const b = cheapest(ctx, inst.candidates, h);
-    if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
-    choice[h] = cur;
-  }
-  return { initial: inst.startPool, choice };
-});
+export const greedyPolicy: BacktestPolicy = {
+  name: "greedy",
+  run: async (ctx) => {
+    const { hours } = ctx.grid;
+    const P = ctx.grid.pools.length;
+    const byHour = pricesByHour(ctx.grid);
+    // the cheapest of a candidate list each hour, found once for every instance with that list
+    const cheapestOf = new Map<string, Int32Array>();
+    return ctx.instances.map((inst) => {
+      const key = inst.candidates.join(",");
+      let best = cheapestOf.get(key);
+      if (!best) {
+        best = new Int32Array(hours);
+        for (let h = 0; h < hours; h++) best[h] = cheapest(ctx, inst.candidates, h);
+        cheapestOf.set(key, best);
+      }
+      const choice = new Int32Array(hours);
+      let cur = inst.startPool;
+      for (let h = 0; h < hours; h++) {
+        const b = best[h];
+        if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
+        choice[h] = cur;
+      }
+      return { initial: inst.startPool, choice };
+    });
+  },
+};
 
 /**
  * AutoSpotting: replaces the instance once with the cheapest compatible type at least as large, launched in

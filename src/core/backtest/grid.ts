@@ -58,49 +58,101 @@ export function buildPriceGrid(records: readonly PriceRecord[], opts: GridOption
     );
   }
   const hours = Math.floor((last - start) / HOUR_MS) + 1;
-  const byPool = new Map<string, { key: PoolKey; points: { ts: number; price: number }[] }>();
-  const add = (r: PriceRecord): void => {
-    const id = poolId(r);
-    let e = byPool.get(id);
-    if (!e) {
-      e = { key: { region: r.region, az: r.az, instanceType: r.instanceType }, points: [] };
-      byPool.set(id, e);
-    }
-    e.points.push({ ts: r.ts, price: r.price });
-  };
-  for (const r of opts.initial ?? []) add(r);
-  for (const r of records) add(r);
+  const { ids, pools, offset, ts, value } = groupByPool(opts.initial ?? [], records);
   let earliest = first;
   for (const r of opts.initial ?? []) if (r.ts < earliest) earliest = r.ts;
   const warmupHours = Math.max(0, Math.min(MAX_WARMUP_HOURS, Math.floor((start - earliest) / HOUR_MS)));
-  const ids = [...byPool.keys()].sort();
   const warmupPrice = new Float64Array(ids.length * warmupHours).fill(Number.NaN);
   const price = new Float64Array(ids.length * hours).fill(Number.NaN);
   const recordTs = new Float64Array(ids.length * hours).fill(Number.NaN);
-  const pools: PoolKey[] = [];
   const index = new Map<string, number>();
-  ids.forEach((id, p) => {
-    const e = byPool.get(id)!;
-    pools.push(e.key);
-    index.set(id, p);
-    const pts = e.points.sort((a, b) => a.ts - b.ts);
-    let k = -1;
+  for (let p = 0; p < ids.length; p++) {
+    index.set(ids[p], p);
+    // the pool's points are ts[offset[p] .. offset[p + 1]), sorted by time (ties: the later record last)
+    const end = offset[p + 1];
+    let k = offset[p] - 1;
     for (let w = 0; w < warmupHours; w++) {
       const t = start - (warmupHours - w) * HOUR_MS;
-      while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
-      if (k >= 0) warmupPrice[p * warmupHours + w] = pts[k].price;
+      while (k + 1 < end && ts[k + 1] <= t) k++;
+      if (k >= offset[p]) warmupPrice[p * warmupHours + w] = value[k];
     }
     const base = p * hours;
     for (let h = 0; h < hours; h++) {
       const t = start + h * HOUR_MS;
-      while (k + 1 < pts.length && pts[k + 1].ts <= t) k++;
-      if (k >= 0) {
-        price[base + h] = pts[k].price;
-        recordTs[base + h] = pts[k].ts;
+      while (k + 1 < end && ts[k + 1] <= t) k++;
+      if (k >= offset[p]) {
+        price[base + h] = value[k];
+        recordTs[base + h] = ts[k];
       }
     }
-  });
+  }
   return { start, hours, pools, ids, index, price, warmupHours, warmupPrice, recordTs };
+}
+
+/**
+ * The records (`initial` first) grouped by pool, pools sorted by id: pool p's points are ts/value[offset[p] ..
+ * offset[p + 1]), sorted by time, records of the same time in the order given. Typed arrays, no object per record.
+ */
+function groupByPool(
+  initial: readonly PriceRecord[],
+  records: readonly PriceRecord[],
+): { ids: string[]; pools: PoolKey[]; offset: Int32Array; ts: Float64Array; value: Float64Array } {
+  const n = initial.length + records.length;
+  const at = (i: number): PriceRecord => (i < initial.length ? initial[i] : records[i - initial.length]);
+  // a number per pool in order of first appearance, then the pools' places in id order
+  const seen = new Map<string, number>();
+  const keys: PoolKey[] = [];
+  const firstIds: string[] = [];
+  const poolOf = new Int32Array(n);
+  let counts = new Int32Array(64);
+  for (let i = 0; i < n; i++) {
+    const r = at(i);
+    const id = poolId(r);
+    let p = seen.get(id);
+    if (p === undefined) {
+      p = keys.length;
+      seen.set(id, p);
+      keys.push({ region: r.region, az: r.az, instanceType: r.instanceType });
+      firstIds.push(id);
+      if (p >= counts.length) {
+        const grown = new Int32Array(counts.length * 2);
+        grown.set(counts);
+        counts = grown;
+      }
+    }
+    poolOf[i] = p;
+    counts[p]++;
+  }
+  const order = [...firstIds.keys()].sort((a, b) => (firstIds[a] < firstIds[b] ? -1 : 1));
+  const place = new Int32Array(order.length);
+  order.forEach((p, q) => {
+    place[p] = q;
+  });
+  const offset = new Int32Array(order.length + 1);
+  for (let q = 0; q < order.length; q++) offset[q + 1] = offset[q] + counts[order[q]];
+  const fill = offset.slice(0, order.length);
+  const ts = new Float64Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = at(i);
+    const j = fill[place[poolOf[i]]]++;
+    ts[j] = r.ts;
+    value[j] = r.price;
+  }
+  for (let q = 0; q < order.length; q++) sortSlice(ts, value, offset[q], offset[q + 1]);
+  return { ids: order.map((p) => firstIds[p]), pools: order.map((p) => keys[p]), offset, ts, value };
+}
+
+/** Sorts ts/value[from .. to) by time, keeping the given order of equal times (already sorted: nothing to do). */
+function sortSlice(ts: Float64Array, value: Float64Array, from: number, to: number): void {
+  let sorted = true;
+  for (let i = from + 1; i < to && sorted; i++) sorted = ts[i - 1] <= ts[i];
+  if (sorted) return;
+  const idx = Array.from({ length: to - from }, (_, k) => from + k).sort((a, b) => ts[a] - ts[b]);
+  const t = idx.map((i) => ts[i]);
+  const v = idx.map((i) => value[i]);
+  ts.set(t, from);
+  value.set(v, from);
 }
 
 const hourMajorCache = new WeakMap<PriceGrid, Float64Array>();

@@ -40,7 +40,9 @@ const describeBest = (ctx: PolicyContext): string => {
 
 function excludedNote(ctx: PolicyContext): string {
   if (ctx.excluded.size === 0) return "";
-  return ` (left out: ${[...ctx.excluded].map(([why, n]) => `${n} ${why}`).join(", ")})`;
+  let list = "";
+  for (const [why, n] of ctx.excluded) list += `${list === "" ? "" : ", "}${n} ${why}`;
+  return ` (left out: ${list})`;
 }
 
 /** An instance no switch can be run for (ManagedInstance.switchBlocked): STAY, saying why, before anything else. */
