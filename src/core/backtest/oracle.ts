@@ -56,6 +56,8 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
   for (let j = 0; j < nc; j++) if (cand[j] === inst.startPool) s0 = j;
   if (inst.startPool === ON_DEMAND) s0 = nc;
   if (s0 < 0) throw new Error(`start pool of ${inst.instanceId} is not among its candidates`);
+  // a move is marked as it is made: every other state-hour stayed (0) or had no price (2)
+  moved.fill(0, 0, n * hours);
   dp.fill(INF, 0, n);
   dpSw.fill(0, 0, n);
   dp[s0] = 0;
@@ -75,7 +77,8 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
     for (let j = 0; j < nc; j++) {
       // hourCost: spot price + the interruption charge; NaN while the pool has no price (unavailable)
       const c = byHour[row + cand[j]] + risk[j];
-      if (Number.isNaN(c)) {
+      if (c !== c) {
+        // NaN: no price
         next[j] = INF;
         moved[at + j] = 2;
         continue;
@@ -84,9 +87,7 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
       const ks = dpSw[j];
       let v = stay + c;
       let k = ks;
-      if (stay < move || (stay === move && ks <= moveSw)) {
-        moved[at + j] = 0;
-      } else {
+      if (!(stay < move || (stay === move && ks <= moveSw))) {
         v = move + c;
         k = moveSw;
         moved[at + j] = 1;
@@ -105,9 +106,7 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
       const ks = dpSw[nc];
       let v = stay + od;
       let k = ks;
-      if (stay < move || (stay === move && ks <= moveSw)) {
-        moved[at + nc] = 0;
-      } else {
+      if (!(stay < move || (stay === move && ks <= moveSw))) {
         v = move + od;
         k = moveSw;
         moved[at + nc] = 1;

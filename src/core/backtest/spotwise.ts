@@ -82,7 +82,9 @@ export function spotwisePolicy(
       const observed = new Map<number, CapacityPoint[]>();
       const buckets = grid.pools.map((pk) => opts.advisor?.get(tableKey(pk.region, pk.instanceType))?.bucket);
       const bucketOf = (p: number): number | undefined => buckets[p];
-      const observedRisk = new Map<number, { at: number; risk: number }>();
+      // each observed pool's risk now and an hour before, made once per pool and hour (fill()) for the quotes and
+      // every instance's escape evidence
+      const observedRisk = new Map<number, { at: number; now: number; before: number }>();
       const launch =
         observe && opts.launch
           ? new LaunchScorer(opts.launch, grid, new Set(instances.flatMap((i) => [i.startPool, ...i.candidates])))
@@ -99,10 +101,14 @@ export function spotwisePolicy(
         if (obs) {
           let r = observedRisk.get(p);
           if (!r || r.at !== now) {
-            r = { at: now, risk: poolHourlyRisk(bucketOf(p), obs, now).risk };
+            r = {
+              at: now,
+              now: poolHourlyRisk(bucketOf(p), obs, now).risk,
+              before: poolHourlyRisk(bucketOf(p), obs, now - HOUR_MS).risk,
+            };
             observedRisk.set(p, r);
           }
-          q.risk = r.risk;
+          q.risk = r.now;
           q.riskSource = "observed";
           q.launchFailure = launchFailure.get(p) ?? null;
         } else {
@@ -240,6 +246,8 @@ export function spotwisePolicy(
                   now,
                   bucket: bucketOf(s.cur),
                   riskCeiling: settings.riskCeiling,
+                  // filled in this hour for the pool (fill(): every observed pool an instance runs in)
+                  risks: observedRisk.get(s.cur),
                 });
           const scan = board.scan(inst.candidates, s.cur === ON_DEMAND ? -1 : s.cur, inst.odPrice);
           const d = decideOnScan(input, scan);

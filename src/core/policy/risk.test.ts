@@ -78,4 +78,16 @@ describe("escape evidence", () => {
     expect(escapeEvidence({ ...base, capacity: losses, since: NOW - 2 * HOUR })).toMatch(/for at least an hour/);
     expect(escapeEvidence({ ...base, capacity: [], since: null })).toBeNull();
   });
+
+  it("reads the same from risks the caller computed as from the ones it computes, and uses them", () => {
+    const losses: CapacityPoint[] = Array.from({ length: 3 }, (_, k) => ({ ts: NOW - (3 + k) * HOUR, available: 0 }));
+    const risks = {
+      now: poolHourlyRisk(base.bucket, losses, NOW).risk,
+      before: poolHourlyRisk(base.bucket, losses, NOW - HOUR).risk,
+    };
+    const args = { ...base, capacity: losses, since: NOW - 2 * HOUR };
+    expect(escapeEvidence({ ...args, risks })).toBe(escapeEvidence(args));
+    // below the ceiling an hour before: not sustained, whatever the capacity series says
+    expect(escapeEvidence({ ...args, risks: { now: risks.now, before: 0 } })).toBeNull();
+  });
 });

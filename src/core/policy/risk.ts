@@ -115,6 +115,11 @@ export function escapeEvidence(args: {
   now: EpochMs;
   bucket: number | null | undefined;
   riskCeiling: number;
+  /**
+   * poolHourlyRisk(bucket, capacity, now).risk and the same an hour before, when the caller already has them
+   * (the backtester computes them once per pool and hour, not once per instance in the pool).
+   */
+  risks?: { now: number; before: number };
 }): string | null {
   const { capacity, now } = args;
   const from = Math.max(args.since ?? 0, now - EVIDENCE_WINDOW_HOURS * HOUR_MS);
@@ -128,8 +133,8 @@ export function escapeEvidence(args: {
       }
     }
   }
-  const nowRisk = poolHourlyRisk(args.bucket, capacity, now).risk;
-  const before = poolHourlyRisk(args.bucket, capacity, now - HOUR_MS).risk;
+  const nowRisk = args.risks?.now ?? poolHourlyRisk(args.bucket, capacity, now).risk;
+  const before = args.risks?.before ?? poolHourlyRisk(args.bucket, capacity, now - HOUR_MS).risk;
   if (nowRisk > args.riskCeiling && before > args.riskCeiling) {
     return `risk in ${args.poolId} above the ceiling ${args.riskCeiling.toExponential(2)}/h for at least an hour (${before.toExponential(2)} → ${nowRisk.toExponential(2)}/h)`;
   }
