@@ -77,8 +77,7 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
     for (let j = 0; j < nc; j++) {
       // hourCost: spot price + the interruption charge; NaN while the pool has no price (unavailable)
       const c = byHour[row + cand[j]] + risk[j];
-      if (c !== c) {
-        // NaN: no price
+      if (Number.isNaN(c)) {
         next[j] = INF;
         moved[at + j] = 2;
         continue;
