@@ -165,6 +165,42 @@ describe("fleet and cost model", () => {
   });
 });
 
+describe("karpenter consolidation", () => {
+  // 16 interchangeable types in two AZs: every instance has the same candidate list, and a type counts once
+  // however many of its pools are cheaper
+  const types = Array.from({ length: 16 }, (_, i) => `m${i + 10}.large`);
+  const cat: Catalog = new Map(types.map((t) => [t, type(t, 2, 8)]));
+  const od: OnDemandTable = new Map(types.map((t) => [`${R}|${t}`, 0.2]));
+  const adv: AdvisorTable = new Map();
+  it("moves every instance with the list to its cheapest pool once 15 types are cheaper, not with 14", async () => {
+    for (const [cheaper, moves] of [
+      [15, true],
+      [14, false],
+    ] as const) {
+      const recs: PriceRecord[] = types.flatMap((t) => [rec(0, "a", t, 0.1), rec(0, "b", t, 0.1)]);
+      types.slice(types.length - cheaper).forEach((t, i) => {
+        recs.push(rec(60, "a", t, i === 3 ? 0.04 : 0.05), rec(60, "b", t, 0.05));
+      });
+      recs.push(rec(100, "a", types[0], 0.1));
+      const g = buildPriceGrid(recs);
+      const rules = { maxVcpuFactor: 2, allowFamilies: [], denyFamilies: [] };
+      const { instances } = buildFleet(defaultFleet(g, od), g, { onDemand: od, catalog: cat }, rules);
+      expect(instances).toHaveLength(16);
+      // every pool at 0.1 from hour 0; from hour 60 `cheaper` types (the last ones) at 0.05, one pool at 0.04
+      const schedules = await karpenterPolicy.run(simContext(g, instances, adv));
+      const target = types[types.length - cheaper + 3];
+      instances.forEach((inst, i) => {
+        const seen = [...new Set(Array.from(schedules[i].choice, (p) => g.pools[p].instanceType))];
+        // an instance already in a cheap pool has fewer than 15 cheaper types and stays
+        const dear = types.indexOf(inst.instanceType) < types.length - cheaper;
+        expect(seen, `${cheaper} cheaper, ${inst.instanceType}`).toEqual(
+          moves && dear ? [inst.instanceType, target] : [inst.instanceType],
+        );
+      });
+    }
+  });
+});
+
 describe("runBacktest", () => {
   it("reports every policy against stay, on-demand and the oracle; the oracle is never beaten", async () => {
     const r = await runBacktest({ prices: records, onDemand, advisor, catalog });

@@ -49,27 +49,43 @@ export const greedyPolicy: BacktestPolicy = {
     const { hours } = ctx.grid;
     const P = ctx.grid.pools.length;
     const byHour = pricesByHour(ctx.grid);
-    // the cheapest of a candidate list each hour, found once for every instance with that list
-    const cheapestOf = new Map<string, Int32Array>();
-    return ctx.instances.map((inst) => {
-      const key = inst.candidates.join(",");
-      let best = cheapestOf.get(key);
-      if (!best) {
-        best = new Int32Array(hours);
-        for (let h = 0; h < hours; h++) best[h] = cheapest(ctx, inst.candidates, h);
-        cheapestOf.set(key, best);
+    const out: Schedule[] = new Array(ctx.instances.length);
+    for (const list of candidateLists(ctx)) {
+      const best = cheapestByHour(ctx, list.candidates);
+      for (const i of list.members) {
+        const inst = ctx.instances[i];
+        const choice = new Int32Array(hours);
+        let cur = inst.startPool;
+        for (let h = 0; h < hours; h++) {
+          const b = best[h];
+          if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
+          choice[h] = cur;
+        }
+        out[i] = { initial: inst.startPool, choice };
       }
-      const choice = new Int32Array(hours);
-      let cur = inst.startPool;
-      for (let h = 0; h < hours; h++) {
-        const b = best[h];
-        if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
-        choice[h] = cur;
-      }
-      return { initial: inst.startPool, choice };
-    });
+    }
+    return out;
   },
 };
+
+/** The fleet's instances grouped by candidate list (fleet order within a group), for work a list shares. */
+function candidateLists(ctx: SimContext): { candidates: Int32Array; members: number[] }[] {
+  const lists = new Map<string, { candidates: Int32Array; members: number[] }>();
+  ctx.instances.forEach((inst, i) => {
+    const key = inst.candidates.join(",");
+    const list = lists.get(key);
+    if (list) list.members.push(i);
+    else lists.set(key, { candidates: inst.candidates, members: [i] });
+  });
+  return [...lists.values()];
+}
+
+/** The cheapest of `pools` at every hour (cheapest()), for every instance with that candidate list. */
+function cheapestByHour(ctx: SimContext, pools: Int32Array): Int32Array {
+  const best = new Int32Array(ctx.grid.hours);
+  for (let h = 0; h < best.length; h++) best[h] = cheapest(ctx, pools, h);
+  return best;
+}
 
 /**
  * AutoSpotting: replaces the instance once with the cheapest compatible type at least as large, launched in
@@ -107,45 +123,60 @@ function typeIds(grid: PriceGrid): { typeOf: Int32Array; types: number } {
   return t;
 }
 
-/** Karpenter: each hour, if at least 15 candidate instance types are strictly cheaper, move to the cheapest. */
+/**
+ * Karpenter: each hour, if at least 15 candidate instance types are strictly cheaper, move to the cheapest.
+ * What a candidate list gives every instance with it is found once per hour: its cheapest pool (the target
+ * whenever any pool is cheaper than the instance's) and each of its types' lowest price (a type is cheaper when
+ * that is below the instance's price).
+ */
 export const karpenterPolicy: BacktestPolicy = {
   name: "karpenter",
   run: async (ctx) => {
     const { hours } = ctx.grid;
     const P = ctx.grid.pools.length;
     const byHour = pricesByHour(ctx.grid);
-    const { typeOf, types } = typeIds(ctx.grid);
-    // seenAt[type] = the (instance, hour) visit that last counted it: distinct types without clearing a set
-    const seenAt = new Int32Array(types).fill(-1);
-    let visit = 0;
-    return ctx.instances.map((inst) => {
-      const choice = new Int32Array(hours);
-      const cand = inst.candidates;
-      let cur = inst.startPool;
-      for (let h = 0; h < hours; h++, visit++) {
-        const row = h * P;
-        const now = byHour[row + cur];
-        let seen = 0;
-        let best = -1;
-        let bestPrice = Number.POSITIVE_INFINITY;
-        for (let k = 0; k < cand.length; k++) {
-          const p = cand[k];
-          const v = byHour[row + p];
-          if (!(v < now)) continue;
-          const t = typeOf[p];
-          if (seenAt[t] !== visit) {
-            seenAt[t] = visit;
-            seen++;
-          }
-          if (v < bestPrice) {
-            bestPrice = v;
-            best = p;
-          }
+    const { typeOf } = typeIds(ctx.grid);
+    const out: Schedule[] = new Array(ctx.instances.length);
+    for (const list of candidateLists(ctx)) {
+      const cand = list.candidates;
+      // the list's types as slots 0..T-1, and each slot's lowest price per hour (+Infinity: none priced)
+      const slotOfType = new Map<number, number>();
+      const slot = Int32Array.from(cand, (p) => {
+        let t = slotOfType.get(typeOf[p]);
+        if (t === undefined) {
+          t = slotOfType.size;
+          slotOfType.set(typeOf[p], t);
         }
-        if (best >= 0 && seen >= KARPENTER_MIN_TYPES) cur = best;
-        choice[h] = cur;
+        return t;
+      });
+      const T = slotOfType.size;
+      const typeMin = new Float64Array(T * hours).fill(Number.POSITIVE_INFINITY);
+      for (let h = 0; h < hours; h++) {
+        const row = h * P;
+        const at = h * T;
+        for (let k = 0; k < cand.length; k++) {
+          const v = byHour[row + cand[k]];
+          if (v < typeMin[at + slot[k]]) typeMin[at + slot[k]] = v;
+        }
       }
-      return { initial: inst.startPool, choice };
-    });
+      const best = cheapestByHour(ctx, cand);
+      for (const i of list.members) {
+        const inst = ctx.instances[i];
+        const choice = new Int32Array(hours);
+        let cur = inst.startPool;
+        for (let h = 0; h < hours; h++) {
+          const now = byHour[h * P + cur];
+          const b = best[h];
+          if (b >= 0 && byHour[h * P + b] < now) {
+            let cheaper = 0;
+            for (let t = h * T; t < (h + 1) * T; t++) if (typeMin[t] < now) cheaper++;
+            if (cheaper >= KARPENTER_MIN_TYPES) cur = b;
+          }
+          choice[h] = cur;
+        }
+        out[i] = { initial: inst.startPool, choice };
+      }
+    }
+    return out;
   },
 };
