@@ -80,10 +80,24 @@ function candidateLists(ctx: SimContext): { candidates: Int32Array; members: num
   return [...lists.values()];
 }
 
-/** The cheapest of `pools` at every hour (cheapest()), for every instance with that candidate list. */
+/**
+ * The cheapest of `pools` at every hour (cheapest(), ties to the first), for every instance with that candidate
+ * list: read pool by pool along the pool-major grid, each pool's hours in one contiguous run.
+ */
 function cheapestByHour(ctx: SimContext, pools: Int32Array): Int32Array {
-  const best = new Int32Array(ctx.grid.hours);
-  for (let h = 0; h < best.length; h++) best[h] = cheapest(ctx, pools, h);
+  const { hours, price } = ctx.grid;
+  const best = new Int32Array(hours).fill(-1);
+  const bestPrice = new Float64Array(hours).fill(Number.POSITIVE_INFINITY);
+  for (const p of pools) {
+    const base = p * hours;
+    for (let h = 0; h < hours; h++) {
+      const v = price[base + h];
+      if (v < bestPrice[h]) {
+        bestPrice[h] = v;
+        best[h] = p;
+      }
+    }
+  }
   return best;
 }
 
@@ -150,13 +164,14 @@ export const karpenterPolicy: BacktestPolicy = {
         return t;
       });
       const T = slotOfType.size;
+      // typeMin[slot * hours + h], filled pool by pool along the pool-major grid
       const typeMin = new Float64Array(T * hours).fill(Number.POSITIVE_INFINITY);
-      for (let h = 0; h < hours; h++) {
-        const row = h * P;
-        const at = h * T;
-        for (let k = 0; k < cand.length; k++) {
-          const v = byHour[row + cand[k]];
-          if (v < typeMin[at + slot[k]]) typeMin[at + slot[k]] = v;
+      for (let k = 0; k < cand.length; k++) {
+        const base = cand[k] * hours;
+        const at = slot[k] * hours;
+        for (let h = 0; h < hours; h++) {
+          const v = ctx.grid.price[base + h];
+          if (v < typeMin[at + h]) typeMin[at + h] = v;
         }
       }
       const best = cheapestByHour(ctx, cand);
@@ -169,7 +184,7 @@ export const karpenterPolicy: BacktestPolicy = {
           const b = best[h];
           if (b >= 0 && byHour[h * P + b] < now) {
             let cheaper = 0;
-            for (let t = h * T; t < (h + 1) * T; t++) if (typeMin[t] < now) cheaper++;
+            for (let t = h; t < T * hours; t += hours) if (typeMin[t] < now) cheaper++;
             if (cheaper >= KARPENTER_MIN_TYPES) cur = b;
           }
           choice[h] = cur;
