@@ -3,7 +3,7 @@
  * (greedy, AutoSpotting, Karpenter spot-to-spot consolidation), all judged on spot price.
  */
 import type { BacktestInstance } from "./fleet.js";
-import { type PriceGrid, pricesByHour } from "./grid.js";
+import type { PriceGrid } from "./grid.js";
 import { ON_DEMAND, type Schedule, type SimContext } from "./model.js";
 
 export interface BacktestPolicy {
@@ -17,12 +17,11 @@ function perInstance(name: string, f: (ctx: SimContext, inst: BacktestInstance) 
 
 /** The cheapest available candidate by spot price at `hour`, ties to the lowest pool id; -1 if none. */
 function cheapest(ctx: SimContext, pools: Int32Array, hour: number): number {
-  const byHour = pricesByHour(ctx.grid);
-  const row = hour * ctx.grid.pools.length;
+  const { price, hours } = ctx.grid;
   let best = -1;
   let bestPrice = Number.POSITIVE_INFINITY;
   for (let k = 0; k < pools.length; k++) {
-    const v = byHour[row + pools[k]];
+    const v = price[pools[k] * hours + hour];
     if (v < bestPrice) {
       bestPrice = v;
       best = pools[k];
@@ -46,9 +45,7 @@ export const onDemandPolicy = perInstance("ondemand", (ctx) => ({
 export const greedyPolicy: BacktestPolicy = {
   name: "greedy",
   run: async (ctx) => {
-    const { hours } = ctx.grid;
-    const P = ctx.grid.pools.length;
-    const byHour = pricesByHour(ctx.grid);
+    const { hours, price } = ctx.grid;
     const out: Schedule[] = new Array(ctx.instances.length);
     for (const list of candidateLists(ctx)) {
       const best = cheapestByHour(ctx, list.candidates);
@@ -58,7 +55,7 @@ export const greedyPolicy: BacktestPolicy = {
         let cur = inst.startPool;
         for (let h = 0; h < hours; h++) {
           const b = best[h];
-          if (b >= 0 && byHour[h * P + b] < byHour[h * P + cur]) cur = b;
+          if (b >= 0 && price[b * hours + h] < price[cur * hours + h]) cur = b;
           choice[h] = cur;
         }
         out[i] = { initial: inst.startPool, choice };
@@ -146,9 +143,7 @@ function typeIds(grid: PriceGrid): { typeOf: Int32Array; types: number } {
 export const karpenterPolicy: BacktestPolicy = {
   name: "karpenter",
   run: async (ctx) => {
-    const { hours } = ctx.grid;
-    const P = ctx.grid.pools.length;
-    const byHour = pricesByHour(ctx.grid);
+    const { hours, price } = ctx.grid;
     const { typeOf } = typeIds(ctx.grid);
     const out: Schedule[] = new Array(ctx.instances.length);
     for (const list of candidateLists(ctx)) {
@@ -170,7 +165,7 @@ export const karpenterPolicy: BacktestPolicy = {
         const base = cand[k] * hours;
         const at = slot[k] * hours;
         for (let h = 0; h < hours; h++) {
-          const v = ctx.grid.price[base + h];
+          const v = price[base + h];
           if (v < typeMin[at + h]) typeMin[at + h] = v;
         }
       }
@@ -180,9 +175,9 @@ export const karpenterPolicy: BacktestPolicy = {
         const choice = new Int32Array(hours);
         let cur = inst.startPool;
         for (let h = 0; h < hours; h++) {
-          const now = byHour[h * P + cur];
+          const now = price[cur * hours + h];
           const b = best[h];
-          if (b >= 0 && byHour[h * P + b] < now) {
+          if (b >= 0 && price[b * hours + h] < now) {
             let cheaper = 0;
             for (let t = h; t < T * hours; t += hours) if (typeMin[t] < now) cheaper++;
             if (cheaper >= KARPENTER_MIN_TYPES) cur = b;
