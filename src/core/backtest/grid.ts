@@ -155,6 +155,29 @@ function sortSlice(ts: Float64Array, value: Float64Array, from: number, to: numb
   value.set(v, from);
 }
 
+const hourMajorCache = new WeakMap<PriceGrid, Float64Array>();
+
+/**
+ * A grid is not changed once built (the cache below relies on it).
+ * The grid's prices laid out hour by hour (byHour[hour * pools + pool]), built once per grid and shared by
+ * the oracle, whose per-hour loop over an instance's candidates then reads one contiguous row instead of striding
+ * `hours` doubles between pools (a copy per instance, tried, was slower).
+ */
+export function pricesByHour(grid: PriceGrid): Float64Array {
+  let out = hourMajorCache.get(grid);
+  if (!out) {
+    const { hours, price } = grid;
+    const n = grid.pools.length;
+    out = new Float64Array(n * hours);
+    for (let p = 0; p < n; p++) {
+      const base = p * hours;
+      for (let h = 0; h < hours; h++) out[h * n + p] = price[base + h];
+    }
+    hourMajorCache.set(grid, out);
+  }
+  return out;
+}
+
 /**
  * A replay window over a price series: records before `from` become the initial records (in effect before
  * the window), records after `to` are dropped. Without `from` the window starts WARMUP_HOURS after the first

@@ -4,13 +4,14 @@
  * staying or by switching from the cheapest state of the previous hour. Ties prefer staying, then fewer
  * switches, so the oracle never moves for nothing.
  *
- * Everything runs over typed arrays reused across instances: the hour's prices of the instance's candidates are
- * one contiguous row, each state's interruption charge is computed once, and the path is
+ * Everything runs over typed arrays reused across instances: the hour's prices come from the shared
+ * hour-major grid (one contiguous row), each state's interruption charge is computed once, and the path is
  * kept as one byte per state-hour (stayed or moved) plus the hour's cheapest state, since a move always comes
  * from that one: 1/4 of the memory of a predecessor table, nothing allocated per hour.
  */
 import type { BacktestPolicy } from "./baselines.js";
 import type { BacktestInstance } from "./fleet.js";
+import { pricesByHour } from "./grid.js";
 import { ON_DEMAND, type Schedule, type SimContext, SWITCH_OD_HOURS } from "./model.js";
 
 const INF = Number.POSITIVE_INFINITY;
@@ -24,8 +25,6 @@ export class OracleWorkspace {
   risk = new Float64Array(0);
   moved = new Uint8Array(0);
   argmin = new Int32Array(0);
-  /** The candidates' prices hour by hour: prices[hour * candidates + j]. */
-  prices = new Float64Array(0);
 
   ensure(n: number, hours: number): void {
     if (this.dp.length < n) {
@@ -37,25 +36,19 @@ export class OracleWorkspace {
     }
     if (this.moved.length < n * hours) this.moved = new Uint8Array(n * hours);
     if (this.argmin.length < hours) this.argmin = new Int32Array(hours);
-    if (this.prices.length < n * hours) this.prices = new Float64Array(n * hours);
   }
 }
 
 export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new OracleWorkspace()): Schedule {
   const hours = ctx.grid.hours;
+  const P = ctx.grid.pools.length;
+  const byHour = pricesByHour(ctx.grid);
   const cand = inst.candidates;
   const nc = cand.length; // states 0..nc-1 are the candidates, state nc is on-demand
   const n = nc + 1;
   const od = inst.odPrice;
   const sw = od * SWITCH_OD_HOURS;
   ws.ensure(n, hours);
-  // the candidates' prices laid out hour by hour, read pool by pool along the pool-major grid: each hour of the
-  // programme then reads one contiguous row of nc prices
-  const byHour = ws.prices;
-  for (let j = 0; j < nc; j++) {
-    const base = cand[j] * hours;
-    for (let h = 0, at = j; h < hours; h++, at += nc) byHour[at] = ctx.grid.price[base + h];
-  }
   let { dp, next, dpSw, nextSw } = ws;
   const { risk, moved, argmin } = ws;
   for (let j = 0; j < nc; j++) risk[j] = ctx.riskCostFactor[cand[j]] * od;
@@ -75,7 +68,7 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
   for (let h = 0; h < hours; h++) {
     argmin[h] = m;
     const move = dm + sw;
-    const row = h * nc;
+    const row = h * P;
     const at = h * n;
     let nm = -1;
     let ndm = INF;
@@ -83,7 +76,7 @@ export function oracleSchedule(ctx: SimContext, inst: BacktestInstance, ws = new
     const moveSw = sm + 1;
     for (let j = 0; j < nc; j++) {
       // hourCost: spot price + the interruption charge; NaN while the pool has no price (unavailable)
-      const c = byHour[row + j] + risk[j];
+      const c = byHour[row + cand[j]] + risk[j];
       if (Number.isNaN(c)) {
         next[j] = INF;
         moved[at + j] = 2;
