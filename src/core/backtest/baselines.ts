@@ -3,7 +3,6 @@
  * (greedy, AutoSpotting, Karpenter spot-to-spot consolidation), all judged on spot price.
  */
 import type { BacktestInstance } from "./fleet.js";
-import type { PriceGrid } from "./grid.js";
 import { ON_DEMAND, type Schedule, type SimContext } from "./model.js";
 
 export interface BacktestPolicy {
@@ -48,7 +47,7 @@ export const greedyPolicy: BacktestPolicy = {
     const { hours, price } = ctx.grid;
     const out: Schedule[] = new Array(ctx.instances.length);
     for (const list of candidateLists(ctx)) {
-      const best = cheapestByHour(ctx, list.candidates);
+      const best = cheapestOf(ctx, list);
       for (const i of list.members) {
         const inst = ctx.instances[i];
         const choice = new Int32Array(hours);
@@ -65,16 +64,36 @@ export const greedyPolicy: BacktestPolicy = {
   },
 };
 
-/** The fleet's instances grouped by candidate list (fleet order within a group), for work a list shares. */
-function candidateLists(ctx: SimContext): { candidates: Int32Array; members: number[] }[] {
-  const lists = new Map<string, { candidates: Int32Array; members: number[] }>();
-  ctx.instances.forEach((inst, i) => {
-    const key = inst.candidates.join(",");
-    const list = lists.get(key);
-    if (list) list.members.push(i);
-    else lists.set(key, { candidates: inst.candidates, members: [i] });
-  });
-  return [...lists.values()];
+/** Instances with one candidate list (fleet order), and the list's cheapest pool each hour, found once. */
+interface CandidateList {
+  candidates: Int32Array;
+  members: number[];
+  cheapest?: Int32Array;
+}
+
+const listCache = new WeakMap<SimContext, CandidateList[]>();
+
+/** The fleet's instances grouped by candidate list, for the work a list shares (made once per context). */
+function candidateLists(ctx: SimContext): CandidateList[] {
+  let out = listCache.get(ctx);
+  if (!out) {
+    const lists = new Map<string, CandidateList>();
+    ctx.instances.forEach((inst, i) => {
+      const key = inst.candidates.join(",");
+      const list = lists.get(key);
+      if (list) list.members.push(i);
+      else lists.set(key, { candidates: inst.candidates, members: [i] });
+    });
+    out = [...lists.values()];
+    listCache.set(ctx, out);
+  }
+  return out;
+}
+
+/** cheapestByHour() of the list, made by the first policy that asks (greedy and karpenter both do). */
+function cheapestOf(ctx: SimContext, list: CandidateList): Int32Array {
+  list.cheapest ??= cheapestByHour(ctx, list.candidates);
+  return list.cheapest;
 }
 
 /**
@@ -113,27 +132,6 @@ export const autoSpottingPolicy = perInstance("autospotting", (ctx, inst) => {
 /** Karpenter spot-to-spot consolidation: replace only when at least this many instance types are cheaper. */
 export const KARPENTER_MIN_TYPES = 15;
 
-const typeIdCache = new WeakMap<PriceGrid, { typeOf: Int32Array; types: number }>();
-
-/** A small integer per instance type of the grid's pools, so "how many types" needs no set of strings. */
-function typeIds(grid: PriceGrid): { typeOf: Int32Array; types: number } {
-  let t = typeIdCache.get(grid);
-  if (!t) {
-    const ids = new Map<string, number>();
-    const typeOf = Int32Array.from(grid.pools, (p) => {
-      let id = ids.get(p.instanceType);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(p.instanceType, id);
-      }
-      return id;
-    });
-    t = { typeOf, types: ids.size };
-    typeIdCache.set(grid, t);
-  }
-  return t;
-}
-
 /**
  * Karpenter: each hour, if at least 15 candidate instance types are strictly cheaper, move to the cheapest.
  * What a candidate list gives every instance with it is found once per hour: its cheapest pool (the target
@@ -143,18 +141,17 @@ function typeIds(grid: PriceGrid): { typeOf: Int32Array; types: number } {
 export const karpenterPolicy: BacktestPolicy = {
   name: "karpenter",
   run: async (ctx) => {
-    const { hours, price } = ctx.grid;
-    const { typeOf } = typeIds(ctx.grid);
+    const { hours, price, pools } = ctx.grid;
     const out: Schedule[] = new Array(ctx.instances.length);
     for (const list of candidateLists(ctx)) {
       const cand = list.candidates;
       // the list's types as slots 0..T-1, and each slot's lowest price per hour (+Infinity: none priced)
-      const slotOfType = new Map<number, number>();
+      const slotOfType = new Map<string, number>();
       const slot = Int32Array.from(cand, (p) => {
-        let t = slotOfType.get(typeOf[p]);
+        let t = slotOfType.get(pools[p].instanceType);
         if (t === undefined) {
           t = slotOfType.size;
-          slotOfType.set(typeOf[p], t);
+          slotOfType.set(pools[p].instanceType, t);
         }
         return t;
       });
@@ -169,7 +166,7 @@ export const karpenterPolicy: BacktestPolicy = {
           if (v < typeMin[at + h]) typeMin[at + h] = v;
         }
       }
-      const best = cheapestByHour(ctx, cand);
+      const best = cheapestOf(ctx, list);
       for (const i of list.members) {
         const inst = ctx.instances[i];
         const choice = new Int32Array(hours);

@@ -104,7 +104,7 @@ function groupByPool(
   const keys: PoolKey[] = [];
   const firstIds: string[] = [];
   const poolOf = new Int32Array(n);
-  let counts = new Int32Array(64);
+  const counts: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = at(i);
     const id = poolId(r);
@@ -114,11 +114,7 @@ function groupByPool(
       seen.set(id, p);
       keys.push({ region: r.region, az: r.az, instanceType: r.instanceType });
       firstIds.push(id);
-      if (p >= counts.length) {
-        const grown = new Int32Array(counts.length * 2);
-        grown.set(counts);
-        counts = grown;
-      }
+      counts.push(0);
     }
     poolOf[i] = p;
     counts[p]++;

@@ -2,14 +2,15 @@
  * The spotwise policy in the replay: every hour, every instance in fleet order is decided by the daemon's
  * policy (decideOnScan(): decide() on a candidate scan read off a QuoteBoard, the same scan scanCandidates()
  * makes, judged once per pool and hour instead of once per instance and candidate), with the daemon's inputs:
- * the risk of the injected RiskScorer (the
- * advisor prior) updated, unless `advisorOnly`, with the capacity observations the replay itself produces (a
- * launch into a pool at each switch) exactly as the daemon does (poolHourlyRisk), the same escape evidence
- * (escapeEvidence), the model's launch-failure veto on the pools it launched into when a model is injected
- * (launch.ts), the time of each pool's newest record (stale pools are no candidates), and each pool's recent
- * exponentially weighted mean prices (half-lives `priceHalfLifeHours` and `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the
- * fleet disruption budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to
- * escapes first, then to the largest savings. */
+ * the risk of the injected RiskScorer (the advisor prior) updated, unless `advisorOnly`, with the capacity
+ * observations the replay itself produces (a launch into a pool at each switch) exactly as the daemon does
+ * (poolHourlyRisk), the same escape evidence (escapeEvidence), the model's launch-failure veto on the pools it
+ * launched into when a model is injected (launch.ts), the time of each pool's newest record (stale pools are no
+ * candidates), and each pool's recent exponentially weighted mean prices (half-lives `priceHalfLifeHours` and
+ * `stayLevelHalfLifeHours`, on the hourly grid). Switches of the same hour count against the fleet disruption
+ * budget (a switch completes within the hour); as the daemon should (budgetOrder), the budget goes to escapes
+ * first, then to the largest savings.
+ */
 import type { AdvisorTable } from "../market/tables.js";
 import { tableKey } from "../market/tables.js";
 import { QuoteBoard } from "../policy/board.js";
