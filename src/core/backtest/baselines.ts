@@ -43,26 +43,42 @@ export const onDemandPolicy = perInstance("ondemand", (ctx) => ({
 /** Always the cheapest candidate by spot price, moving whenever another pool is strictly cheaper. */
 export const greedyPolicy: BacktestPolicy = {
   name: "greedy",
-  run: async (ctx) => {
-    const { hours, price } = ctx.grid;
-    const out: Schedule[] = new Array(ctx.instances.length);
-    for (const list of candidateLists(ctx)) {
+  run: async (ctx) =>
+    listSchedules(ctx, (list) => {
+      const { hours, price } = ctx.grid;
       const best = cheapestOf(ctx, list);
-      for (const i of list.members) {
-        const inst = ctx.instances[i];
-        const choice = new Int32Array(hours);
-        let cur = inst.startPool;
-        for (let h = 0; h < hours; h++) {
-          const b = best[h];
-          if (b >= 0 && price[b * hours + h] < price[cur * hours + h]) cur = b;
-          choice[h] = cur;
-        }
-        out[i] = { initial: inst.startPool, choice };
-      }
-    }
-    return out;
-  },
+      return (h, cur) => {
+        const b = best[h];
+        return b >= 0 && price[b * hours + h] < price[cur * hours + h] ? b : cur;
+      };
+    }),
 };
+
+/**
+ * Every instance's schedule: from its start pool, hour by hour, where `step` of its candidate list moves it (made
+ * once per list, for the work the list's instances share).
+ */
+function listSchedules(
+  ctx: SimContext,
+  step: (list: CandidateList) => (hour: number, cur: number) => number,
+): Schedule[] {
+  const { hours } = ctx.grid;
+  const out: Schedule[] = new Array(ctx.instances.length);
+  for (const list of candidateLists(ctx)) {
+    const next = step(list);
+    for (const i of list.members) {
+      const inst = ctx.instances[i];
+      const choice = new Int32Array(hours);
+      let cur = inst.startPool;
+      for (let h = 0; h < hours; h++) {
+        cur = next(h, cur);
+        choice[h] = cur;
+      }
+      out[i] = { initial: inst.startPool, choice };
+    }
+  }
+  return out;
+}
 
 /** Instances with one candidate list (fleet order), and the list's cheapest pool each hour, found once. */
 interface CandidateList {
@@ -140,10 +156,9 @@ export const KARPENTER_MIN_TYPES = 15;
  */
 export const karpenterPolicy: BacktestPolicy = {
   name: "karpenter",
-  run: async (ctx) => {
-    const { hours, price, pools } = ctx.grid;
-    const out: Schedule[] = new Array(ctx.instances.length);
-    for (const list of candidateLists(ctx)) {
+  run: async (ctx) =>
+    listSchedules(ctx, (list) => {
+      const { hours, price, pools } = ctx.grid;
       const cand = list.candidates;
       // the list's types as slots 0..T-1, and each slot's lowest price per hour (+Infinity: none priced)
       const slotOfType = new Map<string, number>();
@@ -167,23 +182,13 @@ export const karpenterPolicy: BacktestPolicy = {
         }
       }
       const best = cheapestOf(ctx, list);
-      for (const i of list.members) {
-        const inst = ctx.instances[i];
-        const choice = new Int32Array(hours);
-        let cur = inst.startPool;
-        for (let h = 0; h < hours; h++) {
-          const now = price[cur * hours + h];
-          const b = best[h];
-          if (b >= 0 && price[b * hours + h] < now) {
-            let cheaper = 0;
-            for (let t = h; t < T * hours; t += hours) if (typeMin[t] < now) cheaper++;
-            if (cheaper >= KARPENTER_MIN_TYPES) cur = b;
-          }
-          choice[h] = cur;
-        }
-        out[i] = { initial: inst.startPool, choice };
-      }
-    }
-    return out;
-  },
+      return (h, cur) => {
+        const now = price[cur * hours + h];
+        const b = best[h];
+        if (!(b >= 0 && price[b * hours + h] < now)) return cur;
+        let cheaper = 0;
+        for (let t = h; t < T * hours; t += hours) if (typeMin[t] < now) cheaper++;
+        return cheaper >= KARPENTER_MIN_TYPES ? b : cur;
+      };
+    }),
 };
